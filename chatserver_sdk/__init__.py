@@ -1,0 +1,1 @@
+"""ChatServer SDK."""
