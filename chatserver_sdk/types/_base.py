@@ -1,0 +1,55 @@
+"""What every response model shares: tolerance of a server that drifts from the spec.
+
+A response that gains a field, loses an optional one, sends ``null`` for a
+list or a timestamp that is not ISO 8601 must still parse: the SDK should
+not be the thing that breaks when the server moves first. Unknown fields are
+kept (``model.model_extra``), and values that cannot be converted are kept
+as sent rather than dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, TypeVar, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+__all__ = ["Model", "NullableList", "Timestamp"]
+
+_T = TypeVar("_T")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+
+    def __getitem__(self, key: str) -> Any:
+        # The earlier SDK returned plain dicts in places; subscripting keeps
+        # that code working on the models.
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+
+def _to_datetime(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            return value  # not ISO: keep the server's text rather than lose it
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return value
+
+
+Timestamp = Annotated[Union[datetime, str], BeforeValidator(_to_datetime)]
+"""An ISO 8601 timestamp as ``datetime``; text that is not ISO stays ``str``."""
+
+
+def _none_to_list(value: object) -> object:
+    return [] if value is None else value
+
+
+NullableList = Annotated[list[_T], BeforeValidator(_none_to_list)]
+"""A list that the server may send as ``null``: it becomes ``[]``."""

@@ -1,0 +1,27 @@
+"""Model listing."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from ._base import Model, NullableList
+
+__all__ = ["ModelInfo", "ModelsResponse"]
+
+
+class ModelInfo(Model):
+    id: str
+    object: str = "model"
+    owned_by: str = ""
+    created: int = 0
+    description: Optional[str] = None
+    context_length: Optional[int] = None
+    provider: Optional[str] = None
+    capabilities: NullableList[str] = Field(default_factory=list)
+
+
+class ModelsResponse(Model):
+    data: NullableList[ModelInfo] = Field(default_factory=list)
+    object: str = "list"
