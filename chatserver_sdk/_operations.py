@@ -1,0 +1,254 @@
+"""Every ChatServer request, described once.
+
+A builder here turns a method's arguments into an :class:`Operation`: the
+HTTP method, the path (relative to the server root), query, body, files and
+how to read the result. The sync and async clients only execute operations,
+so both have one behaviour by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Generic, TypeVar, Union
+from urllib.parse import quote
+
+import httpx2
+from pydantic import BaseModel
+
+from ._messages import MessageLike, to_wire_messages
+from .types.agent import AgentMessagesResponse, AgentStatus, SendMessageResponse, UploadResponse
+from .types.chat import ChatCompletionResponse
+from .types.mcp import MCPListResponse, MCPMetadata, MCPScope, MCPServer
+from .types.models import ModelsResponse
+from .types.platform import AdminListResponse, AdminResponse, AuditLogResponse, PlatformStats
+from .types.sessions import ChatSessionDetailResponse, ChatSessionListResponse
+
+__all__ = ["Operation", "path_segment"]
+
+_T = TypeVar("_T")
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+FileContent = Union[bytes, IO[bytes]]
+
+
+@dataclass(frozen=True)
+class Operation(Generic[_T]):
+    method: str
+    path: str
+    parse: Callable[[httpx2.Response], _T]
+    params: Mapping[str, Any] | None = None
+    body: Mapping[str, Any] | None = None
+    files: Sequence[tuple[str, tuple[str, FileContent, str]]] | None = None
+
+
+def _model(cls: type[_ModelT]) -> Callable[[httpx2.Response], _ModelT]:
+    def parse(response: httpx2.Response) -> _ModelT:
+        return cls.model_validate_json(response.content)
+
+    return parse
+
+
+def _nothing(response: httpx2.Response) -> None:
+    return None
+
+
+def path_segment(value: object, field: str) -> str:
+    """``value`` as exactly one percent-encoded path segment.
+
+    ``quote`` leaves dots alone, so ``.`` and ``..`` would be resolved away as
+    relative segments by URL normalisation; encoding them keeps them literal.
+    """
+    text = str(value)
+    if not text:
+        raise ValueError(f"{field}: must not be empty")
+    encoded = quote(text, safe="")
+    if encoded in (".", ".."):
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def _without_none(**fields: Any) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+# --- chat completions and models --------------------------------------------
+
+# Extensions that ride in ``metadata``, as NOTES.md describes.
+_METADATA_EXTENSIONS = (
+    "session_id",
+    "organization_id",
+    "workflow",
+    "variables",
+    "allowed_tools",
+    "setting_sources",
+    "mcp_servers",
+)
+
+
+def completion_body(
+    *,
+    model: str,
+    messages: Iterable[MessageLike],
+    temperature: float,
+    max_tokens: int,
+    top_p: float,
+    stream: bool,
+    user: str | None,
+    system_prompt: str | None,
+    metadata: Mapping[str, Any] | None,
+    extensions: Mapping[str, Any],
+) -> dict[str, Any]:
+    merged = dict(metadata) if metadata else {}
+    for key in _METADATA_EXTENSIONS:
+        value = extensions.get(key)
+        if value is not None:
+            merged[key] = value
+    if user is not None:
+        # History is recorded only when metadata.user_id is set.
+        merged.setdefault("user_id", user)
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": to_wire_messages(messages),
+        "temperature": temperature,
+        "max_tokens": max_tokens,
+        "top_p": top_p,
+        "stream": stream,
+    }
+    if user is not None:
+        body["user"] = user
+    if system_prompt is not None:
+        body["system_prompt"] = system_prompt
+    if merged:
+        body["metadata"] = merged
+    return body
+
+
+def create_completion(body: Mapping[str, Any]) -> Operation[ChatCompletionResponse]:
+    return Operation("POST", "v1/chat/completions", _model(ChatCompletionResponse), body=body)
+
+
+def list_models() -> Operation[ModelsResponse]:
+    return Operation("GET", "v1/models", _model(ModelsResponse))
+
+
+# --- sessions ----------------------------------------------------------------
+
+
+def list_sessions(user_id: str, page: int, page_size: int) -> Operation[ChatSessionListResponse]:
+    params = {"user_id": user_id, "page": page, "page_size": page_size}
+    return Operation("GET", "atoms/chat/sessions", _model(ChatSessionListResponse), params=params)
+
+
+def get_session(session_id: str, user_id: str) -> Operation[ChatSessionDetailResponse]:
+    path = f"atoms/chat/sessions/{path_segment(session_id, 'session_id')}"
+    return Operation("GET", path, _model(ChatSessionDetailResponse), params={"user_id": user_id})
+
+
+# --- platform administration --------------------------------------------------
+
+
+def get_platform_stats() -> Operation[PlatformStats]:
+    return Operation("GET", "api/v1/platform/stats", _model(PlatformStats))
+
+
+def list_admins() -> Operation[AdminListResponse]:
+    return Operation("GET", "api/v1/platform/admins", _model(AdminListResponse))
+
+
+def add_admin(workos_id: str, email: str, name: str | None) -> Operation[AdminResponse]:
+    body = _without_none(workos_id=workos_id, email=email, name=name)
+    return Operation("POST", "api/v1/platform/admins", _model(AdminResponse), body=body)
+
+
+def remove_admin(email: str) -> Operation[AdminResponse]:
+    path = f"api/v1/platform/admins/{path_segment(email, 'email')}"
+    return Operation("DELETE", path, _model(AdminResponse))
+
+
+def get_audit_log(limit: int, offset: int) -> Operation[AuditLogResponse]:
+    params = {"limit": limit, "offset": offset}
+    return Operation("GET", "api/v1/platform/audit", _model(AuditLogResponse), params=params)
+
+
+# --- MCP registry ---------------------------------------------------------------
+
+
+def _dump(value: BaseModel | Mapping[str, Any] | None) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return dict(value) if value is not None else None
+
+
+def list_mcp_servers(
+    organization_id: str, user_id: str | None, include_platform: bool
+) -> Operation[MCPListResponse]:
+    params = _without_none(
+        organization_id=organization_id,
+        user_id=user_id,
+        include_platform="true" if include_platform else "false",
+    )
+    return Operation("GET", "atoms/mcp", _model(MCPListResponse), params=params)
+
+
+def create_mcp_server(
+    *,
+    name: str,
+    endpoint: str,
+    scope: MCPScope | Mapping[str, Any],
+    auth_type: str,
+    bearer_token: str | None,
+    oauth_provider: str | None,
+    enabled: bool,
+    metadata: MCPMetadata | Mapping[str, Any] | None,
+) -> Operation[MCPServer]:
+    body = _without_none(
+        name=name,
+        type="http",
+        endpoint=endpoint,
+        auth_type=auth_type,
+        bearer_token=bearer_token,
+        oauth_provider=oauth_provider,
+        enabled=enabled,
+        metadata=_dump(metadata),
+        scope=_dump(scope),
+    )
+    return Operation("POST", "atoms/mcp", _model(MCPServer), body=body)
+
+
+def update_mcp_server(mcp_id: str, changes: Mapping[str, Any]) -> Operation[MCPServer]:
+    body = {key: _dump(value) if isinstance(value, BaseModel) else value for key, value in changes.items()}
+    path = f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}"
+    return Operation("PUT", path, _model(MCPServer), body=body)
+
+
+def delete_mcp_server(mcp_id: str) -> Operation[None]:
+    return Operation("DELETE", f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}", _nothing)
+
+
+# --- agent control ----------------------------------------------------------------
+
+
+def get_agent_status() -> Operation[AgentStatus]:
+    return Operation("GET", "status", _model(AgentStatus))
+
+
+def get_agent_messages() -> Operation[AgentMessagesResponse]:
+    return Operation("GET", "messages", _model(AgentMessagesResponse))
+
+
+def send_agent_message(content: str, type: str) -> Operation[SendMessageResponse]:
+    if type not in ("user", "raw"):
+        raise ValueError(f"type: {type!r} is not one of 'user', 'raw'")
+    body = {"content": content, "type": type}
+    return Operation("POST", "message", _model(SendMessageResponse), body=body)
+
+
+def upload_file(filename: str, content: FileContent) -> Operation[UploadResponse]:
+    files = [("file", (filename, content, "application/octet-stream"))]
+    return Operation("POST", "upload", _model(UploadResponse), files=files)
+
+
+def agent_events() -> Operation[None]:
+    """``GET /events``; the client reads it as a stream, not through ``parse``."""
+    return Operation("GET", "events", _nothing)
