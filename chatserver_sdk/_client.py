@@ -24,6 +24,7 @@ from typing_extensions import override
 from . import _operations as ops
 from ._messages import MessageLike
 from ._streaming import AsyncStream, CompletionDecoder, EventDecoder, Stream
+from ._version import __version__
 from .exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -161,6 +162,10 @@ class _Shared:
     def _validate_headers(self, headers: Headers, custom_headers: Headers) -> None:
         # A ChatServer without keys takes requests with no Authorization header.
         return None
+
+    @property
+    def user_agent(self) -> str:
+        return f"chatserver-sdk/{__version__} openai-python/{openai.__version__}"
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "none"

@@ -177,14 +177,11 @@ class Stream(Generic[_T]):
         decoder = self._decoder
         try:
             for sse in httpx2.EventSource(self.response):
+                if decoder.done:
+                    continue  # read to the end so the connection can go back to the pool
                 item = decoder.feed(sse)
                 if item is not None:
                     yield item
-                elif decoder.done:
-                    # Read the rest so the connection can go back to the pool.
-                    for _ in self.response.iter_raw():
-                        pass
-                    return
             decoder.finish()
         except httpx2.TransportError as err:
             raise _transport_error(self.response, err) from err
@@ -226,13 +223,11 @@ class AsyncStream(Generic[_T]):
         decoder = self._decoder
         try:
             async for sse in httpx2.EventSource(self.response):
+                if decoder.done:
+                    continue  # read to the end so the connection can go back to the pool
                 item = decoder.feed(sse)
                 if item is not None:
                     yield item
-                elif decoder.done:
-                    async for _ in self.response.aiter_raw():
-                        pass
-                    return
             decoder.finish()
         except httpx2.TransportError as err:
             raise _transport_error(self.response, err) from err
