@@ -1,0 +1,186 @@
+"""Streams: text deltas, metadata, and every way a stream can go wrong."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+
+from chatserver_sdk import (
+    AsyncChatServerClient,
+    ChatServerClient,
+    IncompleteStreamError,
+    MessageUpdateEvent,
+    StatusChangeEvent,
+    StreamError,
+    UsageInfo,
+)
+
+from .conftest import BASE_URL, ClosingStream, FakeServer, chunk, sse_body
+
+SSE = {"content-type": "text/event-stream"}
+USAGE = {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7}
+GOOD = sse_body(
+    chunk("Hel", delta_role=True),
+    chunk("lo, "),
+    chunk("world"),
+    chunk(None, finish="stop", usage=USAGE),
+)
+
+
+def stream_response(body: bytes) -> httpx2.Response:
+    return httpx2.Response(200, headers=SSE, content=body)
+
+
+def test_text_deltas_and_metadata(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(GOOD))
+    stream = client.create_completion("claude-3-haiku", ["Tell me a story"], stream=True)
+    assert list(stream) == ["Hel", "lo, ", "world"]
+    assert server.last_json()["stream"] is True
+    assert server.last.headers["accept"] == "text/event-stream"
+    assert stream.metadata["system_fingerprint"] == "sess-1"
+    assert stream.metadata["usage"] == UsageInfo(**USAGE)
+    assert stream.metadata["finish_reason"] == "stop"
+
+
+async def test_async_text_deltas_and_metadata(aclient: AsyncChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(GOOD))
+    stream = await aclient.create_completion("claude-3-haiku", ["Tell me a story"], stream=True)
+    assert [delta async for delta in stream] == ["Hel", "lo, ", "world"]
+    assert stream.metadata["system_fingerprint"] == "sess-1"
+    assert stream.metadata["usage"].total_tokens == 7
+
+
+ERROR_MID_STREAM = sse_body(
+    chunk("Partial"), {"error": {"message": "agent crashed", "type": "server_error"}}
+)
+CUT = sse_body(chunk("Partial"), chunk(" answer"), done=False)
+
+
+def collect_sync(client: ChatServerClient) -> list[str]:
+    got: list[str] = []
+    for delta in client.create_completion("claude-3-haiku", ["hi"], stream=True):
+        got.append(delta)
+    return got
+
+
+def collect_async(server: FakeServer) -> list[str]:
+    async def main() -> list[str]:
+        async with AsyncChatServerClient(
+            base_url=BASE_URL, max_retries=0, http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(server))
+        ) as client:
+            return [d async for d in await client.create_completion("claude-3-haiku", ["hi"], stream=True)]
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_error_event_mid_stream_raises(mode: str, client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(ERROR_MID_STREAM))
+    with pytest.raises(StreamError) as caught:
+        collect_sync(client) if mode == "sync" else collect_async(server)
+    assert caught.value.message == "agent crashed"
+    assert caught.value.body == {"message": "agent crashed", "type": "server_error"}
+    assert caught.value.type == "server_error"
+    assert isinstance(caught.value, openai.APIError)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_stream_cut_before_done_is_an_error(mode: str, client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(CUT))
+    with pytest.raises(IncompleteStreamError) as caught:
+        collect_sync(client) if mode == "sync" else collect_async(server)
+    assert caught.value.received_chunks == 2
+    assert isinstance(caught.value, openai.APIConnectionError)
+
+
+def test_connection_dropped_mid_stream_is_a_connection_error(client: ChatServerClient, server: FakeServer) -> None:
+    class Dropping(httpx2.SyncByteStream):
+        def __iter__(self) -> Any:
+            yield sse_body(chunk("Partial"), done=False)
+            raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
+
+    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=Dropping()))
+    with pytest.raises(openai.APIConnectionError):
+        collect_sync(client)
+
+
+def test_http_error_before_stream_starts(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", httpx2.Response(503, json={"detail": "agent unavailable"}))
+    with pytest.raises(openai.InternalServerError, match="agent unavailable"):
+        client.create_completion("claude-3-haiku", ["hi"], stream=True)
+
+
+def test_early_break_releases_the_connection(client: ChatServerClient, server: FakeServer) -> None:
+    body = ClosingStream([sse_body(chunk(f"part {i} "), done=False) for i in range(50)] + [b"data: [DONE]\n\n"])
+    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=body))
+    with client.create_completion("claude-3-haiku", ["hi"], stream=True) as stream:
+        for delta in stream:
+            assert delta == "part 0 "
+            break
+    assert body.closed
+    assert body.sent < 50
+
+
+def test_break_without_context_manager_then_close(client: ChatServerClient, server: FakeServer) -> None:
+    body = ClosingStream([sse_body(chunk("a"), done=False), sse_body(chunk("b"))])
+    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=body))
+    stream = client.create_completion("claude-3-haiku", ["hi"], stream=True)
+    assert next(stream) == "a"
+    stream.close()
+    assert body.closed
+
+
+async def test_async_early_break_releases_the_connection(aclient: AsyncChatServerClient, server: FakeServer) -> None:
+    body = ClosingStream([sse_body(chunk(f"part {i} "), done=False) for i in range(50)])
+    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=body))
+    async with await aclient.create_completion("claude-3-haiku", ["hi"], stream=True) as stream:
+        async for _ in stream:
+            break
+    assert body.closed
+
+
+def test_fully_read_stream_is_closed(client: ChatServerClient, server: FakeServer) -> None:
+    body = ClosingStream([GOOD])
+    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=body))
+    assert "".join(client.create_completion("claude-3-haiku", ["hi"], stream=True)) == "Hello, world"
+    assert body.closed
+
+
+def test_chunks_split_across_reads(client: ChatServerClient, server: FakeServer) -> None:
+    parts = [GOOD[i : i + 7] for i in range(0, len(GOOD), 7)]
+    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=ClosingStream(parts)))
+    assert "".join(client.create_completion("claude-3-haiku", ["hi"], stream=True)) == "Hello, world"
+
+
+def test_native_stream_still_works(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(GOOD))
+    chunks = list(client.chat.completions.create(model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}], stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello, world"
+    assert chunks[0].system_fingerprint == "sess-1"
+
+
+AGENT_EVENTS = (
+    b"event: status_change\ndata: {\"agent_type\": \"claude\", \"status\": \"running\"}\n\n"
+    b"event: message_update\ndata: {\"id\": 1, \"role\": \"agent\", \"message\": \"hi\", \"time\": \"2024-05-01T12:00:00Z\"}\n\n"
+    b"event: screen_update\ndata: {\"screen\": \"...\"}\n\n"
+    b"event: status_change\ndata: {\"agent_type\": \"claude\", \"status\": \"stable\"}\n\n"
+)
+
+
+def test_agent_events(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("GET", "/events", stream_response(AGENT_EVENTS))
+    with client.stream_agent_events() as events:
+        got = list(events)
+    assert [type(e) for e in got] == [StatusChangeEvent, MessageUpdateEvent, StatusChangeEvent]
+    assert isinstance(got[1], MessageUpdateEvent) and got[1].message == "hi"
+    assert isinstance(got[2], StatusChangeEvent) and got[2].status == "stable"
+
+
+async def test_async_agent_events(aclient: AsyncChatServerClient, server: FakeServer) -> None:
+    server.on("GET", "/events", stream_response(AGENT_EVENTS))
+    events = await aclient.stream_agent_events()
+    assert [e.event async for e in events] == ["status_change", "message_update", "status_change"]
