@@ -1,0 +1,214 @@
+"""Client construction, configuration, messages and lenient parsing."""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+from openai.types.chat import ChatCompletionMessage
+
+from chatserver_sdk import (
+    AsyncChatServerClient,
+    ChatCompletionResponse,
+    ChatServerClient,
+    ChatSessionSummary,
+    Message,
+    MessageRole,
+    PlatformStats,
+)
+
+from .conftest import BASE_URL, FakeServer, completion
+
+
+def transport(server: FakeServer) -> httpx2.Client:
+    return httpx2.Client(transport=httpx2.MockTransport(server))
+
+
+def test_is_an_openai_client() -> None:
+    assert isinstance(ChatServerClient(), openai.OpenAI)
+    assert isinstance(AsyncChatServerClient(), openai.AsyncOpenAI)
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CHATSERVER_API_KEY", raising=False)
+    monkeypatch.delenv("CHATSERVER_BASE_URL", raising=False)
+    client = ChatServerClient()
+    assert str(client.base_url) == "http://localhost:3284/v1/"
+    assert client.timeout == 30
+    assert client.max_retries == 2
+    assert client.api_key == ""
+
+
+def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch, server: FakeServer) -> None:
+    monkeypatch.setenv("CHATSERVER_API_KEY", "sk-from-env")
+    monkeypatch.setenv("CHATSERVER_BASE_URL", "http://env.test:9000")
+    server.on("GET", "/status", {"agent_type": "claude", "status": "stable"})
+    client = ChatServerClient(http_client=transport(server))
+    client.get_agent_status()
+    assert str(server.last.url) == "http://env.test:9000/status"
+    assert server.last.headers["authorization"] == "Bearer sk-from-env"
+
+
+def test_openai_environment_is_never_sent(monkeypatch: pytest.MonkeyPatch, server: FakeServer) -> None:
+    for name, value in [("OPENAI_API_KEY", "sk-openai"), ("OPENAI_ADMIN_KEY", "sk-admin"),
+                        ("OPENAI_ORG_ID", "org-x"), ("OPENAI_PROJECT_ID", "proj-x")]:  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CHATSERVER_API_KEY", raising=False)
+    server.on("GET", "/v1/models", {"data": []})
+    client = ChatServerClient(base_url=BASE_URL, http_client=transport(server))
+    client.models.list()
+    client.list_models()
+    for request in server.requests:
+        assert "authorization" not in request.headers
+        assert "openai-organization" not in request.headers and "openai-project" not in request.headers
+
+
+@pytest.mark.parametrize("given", ["http://h:1", "http://h:1/", "http://h:1/v1", "http://h:1/v1/"])
+def test_base_url_root_or_v1(given: str, server: FakeServer) -> None:
+    server.on("GET", "/v1/models", {"data": []})
+    server.on("GET", "/status", {"status": "stable"})
+    client = ChatServerClient(base_url=given, http_client=transport(server))
+    client.models.list()
+    client.get_agent_status()
+    assert [str(r.url) for r in server.requests] == ["http://h:1/v1/models", "http://h:1/status"]
+
+
+def test_base_url_with_a_prefix(server: FakeServer) -> None:
+    server.on("GET", "/chat/v1/models", {"data": []})
+    server.on("GET", "/chat/api/v1/platform/stats", {})
+    client = ChatServerClient(base_url="http://h/chat", http_client=transport(server))
+    client.list_models()
+    client.get_platform_stats()
+    assert [r.url.path for r in server.requests] == ["/chat/v1/models", "/chat/api/v1/platform/stats"]
+
+
+def test_positional_arguments_like_the_earlier_sdk() -> None:
+    client = ChatServerClient("sk-1", "http://h:1", 5)
+    assert (client.api_key, str(client.base_url), client.timeout) == ("sk-1", "http://h:1/v1/", 5)
+
+
+def test_default_headers_are_sent(server: FakeServer) -> None:
+    server.on("GET", "/status", {"status": "stable"})
+    ChatServerClient(base_url=BASE_URL, default_headers={"X-Team": "core"}, http_client=transport(server)).get_agent_status()
+    assert server.last.headers["x-team"] == "core"
+
+
+def test_with_options_keeps_key_and_server(server: FakeServer) -> None:
+    server.on("GET", "/status", {"status": "stable"})
+    client = ChatServerClient(api_key="sk-1", base_url=BASE_URL, http_client=transport(server))
+    copy = client.with_options(timeout=3, max_retries=5)
+    assert isinstance(copy, ChatServerClient)
+    assert (copy.timeout, copy.max_retries, str(copy.base_url)) == (3, 5, f"{BASE_URL}/v1/")
+    copy.get_agent_status()
+    assert server.last.headers["authorization"] == "Bearer sk-1"
+    assert server.last.headers["x-stainless-read-timeout"] == "3"
+
+
+def test_with_raw_response_native(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion(), headers={"x-request-id": "r1"}))
+    raw = client.with_raw_response.chat.completions.create(
+        model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert raw.headers["x-request-id"] == "r1"
+    assert raw.parse().system_fingerprint == "sess-1"
+
+
+def test_repr_hides_the_key() -> None:
+    client = ChatServerClient(api_key="sk-very-secret", base_url=BASE_URL)
+    assert "sk-very-secret" not in repr(client) and "api_key=<set>" in repr(client)
+
+
+def test_key_never_logged(caplog: pytest.LogCaptureFixture, client: ChatServerClient, server: FakeServer) -> None:
+    server.on("GET", "/status", httpx2.Response(503, json={"detail": "busy"}))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(openai.InternalServerError):
+        client.get_agent_status()
+    assert caplog.records and "sk-test-secret" not in caplog.text
+
+
+def test_context_manager_closes(server: FakeServer) -> None:
+    http = transport(server)
+    with ChatServerClient(http_client=http) as client:
+        assert not client.is_closed()
+    assert http.is_closed
+
+
+def test_shared_across_threads(server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", lambda r: httpx2.Response(
+        200, json=completion(json.loads(r.content)["messages"][0]["content"])))  # fmt: skip
+    client = ChatServerClient(base_url=BASE_URL, http_client=transport(server))
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: client.create_completion("m", [f"q{i}"]).choices[0].message.content, range(64)))
+    assert answers == [f"q{i}" for i in range(64)]
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+def test_every_message_form(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion()))
+    first = client.create_completion("m", [Message(role=MessageRole.SYSTEM, content="Be kind."), "Hello!"])
+    conversation: list[Any] = [
+        Message(role=MessageRole.USER, content="What is recursion?"),
+        first.choices[0].message,
+        ChatCompletionMessage(role="assistant", content="From openai"),
+        {"role": "user", "content": [{"type": "text", "text": "parts"}, "bare"]},
+        {"role": MessageRole.TOOL, "content": "42", "name": "calc"},
+    ]
+    client.create_completion("m", conversation)
+    assert server.last_json()["messages"] == [
+        {"role": "user", "content": "What is recursion?"},
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "assistant", "content": "From openai"},
+        {"role": "user", "content": [{"type": "text", "text": "parts"}, "bare"]},
+        {"role": "tool", "content": "42", "name": "calc"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("messages", "error"),
+    [
+        ([{"role": "robot", "content": "hi"}], r"messages\[0\]\.role: 'robot' is not one of"),
+        (["ok", {"role": "user", "content": 42}], r"messages\[1\]\.content: expected a string .* got int \(42\)"),
+        (["ok", 3.5], r"messages\[1\]: expected a Message, dict or str, got float \(3\.5\)"),
+        ("just a string", r"messages must be a list of messages, got a single str"),
+    ],
+)
+def test_bad_messages_are_named(messages: Any, error: str, client: ChatServerClient, server: FakeServer) -> None:
+    with pytest.raises((ValueError, TypeError), match=error):
+        client.create_completion("m", messages)
+    assert server.requests == []
+
+
+def test_user_becomes_metadata_user_id_without_overriding(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion()))
+    client.create_completion("m", ["hi"], user="u-1", metadata={"user_id": "u-explicit"})
+    assert server.last_json()["metadata"] == {"user_id": "u-explicit"}
+    client.create_completion("m", ["hi"])
+    assert "metadata" not in server.last_json() and "user" not in server.last_json()
+
+
+# --- lenient parsing -------------------------------------------------------------------
+
+
+def test_drifting_responses_still_parse() -> None:
+    summary = ChatSessionSummary.model_validate(
+        {"id": "s", "user_id": "u", "created_at": "last tuesday", "updated_at": 1700000000,
+         "metadata": {}, "brand_new_field": [1, 2]}
+    )  # fmt: skip
+    assert summary.created_at == "last tuesday"
+    assert isinstance(summary.updated_at, datetime)
+    assert summary.model_extra == {"brand_new_field": [1, 2]}
+    assert summary.message_count == 0
+
+    stats = PlatformStats.model_validate({"system_health": {"active_agents": None}})
+    assert stats.system_health.active_agents == [] and stats.total_users == 0
+
+    response = ChatCompletionResponse.model_validate({"id": "x", "choices": None, "usage": {}})
+    assert response.choices == [] and response.usage.total_tokens == 0
