@@ -1,0 +1,47 @@
+"""Pytest plugin providing a live emulator.
+
+Register it with ``pytest_plugins = ["chatserver_sdk.emulator.pytest_plugin"]`` in a
+top-level ``conftest.py`` (or ``-p chatserver_sdk.emulator.pytest_plugin``). Then::
+
+    def test_models(chatserver_emulator: str) -> None:
+        client = ChatServerClient(base_url=chatserver_emulator)
+
+    @pytest.mark.chatserver_emulator(api_keys=["k"], admin_keys=["admin"])
+    def test_auth(chatserver_emulator: str) -> None: ...
+
+Each test gets its own in-memory server, so tests cannot see each other's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_MARKER = "chatserver_emulator"
+_ALLOWED = frozenset({"db_path", "api_keys", "admin_keys", "host", "port"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_MARKER}(db_path=None, api_keys=(), admin_keys=(), host='127.0.0.1', port=0):"
+        " configure the chatserver_emulator fixture for this test",
+    )
+
+
+@pytest.fixture
+def chatserver_emulator(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Base URL (``http://127.0.0.1:PORT``) of a running emulator, stopped after the test."""
+    from . import run_emulator  # deferred: collecting tests must not need the server stack
+
+    options: dict[str, Any] = {}
+    marker = request.node.get_closest_marker(_MARKER)
+    if marker is not None:
+        unknown = set(marker.kwargs) - _ALLOWED
+        if unknown or marker.args:
+            raise pytest.UsageError(f"{_MARKER} marker takes only keyword arguments {sorted(_ALLOWED)}")
+        options.update(marker.kwargs)
+    with run_emulator(**options) as base_url:
+        yield base_url

@@ -1,0 +1,82 @@
+"""Run the emulator on a background thread, for tests and notebooks."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import uvicorn
+
+from .agentctl import AgentController
+from .app import create_app
+
+STARTUP_TIMEOUT = 15.0
+
+
+def _base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@contextmanager
+def run_emulator(
+    *,
+    db_path: str | None = None,
+    api_keys: Sequence[str] = (),
+    admin_keys: Sequence[str] = (),
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Iterator[str]:
+    """Serve a fresh emulator and yield its base URL, e.g. ``"http://127.0.0.1:54321"``.
+
+    The socket is bound here rather than by uvicorn so that ``port=0`` yields the
+    real port before the server starts. The URL is yielded only once the server
+    accepts connections; leaving the block stops it and waits for the thread.
+    """
+    app = create_app(db_path=db_path, api_keys=api_keys, admin_keys=admin_keys)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        # Bounds how long shutdown waits on a client that keeps a stream open.
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    errors: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # surfaced to the caller's thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=serve, name="chatserver-emulator", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if errors or not thread.is_alive():
+                raise RuntimeError("ChatServer emulator failed to start") from (errors[0] if errors else None)
+            if time.monotonic() > deadline:
+                raise TimeoutError("ChatServer emulator did not start in time")
+            time.sleep(0.01)
+        yield _base_url(sock)
+    finally:
+        controller = app.state.agent
+        if isinstance(controller, AgentController):
+            controller.close_streams_threadsafe()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
