@@ -2,28 +2,42 @@
 
 Both are openai clients pointed at the ChatServer's ``/v1``, so completions,
 model listing, ``with_raw_response`` and ``with_options`` are openai's own
-code. The ChatServer-only endpoints are :mod:`._operations` executed through
-openai's request path, so they share its connection pool, auth headers,
-timeouts and retry policy. ``_Shared`` holds what the twins have in common;
-each twin adds only how it waits (or doesn't) for I/O.
+code. The ChatServer-only endpoints are :mod:`._operations`, executed
+through openai's request path, so they share its connection pool, auth
+headers, timeouts and retry policy.
+
+Each endpoint method is made from its operation builder by ``_sync``,
+``_async`` and their raw twins, so a request is described in one place and
+the twins differ only in how they wait for I/O.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
-from collections.abc import Iterable, Mapping
-from typing import IO, Any, Literal, TypeVar, Union, overload
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import Any, Concatenate, Literal, TypeVar, overload
 
 import httpx2
 import openai
+from openai._client import AsyncOpenAIWithRawResponse, OpenAIWithRawResponse
 from openai._models import FinalRequestOptions
 from openai._types import Headers
 from pydantic import ValidationError
-from typing_extensions import override
+from typing_extensions import ParamSpec, override
 
 from . import _operations as ops
 from ._messages import MessageLike
-from ._streaming import AsyncStream, CompletionDecoder, EventDecoder, Stream
+from ._response import RawResponse
+from ._streaming import (
+    AsyncNativeStream,
+    AsyncStream,
+    CompletionDecoder,
+    EventDecoder,
+    NativeStream,
+    Stream,
+)
 from ._version import __version__
 from .exceptions import (
     APIConnectionError,
@@ -33,12 +47,8 @@ from .exceptions import (
     ResponseValidationError,
     status_error,
 )
-from .types.agent import AgentEvent, AgentMessagesResponse, AgentStatus, SendMessageResponse, UploadResponse
+from .types.agent import AgentEvent
 from .types.chat import ChatCompletionResponse
-from .types.mcp import MCPListResponse, MCPMetadata, MCPScope, MCPServer
-from .types.models import ModelsResponse
-from .types.platform import AdminListResponse, AdminResponse, AuditLogResponse, PlatformStats
-from .types.sessions import ChatSessionDetailResponse, ChatSessionListResponse
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncChatServerClient", "ChatServerClient"]
 
@@ -46,11 +56,13 @@ DEFAULT_BASE_URL = "http://localhost:3284"
 DEFAULT_TIMEOUT = 30.0
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 _ResponseT = TypeVar("_ResponseT")
 _StreamT = TypeVar("_StreamT", bound=openai.Stream[Any])
 _AsyncStreamT = TypeVar("_AsyncStreamT", bound=openai.AsyncStream[Any])
 
-FileInput = Union[bytes, IO[bytes]]
+
+# --- configuration -------------------------------------------------------------------
 
 
 def _openai_options(
@@ -102,9 +114,83 @@ def _server_url(base_url: httpx2.URL, path: str) -> str:
     return root + path
 
 
-class _Shared:
-    """What both twins do the same way."""
+# --- methods made from operation builders ---------------------------------------------
 
+
+def _describe(method: Callable[..., Any], build: Callable[..., Any]) -> None:
+    """Give ``method`` the builder's name, docs and signature (plus ``self``)."""
+    functools.update_wrapper(method, build, assigned=("__name__", "__qualname__", "__doc__"), updated=())
+    signature = inspect.signature(build)
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[self_param, *signature.parameters.values()]
+    )
+
+
+def _sync(build: Callable[_P, ops.Operation[_T]]) -> Callable[Concatenate[Any, _P], _T]:
+    def method(self: ChatServerClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return self._execute(build(*args, **kwargs))
+
+    _describe(method, build)
+    return method
+
+
+def _async(build: Callable[_P, ops.Operation[_T]]) -> Callable[Concatenate[Any, _P], Coroutine[Any, Any, _T]]:
+    async def method(self: AsyncChatServerClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return await self._execute(build(*args, **kwargs))
+
+    _describe(method, build)
+    return method
+
+
+def _sync_raw(build: Callable[_P, ops.Operation[_T]]) -> Callable[Concatenate[Any, _P], RawResponse[_T]]:
+    def method(self: ChatServerWithRawResponse, /, *args: _P.args, **kwargs: _P.kwargs) -> RawResponse[_T]:
+        op = build(*args, **kwargs)
+        response = self._chatserver._send(op)
+        return RawResponse(response, functools.partial(_parse, op, response))
+
+    _describe(method, build)
+    return method
+
+
+def _async_raw(
+    build: Callable[_P, ops.Operation[_T]],
+) -> Callable[Concatenate[Any, _P], Coroutine[Any, Any, RawResponse[_T]]]:
+    async def method(
+        self: AsyncChatServerWithRawResponse, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> RawResponse[_T]:
+        op = build(*args, **kwargs)
+        response = await self._chatserver._send(op)
+        return RawResponse(response, functools.partial(_parse, op, response))
+
+    _describe(method, build)
+    return method
+
+
+def _parse(op: ops.Operation[_T], response: httpx2.Response) -> _T:
+    try:
+        return op.parse(response)
+    except (ValidationError, ValueError) as err:
+        raise ResponseValidationError(
+            response,
+            response.text[:500],
+            message=f"{op.method} /{op.path} answered {response.status_code} "
+            f"with a body that does not parse: {err}",
+        ) from None
+
+
+def _native_stream_cls(stream_cls: Any, native: type[Any]) -> Any:
+    """``Stream[X]`` as ``NativeStream[X]``: same chunks, this SDK's errors."""
+    if stream_cls is None:
+        return None
+    args = getattr(stream_cls, "__args__", None)
+    return native[args[0]] if args else native
+
+
+# --- what both twins share -------------------------------------------------------------
+
+
+class _Shared:
     api_key: str
     admin_api_key: str | None
     organization: str | None
@@ -119,11 +205,11 @@ class _Shared:
             if getattr(self, name) == "":
                 setattr(self, name, None)
 
-    def _options(self, op: ops.Operation[Any], *, stream: bool) -> FinalRequestOptions:
+    def _options(self, op: ops.Operation[Any]) -> FinalRequestOptions:
         headers: dict[str, str] = {}
         if op.files is not None:
             headers["Content-Type"] = "multipart/form-data"
-        if stream:
+        if op.stream:
             headers["Accept"] = "text/event-stream"
         return FinalRequestOptions.construct(
             method=op.method.lower(),
@@ -133,18 +219,6 @@ class _Shared:
             files=list(op.files) if op.files is not None else None,
             headers=headers,
         )
-
-    @staticmethod
-    def _parse(op: ops.Operation[_T], response: httpx2.Response) -> _T:
-        try:
-            return op.parse(response)
-        except (ValidationError, ValueError) as err:
-            raise ResponseValidationError(
-                response,
-                response.text[:500],
-                message=f"{op.method} /{op.path} answered {response.status_code} "
-                f"with a body that does not parse: {err}",
-            ) from None
 
     @staticmethod
     def _translate(err: openai.APIConnectionError) -> ChatServerError:
@@ -171,31 +245,8 @@ class _Shared:
         key = "set" if self.api_key else "none"
         return f"{type(self).__name__}(base_url={str(self.base_url)!r}, api_key=<{key}>)"
 
-    @staticmethod
-    def _completion_body(
-        model: str,
-        messages: Iterable[MessageLike],
-        temperature: float,
-        max_tokens: int,
-        top_p: float,
-        stream: bool,
-        user: str | None,
-        system_prompt: str | None,
-        metadata: Mapping[str, Any] | None,
-        extensions: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        return ops.completion_body(
-            model=model,
-            messages=messages,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            top_p=top_p,
-            stream=stream,
-            user=user,
-            system_prompt=system_prompt,
-            metadata=metadata,
-            extensions=extensions,
-        )
+
+# --- the sync client ----------------------------------------------------------------------
 
 
 class ChatServerClient(_Shared, openai.OpenAI):
@@ -221,8 +272,7 @@ class ChatServerClient(_Shared, openai.OpenAI):
         options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
-
-    # -- execution ---------------------------------------------------------------
+        self._default_stream_cls = NativeStream
 
     @overload
     def request(
@@ -263,62 +313,25 @@ class ChatServerClient(_Shared, openai.OpenAI):
         stream_cls: type[_StreamT] | None = None,
     ) -> _ResponseT | _StreamT:
         try:
-            return super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
+            return super().request(
+                cast_to, options, stream=stream, stream_cls=_native_stream_cls(stream_cls, NativeStream)
+            )
         except openai.APIConnectionError as err:
             raise self._translate(err) from err.__cause__
 
-    def _send(self, op: ops.Operation[Any], *, stream: bool = False) -> httpx2.Response:
-        return self.request(httpx2.Response, self._options(op, stream=stream), stream=stream)
+    def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
+        return self.request(httpx2.Response, self._options(op), stream=op.stream)
 
     def _execute(self, op: ops.Operation[_T]) -> _T:
-        return self._parse(op, self._send(op))
+        return _parse(op, self._send(op))
 
-    # -- chat completions and models ---------------------------------------------------
-
-    @overload
-    def create_completion(
-        self,
-        model: str,
-        messages: Iterable[MessageLike],
-        temperature: float = ...,
-        max_tokens: int = ...,
-        top_p: float = ...,
-        stream: Literal[False] = ...,
-        user: str | None = ...,
-        system_prompt: str | None = ...,
-        *,
-        session_id: str | None = ...,
-        metadata: Mapping[str, Any] | None = ...,
-        organization_id: str | None = ...,
-        workflow: str | None = ...,
-        variables: Mapping[str, Any] | None = ...,
-        allowed_tools: list[str] | None = ...,
-        setting_sources: list[str] | None = ...,
-        mcp_servers: Any = ...,
-    ) -> ChatCompletionResponse: ...
+    @property
+    @override
+    def with_raw_response(self) -> ChatServerWithRawResponse:
+        """Each call returns a :class:`RawResponse` (headers, status, ``parse()``)."""
+        return ChatServerWithRawResponse(self)
 
     @overload
-    def create_completion(
-        self,
-        model: str,
-        messages: Iterable[MessageLike],
-        temperature: float = ...,
-        max_tokens: int = ...,
-        top_p: float = ...,
-        *,
-        stream: Literal[True],
-        user: str | None = ...,
-        system_prompt: str | None = ...,
-        session_id: str | None = ...,
-        metadata: Mapping[str, Any] | None = ...,
-        organization_id: str | None = ...,
-        workflow: str | None = ...,
-        variables: Mapping[str, Any] | None = ...,
-        allowed_tools: list[str] | None = ...,
-        setting_sources: list[str] | None = ...,
-        mcp_servers: Any = ...,
-    ) -> Stream[str]: ...
-
     def create_completion(
         self,
         model: str,
@@ -326,7 +339,7 @@ class ChatServerClient(_Shared, openai.OpenAI):
         temperature: float = 0.7,
         max_tokens: int = 4000,
         top_p: float = 1.0,
-        stream: bool = False,
+        stream: Literal[False] = False,
         user: str | None = None,
         system_prompt: str | None = None,
         *,
@@ -335,102 +348,95 @@ class ChatServerClient(_Shared, openai.OpenAI):
         organization_id: str | None = None,
         workflow: str | None = None,
         variables: Mapping[str, Any] | None = None,
-        allowed_tools: list[str] | None = None,
-        setting_sources: list[str] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
         mcp_servers: Any = None,
-    ) -> ChatCompletionResponse | Stream[str]:
-        """A chat completion; with ``stream=True``, an iterator of text deltas."""
-        body = self._completion_body(
-            model, messages, temperature, max_tokens, top_p, stream, user, system_prompt, metadata,
-            dict(session_id=session_id, organization_id=organization_id, workflow=workflow,
-                 variables=variables, allowed_tools=allowed_tools, setting_sources=setting_sources,
-                 mcp_servers=mcp_servers),
-        )  # fmt: skip
-        op = ops.create_completion(body)
-        if not stream:
-            return self._execute(op)
-        response = self._send(op, stream=True)
-        return Stream(response, CompletionDecoder(response))
+    ) -> ChatCompletionResponse: ...
 
-    def list_models(self) -> ModelsResponse:
-        return self._execute(ops.list_models())
-
-    # -- sessions ---------------------------------------------------------------------
-
-    def list_sessions(self, user_id: str, page: int = 1, page_size: int = 20) -> ChatSessionListResponse:
-        return self._execute(ops.list_sessions(user_id, page, page_size))
-
-    def get_session(self, session_id: str, *, user_id: str) -> ChatSessionDetailResponse:
-        return self._execute(ops.get_session(session_id, user_id))
-
-    # -- platform administration ---------------------------------------------------------
-
-    def get_platform_stats(self) -> PlatformStats:
-        return self._execute(ops.get_platform_stats())
-
-    def list_admins(self) -> AdminListResponse:
-        return self._execute(ops.list_admins())
-
-    def add_admin(self, workos_id: str, email: str, name: str | None = "") -> AdminResponse:
-        return self._execute(ops.add_admin(workos_id, email, name))
-
-    def remove_admin(self, email: str) -> AdminResponse:
-        return self._execute(ops.remove_admin(email))
-
-    def get_audit_log(self, limit: int = 50, offset: int = 0) -> AuditLogResponse:
-        return self._execute(ops.get_audit_log(limit, offset))
-
-    # -- MCP registry ----------------------------------------------------------------------
-
-    def list_mcp_servers(
-        self, organization_id: str, *, user_id: str | None = None, include_platform: bool = True
-    ) -> MCPListResponse:
-        return self._execute(ops.list_mcp_servers(organization_id, user_id, include_platform))
-
-    def create_mcp_server(
+    @overload
+    def create_completion(
         self,
-        name: str,
-        endpoint: str,
-        scope: MCPScope | Mapping[str, Any],
+        model: str,
+        messages: Iterable[MessageLike],
+        temperature: float = 0.7,
+        max_tokens: int = 4000,
+        top_p: float = 1.0,
         *,
-        auth_type: str = "none",
-        bearer_token: str | None = None,
-        oauth_provider: str | None = None,
-        enabled: bool = True,
-        metadata: MCPMetadata | Mapping[str, Any] | None = None,
-    ) -> MCPServer:
-        return self._execute(
-            ops.create_mcp_server(
-                name=name, endpoint=endpoint, scope=scope, auth_type=auth_type, bearer_token=bearer_token,
-                oauth_provider=oauth_provider, enabled=enabled, metadata=metadata,
-            )
-        )  # fmt: skip
+        stream: Literal[True],
+        user: str | None = None,
+        system_prompt: str | None = None,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        organization_id: str | None = None,
+        workflow: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
+        mcp_servers: Any = None,
+    ) -> Stream[str]: ...
 
-    def update_mcp_server(self, mcp_id: str, **changes: Any) -> MCPServer:
-        """Change only the given fields (``name``, ``endpoint``, ``enabled`` ...)."""
-        return self._execute(ops.update_mcp_server(mcp_id, changes))
+    def create_completion(self, *args: Any, **kwargs: Any) -> ChatCompletionResponse | Stream[str]:
+        """A chat completion; with ``stream=True``, an iterator of text deltas.
 
-    def delete_mcp_server(self, mcp_id: str) -> None:
-        self._execute(ops.delete_mcp_server(mcp_id))
-
-    # -- agent control ------------------------------------------------------------------------
-
-    def get_agent_status(self) -> AgentStatus:
-        return self._execute(ops.get_agent_status())
-
-    def get_agent_messages(self) -> AgentMessagesResponse:
-        return self._execute(ops.get_agent_messages())
-
-    def send_agent_message(self, content: str, type: str = "user") -> SendMessageResponse:
-        return self._execute(ops.send_agent_message(content, type))
-
-    def upload_file(self, filename: str, content: FileInput) -> UploadResponse:
-        return self._execute(ops.upload_file(filename, content))
+        The stream's ``metadata`` holds ``system_fingerprint`` (the session id)
+        and ``usage``; use it as a context manager to release the connection
+        if you stop early.
+        """
+        op = ops.create_completion(*args, **kwargs)
+        if not op.stream:
+            return self._execute(op)
+        response = self._send(op)
+        return Stream(response, CompletionDecoder(response))
 
     def stream_agent_events(self) -> Stream[AgentEvent]:
         """Agent events as they happen; the current state is replayed first."""
-        response = self._send(ops.agent_events(), stream=True)
+        response = self._send(ops.stream_agent_events())
         return Stream(response, EventDecoder(response))
+
+    list_models = _sync(ops.list_models)
+    list_sessions = _sync(ops.list_sessions)
+    get_session = _sync(ops.get_session)
+    get_platform_stats = _sync(ops.get_platform_stats)
+    list_admins = _sync(ops.list_admins)
+    add_admin = _sync(ops.add_admin)
+    remove_admin = _sync(ops.remove_admin)
+    get_audit_log = _sync(ops.get_audit_log)
+    list_mcp_servers = _sync(ops.list_mcp_servers)
+    create_mcp_server = _sync(ops.create_mcp_server)
+    update_mcp_server = _sync(ops.update_mcp_server)
+    delete_mcp_server = _sync(ops.delete_mcp_server)
+    get_agent_status = _sync(ops.get_agent_status)
+    get_agent_messages = _sync(ops.get_agent_messages)
+    send_agent_message = _sync(ops.send_agent_message)
+    upload_file = _sync(ops.upload_file)
+
+
+class ChatServerWithRawResponse(OpenAIWithRawResponse):
+    """openai's raw-response view (``.chat``, ``.models`` ...) plus the ChatServer endpoints."""
+
+    def __init__(self, client: ChatServerClient) -> None:
+        super().__init__(client)
+        self._chatserver = client
+
+    list_models = _sync_raw(ops.list_models)
+    list_sessions = _sync_raw(ops.list_sessions)
+    get_session = _sync_raw(ops.get_session)
+    get_platform_stats = _sync_raw(ops.get_platform_stats)
+    list_admins = _sync_raw(ops.list_admins)
+    add_admin = _sync_raw(ops.add_admin)
+    remove_admin = _sync_raw(ops.remove_admin)
+    get_audit_log = _sync_raw(ops.get_audit_log)
+    list_mcp_servers = _sync_raw(ops.list_mcp_servers)
+    create_mcp_server = _sync_raw(ops.create_mcp_server)
+    update_mcp_server = _sync_raw(ops.update_mcp_server)
+    delete_mcp_server = _sync_raw(ops.delete_mcp_server)
+    get_agent_status = _sync_raw(ops.get_agent_status)
+    get_agent_messages = _sync_raw(ops.get_agent_messages)
+    send_agent_message = _sync_raw(ops.send_agent_message)
+    upload_file = _sync_raw(ops.upload_file)
+
+
+# --- the async client ----------------------------------------------------------------------
 
 
 class AsyncChatServerClient(_Shared, openai.AsyncOpenAI):
@@ -451,8 +457,7 @@ class AsyncChatServerClient(_Shared, openai.AsyncOpenAI):
         options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
-
-    # -- execution ---------------------------------------------------------------
+        self._default_stream_cls = AsyncNativeStream
 
     @overload
     async def request(
@@ -493,62 +498,25 @@ class AsyncChatServerClient(_Shared, openai.AsyncOpenAI):
         stream_cls: type[_AsyncStreamT] | None = None,
     ) -> _ResponseT | _AsyncStreamT:
         try:
-            return await super().request(cast_to, options, stream=stream, stream_cls=stream_cls)
+            return await super().request(
+                cast_to, options, stream=stream, stream_cls=_native_stream_cls(stream_cls, AsyncNativeStream)
+            )
         except openai.APIConnectionError as err:
             raise self._translate(err) from err.__cause__
 
-    async def _send(self, op: ops.Operation[Any], *, stream: bool = False) -> httpx2.Response:
-        return await self.request(httpx2.Response, self._options(op, stream=stream), stream=stream)
+    async def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
+        return await self.request(httpx2.Response, self._options(op), stream=op.stream)
 
     async def _execute(self, op: ops.Operation[_T]) -> _T:
-        return self._parse(op, await self._send(op))
+        return _parse(op, await self._send(op))
 
-    # -- chat completions and models ---------------------------------------------------
-
-    @overload
-    async def create_completion(
-        self,
-        model: str,
-        messages: Iterable[MessageLike],
-        temperature: float = ...,
-        max_tokens: int = ...,
-        top_p: float = ...,
-        stream: Literal[False] = ...,
-        user: str | None = ...,
-        system_prompt: str | None = ...,
-        *,
-        session_id: str | None = ...,
-        metadata: Mapping[str, Any] | None = ...,
-        organization_id: str | None = ...,
-        workflow: str | None = ...,
-        variables: Mapping[str, Any] | None = ...,
-        allowed_tools: list[str] | None = ...,
-        setting_sources: list[str] | None = ...,
-        mcp_servers: Any = ...,
-    ) -> ChatCompletionResponse: ...
+    @property
+    @override
+    def with_raw_response(self) -> AsyncChatServerWithRawResponse:
+        """Each call returns a :class:`RawResponse` (headers, status, ``parse()``)."""
+        return AsyncChatServerWithRawResponse(self)
 
     @overload
-    async def create_completion(
-        self,
-        model: str,
-        messages: Iterable[MessageLike],
-        temperature: float = ...,
-        max_tokens: int = ...,
-        top_p: float = ...,
-        *,
-        stream: Literal[True],
-        user: str | None = ...,
-        system_prompt: str | None = ...,
-        session_id: str | None = ...,
-        metadata: Mapping[str, Any] | None = ...,
-        organization_id: str | None = ...,
-        workflow: str | None = ...,
-        variables: Mapping[str, Any] | None = ...,
-        allowed_tools: list[str] | None = ...,
-        setting_sources: list[str] | None = ...,
-        mcp_servers: Any = ...,
-    ) -> AsyncStream[str]: ...
-
     async def create_completion(
         self,
         model: str,
@@ -556,7 +524,7 @@ class AsyncChatServerClient(_Shared, openai.AsyncOpenAI):
         temperature: float = 0.7,
         max_tokens: int = 4000,
         top_p: float = 1.0,
-        stream: bool = False,
+        stream: Literal[False] = False,
         user: str | None = None,
         system_prompt: str | None = None,
         *,
@@ -565,101 +533,84 @@ class AsyncChatServerClient(_Shared, openai.AsyncOpenAI):
         organization_id: str | None = None,
         workflow: str | None = None,
         variables: Mapping[str, Any] | None = None,
-        allowed_tools: list[str] | None = None,
-        setting_sources: list[str] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
         mcp_servers: Any = None,
-    ) -> ChatCompletionResponse | AsyncStream[str]:
-        """A chat completion; with ``stream=True``, an async iterator of text deltas."""
-        body = self._completion_body(
-            model, messages, temperature, max_tokens, top_p, stream, user, system_prompt, metadata,
-            dict(session_id=session_id, organization_id=organization_id, workflow=workflow,
-                 variables=variables, allowed_tools=allowed_tools, setting_sources=setting_sources,
-                 mcp_servers=mcp_servers),
-        )  # fmt: skip
-        op = ops.create_completion(body)
-        if not stream:
-            return await self._execute(op)
-        response = await self._send(op, stream=True)
-        return AsyncStream(response, CompletionDecoder(response))
+    ) -> ChatCompletionResponse: ...
 
-    async def list_models(self) -> ModelsResponse:
-        return await self._execute(ops.list_models())
-
-    # -- sessions ---------------------------------------------------------------------
-
-    async def list_sessions(
-        self, user_id: str, page: int = 1, page_size: int = 20
-    ) -> ChatSessionListResponse:
-        return await self._execute(ops.list_sessions(user_id, page, page_size))
-
-    async def get_session(self, session_id: str, *, user_id: str) -> ChatSessionDetailResponse:
-        return await self._execute(ops.get_session(session_id, user_id))
-
-    # -- platform administration ---------------------------------------------------------
-
-    async def get_platform_stats(self) -> PlatformStats:
-        return await self._execute(ops.get_platform_stats())
-
-    async def list_admins(self) -> AdminListResponse:
-        return await self._execute(ops.list_admins())
-
-    async def add_admin(self, workos_id: str, email: str, name: str | None = "") -> AdminResponse:
-        return await self._execute(ops.add_admin(workos_id, email, name))
-
-    async def remove_admin(self, email: str) -> AdminResponse:
-        return await self._execute(ops.remove_admin(email))
-
-    async def get_audit_log(self, limit: int = 50, offset: int = 0) -> AuditLogResponse:
-        return await self._execute(ops.get_audit_log(limit, offset))
-
-    # -- MCP registry ----------------------------------------------------------------------
-
-    async def list_mcp_servers(
-        self, organization_id: str, *, user_id: str | None = None, include_platform: bool = True
-    ) -> MCPListResponse:
-        return await self._execute(ops.list_mcp_servers(organization_id, user_id, include_platform))
-
-    async def create_mcp_server(
+    @overload
+    async def create_completion(
         self,
-        name: str,
-        endpoint: str,
-        scope: MCPScope | Mapping[str, Any],
+        model: str,
+        messages: Iterable[MessageLike],
+        temperature: float = 0.7,
+        max_tokens: int = 4000,
+        top_p: float = 1.0,
         *,
-        auth_type: str = "none",
-        bearer_token: str | None = None,
-        oauth_provider: str | None = None,
-        enabled: bool = True,
-        metadata: MCPMetadata | Mapping[str, Any] | None = None,
-    ) -> MCPServer:
-        return await self._execute(
-            ops.create_mcp_server(
-                name=name, endpoint=endpoint, scope=scope, auth_type=auth_type, bearer_token=bearer_token,
-                oauth_provider=oauth_provider, enabled=enabled, metadata=metadata,
-            )
-        )  # fmt: skip
+        stream: Literal[True],
+        user: str | None = None,
+        system_prompt: str | None = None,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        organization_id: str | None = None,
+        workflow: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
+        mcp_servers: Any = None,
+    ) -> AsyncStream[str]: ...
 
-    async def update_mcp_server(self, mcp_id: str, **changes: Any) -> MCPServer:
-        """Change only the given fields (``name``, ``endpoint``, ``enabled`` ...)."""
-        return await self._execute(ops.update_mcp_server(mcp_id, changes))
-
-    async def delete_mcp_server(self, mcp_id: str) -> None:
-        await self._execute(ops.delete_mcp_server(mcp_id))
-
-    # -- agent control ------------------------------------------------------------------------
-
-    async def get_agent_status(self) -> AgentStatus:
-        return await self._execute(ops.get_agent_status())
-
-    async def get_agent_messages(self) -> AgentMessagesResponse:
-        return await self._execute(ops.get_agent_messages())
-
-    async def send_agent_message(self, content: str, type: str = "user") -> SendMessageResponse:
-        return await self._execute(ops.send_agent_message(content, type))
-
-    async def upload_file(self, filename: str, content: FileInput) -> UploadResponse:
-        return await self._execute(ops.upload_file(filename, content))
+    async def create_completion(self, *args: Any, **kwargs: Any) -> ChatCompletionResponse | AsyncStream[str]:
+        """A chat completion; with ``stream=True``, an async iterator of text deltas."""
+        op = ops.create_completion(*args, **kwargs)
+        if not op.stream:
+            return await self._execute(op)
+        response = await self._send(op)
+        return AsyncStream(response, CompletionDecoder(response))
 
     async def stream_agent_events(self) -> AsyncStream[AgentEvent]:
         """Agent events as they happen; the current state is replayed first."""
-        response = await self._send(ops.agent_events(), stream=True)
+        response = await self._send(ops.stream_agent_events())
         return AsyncStream(response, EventDecoder(response))
+
+    list_models = _async(ops.list_models)
+    list_sessions = _async(ops.list_sessions)
+    get_session = _async(ops.get_session)
+    get_platform_stats = _async(ops.get_platform_stats)
+    list_admins = _async(ops.list_admins)
+    add_admin = _async(ops.add_admin)
+    remove_admin = _async(ops.remove_admin)
+    get_audit_log = _async(ops.get_audit_log)
+    list_mcp_servers = _async(ops.list_mcp_servers)
+    create_mcp_server = _async(ops.create_mcp_server)
+    update_mcp_server = _async(ops.update_mcp_server)
+    delete_mcp_server = _async(ops.delete_mcp_server)
+    get_agent_status = _async(ops.get_agent_status)
+    get_agent_messages = _async(ops.get_agent_messages)
+    send_agent_message = _async(ops.send_agent_message)
+    upload_file = _async(ops.upload_file)
+
+
+class AsyncChatServerWithRawResponse(AsyncOpenAIWithRawResponse):
+    """openai's raw-response view plus the ChatServer endpoints, awaitable."""
+
+    def __init__(self, client: AsyncChatServerClient) -> None:
+        super().__init__(client)
+        self._chatserver = client
+
+    list_models = _async_raw(ops.list_models)
+    list_sessions = _async_raw(ops.list_sessions)
+    get_session = _async_raw(ops.get_session)
+    get_platform_stats = _async_raw(ops.get_platform_stats)
+    list_admins = _async_raw(ops.list_admins)
+    add_admin = _async_raw(ops.add_admin)
+    remove_admin = _async_raw(ops.remove_admin)
+    get_audit_log = _async_raw(ops.get_audit_log)
+    list_mcp_servers = _async_raw(ops.list_mcp_servers)
+    create_mcp_server = _async_raw(ops.create_mcp_server)
+    update_mcp_server = _async_raw(ops.update_mcp_server)
+    delete_mcp_server = _async_raw(ops.delete_mcp_server)
+    get_agent_status = _async_raw(ops.get_agent_status)
+    get_agent_messages = _async_raw(ops.get_agent_messages)
+    send_agent_message = _async_raw(ops.send_agent_message)
+    upload_file = _async_raw(ops.upload_file)

@@ -40,6 +40,8 @@ class Operation(Generic[_T]):
     params: Mapping[str, Any] | None = None
     body: Mapping[str, Any] | None = None
     files: Sequence[tuple[str, tuple[str, FileContent, str]]] | None = None
+    stream: bool = False
+    """Whether the answer is an event stream, read by the client rather than ``parse``."""
 
 
 def _model(cls: type[_ModelT]) -> Callable[[httpx2.Response], _ModelT]:
@@ -74,36 +76,38 @@ def _without_none(**fields: Any) -> dict[str, Any]:
 
 # --- chat completions and models --------------------------------------------
 
-# Extensions that ride in ``metadata``, as NOTES.md describes.
-_METADATA_EXTENSIONS = (
-    "session_id",
-    "organization_id",
-    "workflow",
-    "variables",
-    "allowed_tools",
-    "setting_sources",
-    "mcp_servers",
-)
 
-
-def completion_body(
-    *,
+def create_completion(
     model: str,
     messages: Iterable[MessageLike],
-    temperature: float,
-    max_tokens: int,
-    top_p: float,
-    stream: bool,
-    user: str | None,
-    system_prompt: str | None,
-    metadata: Mapping[str, Any] | None,
-    extensions: Mapping[str, Any],
-) -> dict[str, Any]:
+    temperature: float = 0.7,
+    max_tokens: int = 4000,
+    top_p: float = 1.0,
+    stream: bool = False,
+    user: str | None = None,
+    system_prompt: str | None = None,
+    *,
+    session_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    organization_id: str | None = None,
+    workflow: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+    allowed_tools: Sequence[str] | None = None,
+    setting_sources: Sequence[str] | None = None,
+    mcp_servers: Any = None,
+) -> Operation[ChatCompletionResponse]:
+    """``POST /v1/chat/completions`` with the ChatServer extensions in ``metadata``."""
     merged = dict(metadata) if metadata else {}
-    for key in _METADATA_EXTENSIONS:
-        value = extensions.get(key)
-        if value is not None:
-            merged[key] = value
+    extensions = {
+        "session_id": session_id,
+        "organization_id": organization_id,
+        "workflow": workflow,
+        "variables": variables,
+        "allowed_tools": allowed_tools,
+        "setting_sources": setting_sources,
+        "mcp_servers": mcp_servers,
+    }
+    merged.update((key, value) for key, value in extensions.items() if value is not None)
     if user is not None:
         # History is recorded only when metadata.user_id is set.
         merged.setdefault("user_id", user)
@@ -121,26 +125,25 @@ def completion_body(
         body["system_prompt"] = system_prompt
     if merged:
         body["metadata"] = merged
-    return body
-
-
-def create_completion(body: Mapping[str, Any]) -> Operation[ChatCompletionResponse]:
-    return Operation("POST", "v1/chat/completions", _model(ChatCompletionResponse), body=body)
+    return Operation("POST", "v1/chat/completions", _model(ChatCompletionResponse), body=body, stream=stream)
 
 
 def list_models() -> Operation[ModelsResponse]:
+    """The models the server offers, with provider, capabilities and context length."""
     return Operation("GET", "v1/models", _model(ModelsResponse))
 
 
 # --- sessions ----------------------------------------------------------------
 
 
-def list_sessions(user_id: str, page: int, page_size: int) -> Operation[ChatSessionListResponse]:
+def list_sessions(user_id: str, page: int = 1, page_size: int = 20) -> Operation[ChatSessionListResponse]:
+    """One page of a user's stored chat sessions, newest first."""
     params = {"user_id": user_id, "page": page, "page_size": page_size}
     return Operation("GET", "atoms/chat/sessions", _model(ChatSessionListResponse), params=params)
 
 
-def get_session(session_id: str, user_id: str) -> Operation[ChatSessionDetailResponse]:
+def get_session(session_id: str, *, user_id: str) -> Operation[ChatSessionDetailResponse]:
+    """A stored session with its whole transcript."""
     path = f"atoms/chat/sessions/{path_segment(session_id, 'session_id')}"
     return Operation("GET", path, _model(ChatSessionDetailResponse), params={"user_id": user_id})
 
@@ -149,24 +152,29 @@ def get_session(session_id: str, user_id: str) -> Operation[ChatSessionDetailRes
 
 
 def get_platform_stats() -> Operation[PlatformStats]:
+    """Usage totals and system health (platform admins only)."""
     return Operation("GET", "api/v1/platform/stats", _model(PlatformStats))
 
 
 def list_admins() -> Operation[AdminListResponse]:
+    """Platform administrators; ``result['admins']`` and ``result['count']`` work too."""
     return Operation("GET", "api/v1/platform/admins", _model(AdminListResponse))
 
 
-def add_admin(workos_id: str, email: str, name: str | None) -> Operation[AdminResponse]:
+def add_admin(workos_id: str, email: str, name: str | None = "") -> Operation[AdminResponse]:
+    """Make someone a platform administrator."""
     body = _without_none(workos_id=workos_id, email=email, name=name)
     return Operation("POST", "api/v1/platform/admins", _model(AdminResponse), body=body)
 
 
 def remove_admin(email: str) -> Operation[AdminResponse]:
+    """Remove a platform administrator; any email is safe, it is sent as one path segment."""
     path = f"api/v1/platform/admins/{path_segment(email, 'email')}"
     return Operation("DELETE", path, _model(AdminResponse))
 
 
-def get_audit_log(limit: int, offset: int) -> Operation[AuditLogResponse]:
+def get_audit_log(limit: int = 50, offset: int = 0) -> Operation[AuditLogResponse]:
+    """One page of the audit log; ``count`` is the entries in this page."""
     params = {"limit": limit, "offset": offset}
     return Operation("GET", "api/v1/platform/audit", _model(AuditLogResponse), params=params)
 
@@ -181,8 +189,9 @@ def _dump(value: BaseModel | Mapping[str, Any] | None) -> Any:
 
 
 def list_mcp_servers(
-    organization_id: str, user_id: str | None, include_platform: bool
+    organization_id: str, *, user_id: str | None = None, include_platform: bool = True
 ) -> Operation[MCPListResponse]:
+    """MCP servers visible to an organisation (and a user, if given)."""
     params = _without_none(
         organization_id=organization_id,
         user_id=user_id,
@@ -192,16 +201,17 @@ def list_mcp_servers(
 
 
 def create_mcp_server(
-    *,
     name: str,
     endpoint: str,
     scope: MCPScope | Mapping[str, Any],
-    auth_type: str,
-    bearer_token: str | None,
-    oauth_provider: str | None,
-    enabled: bool,
-    metadata: MCPMetadata | Mapping[str, Any] | None,
+    *,
+    auth_type: str = "none",
+    bearer_token: str | None = None,
+    oauth_provider: str | None = None,
+    enabled: bool = True,
+    metadata: MCPMetadata | Mapping[str, Any] | None = None,
 ) -> Operation[MCPServer]:
+    """Register an MCP server at platform, organisation or user scope."""
     body = _without_none(
         name=name,
         type="http",
@@ -216,13 +226,15 @@ def create_mcp_server(
     return Operation("POST", "atoms/mcp", _model(MCPServer), body=body)
 
 
-def update_mcp_server(mcp_id: str, changes: Mapping[str, Any]) -> Operation[MCPServer]:
+def update_mcp_server(mcp_id: str, **changes: Any) -> Operation[MCPServer]:
+    """Change only the given fields (``name``, ``endpoint``, ``enabled`` ...)."""
     body = {key: _dump(value) if isinstance(value, BaseModel) else value for key, value in changes.items()}
     path = f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}"
     return Operation("PUT", path, _model(MCPServer), body=body)
 
 
 def delete_mcp_server(mcp_id: str) -> Operation[None]:
+    """Remove an MCP server from the registry."""
     return Operation("DELETE", f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}", _nothing)
 
 
@@ -230,14 +242,17 @@ def delete_mcp_server(mcp_id: str) -> Operation[None]:
 
 
 def get_agent_status() -> Operation[AgentStatus]:
+    """Whether the agent is ``running`` or ``stable`` (idle)."""
     return Operation("GET", "status", _model(AgentStatus))
 
 
 def get_agent_messages() -> Operation[AgentMessagesResponse]:
+    """The agent conversation so far."""
     return Operation("GET", "messages", _model(AgentMessagesResponse))
 
 
-def send_agent_message(content: str, type: str) -> Operation[SendMessageResponse]:
+def send_agent_message(content: str, type: str = "user") -> Operation[SendMessageResponse]:
+    """Send the agent a ``user`` message, or ``raw`` keystrokes."""
     if type not in ("user", "raw"):
         raise ValueError(f"type: {type!r} is not one of 'user', 'raw'")
     body = {"content": content, "type": type}
@@ -245,10 +260,11 @@ def send_agent_message(content: str, type: str) -> Operation[SendMessageResponse
 
 
 def upload_file(filename: str, content: FileContent) -> Operation[UploadResponse]:
+    """Upload a file to the agent's workspace."""
     files = [("file", (filename, content, "application/octet-stream"))]
     return Operation("POST", "upload", _model(UploadResponse), files=files)
 
 
-def agent_events() -> Operation[None]:
-    """``GET /events``; the client reads it as a stream, not through ``parse``."""
-    return Operation("GET", "events", _nothing)
+def stream_agent_events() -> Operation[None]:
+    """Agent events as they happen; the current state is replayed first."""
+    return Operation("GET", "events", _nothing, stream=True)

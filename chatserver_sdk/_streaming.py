@@ -16,10 +16,13 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx2
+import openai
+from openai._streaming import ServerSentEvent as OpenAIServerSentEvent
 
 from .exceptions import (
     APIConnectionError,
     APITimeoutError,
+    ChatServerError,
     IncompleteStreamError,
     ResponseValidationError,
     StreamError,
@@ -27,7 +30,7 @@ from .exceptions import (
 from .types.agent import AgentEvent, MessageUpdateEvent, StatusChangeEvent
 from .types.chat import UsageInfo
 
-__all__ = ["AsyncStream", "CompletionDecoder", "EventDecoder", "Stream"]
+__all__ = ["AsyncNativeStream", "AsyncStream", "CompletionDecoder", "EventDecoder", "NativeStream", "Stream"]
 
 log = logging.getLogger("chatserver_sdk")
 
@@ -251,3 +254,58 @@ class AsyncStream(Generic[_T]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+# --- openai's own streams, with this SDK's errors ------------------------------------
+
+
+def _native_error(err: openai.APIError, response: httpx2.Response) -> ChatServerError:
+    if isinstance(err, ChatServerError):
+        return err
+    if isinstance(err, openai.APITimeoutError):
+        return APITimeoutError(request=err.request)
+    if isinstance(err, openai.APIConnectionError):
+        return APIConnectionError(message=err.message, request=err.request)
+    return StreamError(err.message, response=response, body=err.body)
+
+
+class NativeStream(openai.Stream[_T]):
+    """openai's stream for ``chat.completions.create(stream=True)``, raising this
+    SDK's exceptions, and refusing a stream that ends before ``[DONE]``."""
+
+    def _iter_events(self) -> Iterator[OpenAIServerSentEvent]:
+        received = 0
+        for sse in super()._iter_events():
+            if sse.data.startswith("[DONE]"):
+                yield sse
+                return
+            received += 1
+            yield sse
+        raise IncompleteStreamError(request=self.response.request, received_chunks=received)
+
+    def __stream__(self) -> Iterator[_T]:
+        try:
+            yield from super().__stream__()
+        except openai.APIError as err:
+            raise _native_error(err, self.response) from err
+
+
+class AsyncNativeStream(openai.AsyncStream[_T]):
+    """The async twin of :class:`NativeStream`."""
+
+    async def _iter_events(self) -> AsyncIterator[OpenAIServerSentEvent]:
+        received = 0
+        async for sse in super()._iter_events():
+            if sse.data.startswith("[DONE]"):
+                yield sse
+                return
+            received += 1
+            yield sse
+        raise IncompleteStreamError(request=self.response.request, received_chunks=received)
+
+    async def __stream__(self) -> AsyncIterator[_T]:
+        try:
+            async for item in super().__stream__():
+                yield item
+        except openai.APIError as err:
+            raise _native_error(err, self.response) from err

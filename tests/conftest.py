@@ -23,7 +23,9 @@ def sse_body(*events: Any, done: bool = True) -> bytes:
     return "".join(lines).encode()
 
 
-def chunk(content: str | None = None, *, session: str = "sess-1", finish: str | None = None, **extra: Any) -> dict[str, Any]:
+def chunk(
+    content: str | None = None, *, session: str = "sess-1", finish: str | None = None, **extra: Any
+) -> dict[str, Any]:
     delta = {} if content is None else {"content": content}
     return {
         "id": "chatcmpl-1",
@@ -42,7 +44,9 @@ def completion(content: str = "Hello!", *, session: str = "sess-1") -> dict[str,
         "object": "chat.completion",
         "created": 1700000000,
         "model": "claude-3-haiku",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
         "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
         "system_fingerprint": session,
     }

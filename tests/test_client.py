@@ -56,8 +56,12 @@ def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch, server: FakeServ
 
 
 def test_openai_environment_is_never_sent(monkeypatch: pytest.MonkeyPatch, server: FakeServer) -> None:
-    for name, value in [("OPENAI_API_KEY", "sk-openai"), ("OPENAI_ADMIN_KEY", "sk-admin"),
-                        ("OPENAI_ORG_ID", "org-x"), ("OPENAI_PROJECT_ID", "proj-x")]:  # fmt: skip
+    for name, value in [
+        ("OPENAI_API_KEY", "sk-openai"),
+        ("OPENAI_ADMIN_KEY", "sk-admin"),
+        ("OPENAI_ORG_ID", "org-x"),
+        ("OPENAI_PROJECT_ID", "proj-x"),
+    ]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CHATSERVER_API_KEY", raising=False)
     server.on("GET", "/v1/models", {"data": []})
@@ -95,7 +99,9 @@ def test_positional_arguments_like_the_earlier_sdk() -> None:
 
 def test_default_headers_are_sent(server: FakeServer) -> None:
     server.on("GET", "/status", {"status": "stable"})
-    ChatServerClient(base_url=BASE_URL, default_headers={"X-Team": "core"}, http_client=transport(server)).get_agent_status()
+    ChatServerClient(
+        base_url=BASE_URL, default_headers={"X-Team": "core"}, http_client=transport(server)
+    ).get_agent_status()
     assert server.last.headers["x-team"] == "core"
 
 
@@ -111,7 +117,11 @@ def test_with_options_keeps_key_and_server(server: FakeServer) -> None:
 
 
 def test_with_raw_response_native(client: ChatServerClient, server: FakeServer) -> None:
-    server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion(), headers={"x-request-id": "r1"}))
+    server.on(
+        "POST",
+        "/v1/chat/completions",
+        httpx2.Response(200, json=completion(), headers={"x-request-id": "r1"}),
+    )
     raw = client.with_raw_response.chat.completions.create(
         model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}]
     )
@@ -124,7 +134,9 @@ def test_repr_hides_the_key() -> None:
     assert "sk-very-secret" not in repr(client) and "api_key=<set>" in repr(client)
 
 
-def test_key_never_logged(caplog: pytest.LogCaptureFixture, client: ChatServerClient, server: FakeServer) -> None:
+def test_key_never_logged(
+    caplog: pytest.LogCaptureFixture, client: ChatServerClient, server: FakeServer
+) -> None:
     server.on("GET", "/status", httpx2.Response(503, json={"detail": "busy"}))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(openai.InternalServerError):
@@ -140,11 +152,16 @@ def test_context_manager_closes(server: FakeServer) -> None:
 
 
 def test_shared_across_threads(server: FakeServer) -> None:
-    server.on("POST", "/v1/chat/completions", lambda r: httpx2.Response(
-        200, json=completion(json.loads(r.content)["messages"][0]["content"])))  # fmt: skip
+    server.on(
+        "POST",
+        "/v1/chat/completions",
+        lambda r: httpx2.Response(200, json=completion(json.loads(r.content)["messages"][0]["content"])),
+    )
     client = ChatServerClient(base_url=BASE_URL, http_client=transport(server))
     with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda i: client.create_completion("m", [f"q{i}"]).choices[0].message.content, range(64)))
+        answers = list(
+            pool.map(lambda i: client.create_completion("m", [f"q{i}"]).choices[0].message.content, range(64))
+        )
     assert answers == [f"q{i}" for i in range(64)]
 
 
@@ -175,18 +192,25 @@ def test_every_message_form(client: ChatServerClient, server: FakeServer) -> Non
     ("messages", "error"),
     [
         ([{"role": "robot", "content": "hi"}], r"messages\[0\]\.role: 'robot' is not one of"),
-        (["ok", {"role": "user", "content": 42}], r"messages\[1\]\.content: expected a string .* got int \(42\)"),
+        (
+            ["ok", {"role": "user", "content": 42}],
+            r"messages\[1\]\.content: expected a string .* got int \(42\)",
+        ),
         (["ok", 3.5], r"messages\[1\]: expected a Message, dict or str, got float \(3\.5\)"),
         ("just a string", r"messages must be a list of messages, got a single str"),
     ],
 )
-def test_bad_messages_are_named(messages: Any, error: str, client: ChatServerClient, server: FakeServer) -> None:
+def test_bad_messages_are_named(
+    messages: Any, error: str, client: ChatServerClient, server: FakeServer
+) -> None:
     with pytest.raises((ValueError, TypeError), match=error):
         client.create_completion("m", messages)
     assert server.requests == []
 
 
-def test_user_becomes_metadata_user_id_without_overriding(client: ChatServerClient, server: FakeServer) -> None:
+def test_user_becomes_metadata_user_id_without_overriding(
+    client: ChatServerClient, server: FakeServer
+) -> None:
     server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion()))
     client.create_completion("m", ["hi"], user="u-1", metadata={"user_id": "u-explicit"})
     assert server.last_json()["metadata"] == {"user_id": "u-explicit"}
@@ -199,9 +223,15 @@ def test_user_becomes_metadata_user_id_without_overriding(client: ChatServerClie
 
 def test_drifting_responses_still_parse() -> None:
     summary = ChatSessionSummary.model_validate(
-        {"id": "s", "user_id": "u", "created_at": "last tuesday", "updated_at": 1700000000,
-         "metadata": {}, "brand_new_field": [1, 2]}
-    )  # fmt: skip
+        {
+            "id": "s",
+            "user_id": "u",
+            "created_at": "last tuesday",
+            "updated_at": 1700000000,
+            "metadata": {},
+            "brand_new_field": [1, 2],
+        }
+    )
     assert summary.created_at == "last tuesday"
     assert isinstance(summary.updated_at, datetime)
     assert summary.model_extra == {"brand_new_field": [1, 2]}
@@ -212,3 +242,33 @@ def test_drifting_responses_still_parse() -> None:
 
     response = ChatCompletionResponse.model_validate({"id": "x", "choices": None, "usage": {}})
     assert response.choices == [] and response.usage.total_tokens == 0
+
+
+def test_with_raw_response_for_chatserver_endpoints(client: ChatServerClient, server: FakeServer) -> None:
+    server.on(
+        "GET",
+        "/api/v1/platform/stats",
+        httpx2.Response(200, json={"total_users": 3}, headers={"x-request-id": "r9"}),
+    )
+    raw = client.with_raw_response.get_platform_stats()
+    assert raw.status_code == 200 and raw.headers["x-request-id"] == "r9"
+    assert raw.parse().total_users == 3
+
+
+async def test_async_with_raw_response(aclient: AsyncChatServerClient, server: FakeServer) -> None:
+    server.on(
+        "GET",
+        "/atoms/chat/sessions",
+        {"sessions": [], "total": 0, "page": 1, "page_size": 20, "has_more": False},
+    )
+    raw = await aclient.with_raw_response.list_sessions("00000000-0000-0000-0000-000000000001")
+    assert raw.parse().total == 0 and raw.request.url.params["page_size"] == "20"
+
+
+def test_methods_show_their_real_signature() -> None:
+    import inspect
+
+    params = list(inspect.signature(ChatServerClient(api_key="k").list_sessions).parameters)
+    assert params == ["user_id", "page", "page_size"]
+    assert ChatServerClient.get_session.__doc__
+    assert inspect.iscoroutinefunction(AsyncChatServerClient.list_admins)

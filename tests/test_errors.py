@@ -43,9 +43,11 @@ STATUSES = [
 def make_client(server: FakeServer, **kwargs: Any) -> ChatServerClient:
     kwargs.setdefault("max_retries", 0)
     return ChatServerClient(
-        api_key="sk-test-secret", base_url=BASE_URL, http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
+        api_key="sk-test-secret",
+        base_url=BASE_URL,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
         **kwargs,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(("status", "ours", "theirs"), STATUSES)
@@ -77,26 +79,41 @@ def test_other_4xx_is_a_plain_status_error(server: FakeServer) -> None:
 BODIES = [
     pytest.param({"detail": "chat session not found"}, "chat session not found", id="fastapi-detail"),
     pytest.param(
-        {"detail": [
-            {"loc": ["query", "user_id"], "msg": "Input should be a valid UUID", "type": "uuid_parsing",
-             "input": "bob"},
-            {"loc": ["body", "temperature"], "msg": "Input should be less than or equal to 2",
-             "type": "less_than_equal"},
-        ]},
-        "query.user_id: Input should be a valid UUID (got 'bob'); body.temperature: Input should be less than "
-        "or equal to 2",
+        {
+            "detail": [
+                {
+                    "loc": ["query", "user_id"],
+                    "msg": "Input should be a valid UUID",
+                    "type": "uuid_parsing",
+                    "input": "bob",
+                },
+                {
+                    "loc": ["body", "temperature"],
+                    "msg": "Input should be less than or equal to 2",
+                    "type": "less_than_equal",
+                },
+            ]
+        },
+        "query.user_id: Input should be a valid UUID (got 'bob'); "
+        "body.temperature: Input should be less than or equal to 2",
         id="fastapi-422",
     ),
     pytest.param(
-        {"error": {"message": "model overloaded", "type": "server_error"}}, "model overloaded", id="openai-error"
+        {"error": {"message": "model overloaded", "type": "server_error"}},
+        "model overloaded",
+        id="openai-error",
     ),
     pytest.param(
-        {"title": "Unprocessable Entity", "status": 422, "detail": "validation failed",
-         "errors": [{"location": "body.type", "message": "expected one of user, raw", "value": "robot"}]},
+        {
+            "title": "Unprocessable Entity",
+            "status": 422,
+            "detail": "validation failed",
+            "errors": [{"location": "body.type", "message": "expected one of user, raw", "value": "robot"}],
+        },
         "Unprocessable Entity: validation failed: body.type: expected one of user, raw (got 'robot')",
         id="problem+json",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("payload", "message"), BODIES)
@@ -119,7 +136,9 @@ def test_non_json_body_gives_status_and_excerpt(server: FakeServer) -> None:
 
 
 def test_native_completion_errors_are_ours(server: FakeServer) -> None:
-    server.on("POST", "/v1/chat/completions", httpx2.Response(400, json={"detail": "model field is required"}))
+    server.on(
+        "POST", "/v1/chat/completions", httpx2.Response(400, json={"detail": "model field is required"})
+    )
     with pytest.raises(BadRequestError) as caught:
         make_client(server).chat.completions.create(model="", messages=[])
     assert caught.value.message == "model field is required"
@@ -129,7 +148,9 @@ def test_connection_error_on_both_paths(server: FakeServer) -> None:
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("connection refused")
 
-    client = ChatServerClient(base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(refuse)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(refuse))
+    )
     for call in (client.list_models, client.models.list):
         with pytest.raises(APIConnectionError) as caught:
             call()
@@ -140,7 +161,9 @@ def test_timeout_error_on_both_paths() -> None:
     def slow(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ReadTimeout("timed out", request=request)
 
-    client = ChatServerClient(base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(slow)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(slow))
+    )
     for call in (client.get_platform_stats, client.models.list):
         with pytest.raises(APITimeoutError) as caught:
             call()
@@ -189,14 +212,18 @@ FAST = {"retry-after-ms": "1"}
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, None])
 def test_retries_transient_failures(status: int | None) -> None:
     flaky = Flaky(2, status, FAST)
-    client = ChatServerClient(base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
+    )
     assert client.add_admin("wos_1", "ada@example.com").email == "ada@example.com"
     assert flaky.calls == 3
 
 
 def test_does_not_retry_client_errors() -> None:
     flaky = Flaky(1, 400, FAST)
-    client = ChatServerClient(base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
+    )
     with pytest.raises(BadRequestError):
         client.add_admin("wos_1", "ada@example.com")
     assert flaky.calls == 1
@@ -204,7 +231,9 @@ def test_does_not_retry_client_errors() -> None:
 
 def test_max_retries_zero_turns_retries_off() -> None:
     flaky = Flaky(1, 503, FAST)
-    client = ChatServerClient(base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
+    )
     with pytest.raises(InternalServerError):
         client.list_admins()
     assert flaky.calls == 1
@@ -212,7 +241,9 @@ def test_max_retries_zero_turns_retries_off() -> None:
 
 def test_gives_up_after_max_retries() -> None:
     flaky = Flaky(10, 429, FAST)
-    client = ChatServerClient(base_url=BASE_URL, max_retries=3, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=3, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
+    )
     with pytest.raises(RateLimitError):
         client.list_admins()
     assert flaky.calls == 4
@@ -223,7 +254,9 @@ def test_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", waits.append)
     flaky = Flaky(2, 429, {"retry-after": "7"})
-    client = ChatServerClient(base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
+    )
     client.list_admins()
     assert waits == [7.0, 7.0]
 
@@ -232,7 +265,9 @@ def test_backoff_grows_with_jitter_without_retry_after(monkeypatch: pytest.Monke
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", waits.append)
     flaky = Flaky(3, 503)
-    client = ChatServerClient(base_url=BASE_URL, max_retries=3, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=3, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
+    )
     client.list_admins()
     assert len(waits) == 3
     assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0 and 1.5 <= waits[2] <= 2.0
@@ -247,6 +282,8 @@ def test_retried_post_resends_the_same_body() -> None:
             return httpx2.Response(503, json={"detail": "busy"}, headers=FAST)
         return httpx2.Response(201, json={"status": "success", "email": "ada@example.com"})
 
-    client = ChatServerClient(base_url=BASE_URL, max_retries=1, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+    client = ChatServerClient(
+        base_url=BASE_URL, max_retries=1, http_client=httpx2.Client(transport=httpx2.MockTransport(handler))
+    )
     client.add_admin("wos_1", "ada@example.com", "Ada")
     assert bodies[0] == bodies[1] == {"workos_id": "wos_1", "email": "ada@example.com", "name": "Ada"}

@@ -186,95 +186,199 @@ CASES = [
         "create_completion",
         ("claude-3-haiku", [{"role": "user", "content": "Hi"}], 0.2, 100, 0.9, False, USER, "Be brief."),
         dict(
-            session_id=SESSION, metadata={"trace": "t-1"}, organization_id=ORG, workflow="review",
-            variables={"lang": "en"}, allowed_tools=["Read"], setting_sources=["project"],
+            session_id=SESSION,
+            metadata={"trace": "t-1"},
+            organization_id=ORG,
+            workflow="review",
+            variables={"lang": "en"},
+            allowed_tools=["Read"],
+            setting_sources=["project"],
             mcp_servers={"docs": {"url": "https://mcp.example.com/"}},
         ),
-        ("POST", "/v1/chat/completions"), ok(completion()), check_completion,
-    ),  # fmt: skip
+        ("POST", "/v1/chat/completions"),
+        ok(completion()),
+        check_completion,
+    ),
     Case(
-        "list_models", (), {}, ("GET", "/v1/models"),
-        ok({"object": "list", "data": [{"id": "claude-3-haiku", "owned_by": "anthropic", "provider": "claude",
-                                        "capabilities": ["chat"], "context_length": 200000}]}),
-        lambda req, res: isinstance(res, ModelsResponse) and None
-        or (res.data[0].provider, res.data[0].context_length) == ("claude", 200000) or pytest.fail("models"),
-    ),  # fmt: skip
+        "list_models",
+        (),
+        {},
+        ("GET", "/v1/models"),
+        ok(
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "id": "claude-3-haiku",
+                        "owned_by": "anthropic",
+                        "provider": "claude",
+                        "capabilities": ["chat"],
+                        "context_length": 200000,
+                    }
+                ],
+            }
+        ),
+        lambda req, res: (
+            (isinstance(res, ModelsResponse) and None)
+            or (res.data[0].provider, res.data[0].context_length) == ("claude", 200000)
+            or pytest.fail("models")
+        ),
+    ),
     Case(
-        "list_sessions", (USER, 2, 5), {}, ("GET", "/atoms/chat/sessions"),
-        ok({"sessions": [SUMMARY], "total": 9, "page": 2, "page_size": 5, "has_more": True}), check_sessions,
-    ),  # fmt: skip
+        "list_sessions",
+        (USER, 2, 5),
+        {},
+        ("GET", "/atoms/chat/sessions"),
+        ok({"sessions": [SUMMARY], "total": 9, "page": 2, "page_size": 5, "has_more": True}),
+        check_sessions,
+    ),
     Case(
-        "get_session", (SESSION,), {"user_id": USER}, ("GET", f"/atoms/chat/sessions/{SESSION}"),
-        ok({"session": SUMMARY, "messages": [
-            {"id": SESSION, "message_index": i, "role": r, "content": "x", "created_at": WHEN}
-            for i, r in enumerate(["user", "assistant"])
-        ]}),
+        "get_session",
+        (SESSION,),
+        {"user_id": USER},
+        ("GET", f"/atoms/chat/sessions/{SESSION}"),
+        ok(
+            {
+                "session": SUMMARY,
+                "messages": [
+                    {"id": SESSION, "message_index": i, "role": r, "content": "x", "created_at": WHEN}
+                    for i, r in enumerate(["user", "assistant"])
+                ],
+            }
+        ),
         check_session,
-    ),  # fmt: skip
+    ),
     Case(
-        "get_platform_stats", (), {}, ("GET", "/api/v1/platform/stats"),
+        "get_platform_stats",
+        (),
+        {},
+        ("GET", "/api/v1/platform/stats"),
         ok({"total_users": 4, "system_health": {"status": "healthy", "active_agents": ["claude"]}}),
-        lambda req, res: None if isinstance(res, PlatformStats) and res.total_users == 4
-        and res.system_health.active_agents == ["claude"] else pytest.fail(repr(res)),
-    ),  # fmt: skip
+        lambda req, res: (
+            None
+            if isinstance(res, PlatformStats)
+            and res.total_users == 4
+            and res.system_health.active_agents == ["claude"]
+            else pytest.fail(repr(res))
+        ),
+    ),
     Case(
-        "list_admins", (), {}, ("GET", "/api/v1/platform/admins"),
-        ok({"admins": [{"id": "1", "email": "ada@example.com", "created_at": WHEN}], "count": 1}), check_admins,
-    ),  # fmt: skip
+        "list_admins",
+        (),
+        {},
+        ("GET", "/api/v1/platform/admins"),
+        ok({"admins": [{"id": "1", "email": "ada@example.com", "created_at": WHEN}], "count": 1}),
+        check_admins,
+    ),
     Case(
-        "add_admin", ("wos_1", "ada@example.com", "Ada"), {}, ("POST", "/api/v1/platform/admins"),
-        ok({"status": "success", "email": "ada@example.com"}, 201), check_add_admin,
-    ),  # fmt: skip
+        "add_admin",
+        ("wos_1", "ada@example.com", "Ada"),
+        {},
+        ("POST", "/api/v1/platform/admins"),
+        ok({"status": "success", "email": "ada@example.com"}, 201),
+        check_add_admin,
+    ),
     Case(
-        "remove_admin", ("a/b?c#d%e@x.com",), {}, ("DELETE", "/api/v1/platform/admins/a%2Fb%3Fc%23d%25e%40x.com"),
-        ok({"status": "success", "email": "a/b?c#d%e@x.com"}), check_remove_admin,
-    ),  # fmt: skip
+        "remove_admin",
+        ("a/b?c#d%e@x.com",),
+        {},
+        ("DELETE", "/api/v1/platform/admins/a%2Fb%3Fc%23d%25e%40x.com"),
+        ok({"status": "success", "email": "a/b?c#d%e@x.com"}),
+        check_remove_admin,
+    ),
     Case(
-        "get_audit_log", (20, 40), {}, ("GET", "/api/v1/platform/audit"),
-        ok({"entries": [{"id": "1", "timestamp": WHEN, "action": "admin.added", "metadata": {}}],
-            "count": 1, "limit": 20, "offset": 40}),
+        "get_audit_log",
+        (20, 40),
+        {},
+        ("GET", "/api/v1/platform/audit"),
+        ok(
+            {
+                "entries": [{"id": "1", "timestamp": WHEN, "action": "admin.added", "metadata": {}}],
+                "count": 1,
+                "limit": 20,
+                "offset": 40,
+            }
+        ),
         check_audit,
-    ),  # fmt: skip
+    ),
     Case(
-        "list_mcp_servers", (ORG,), {"user_id": USER, "include_platform": False}, ("GET", "/atoms/mcp"),
-        ok({"items": [MCP]}), check_mcp_list,
-    ),  # fmt: skip
+        "list_mcp_servers",
+        (ORG,),
+        {"user_id": USER, "include_platform": False},
+        ("GET", "/atoms/mcp"),
+        ok({"items": [MCP]}),
+        check_mcp_list,
+    ),
     Case(
-        "create_mcp_server", ("docs", "https://mcp.example.com/", {"type": "organization", "organization_id": ORG}),
-        {"auth_type": "bearer", "bearer_token": "tok"}, ("POST", "/atoms/mcp"), ok(MCP, 201), check_mcp_create,
-    ),  # fmt: skip
+        "create_mcp_server",
+        ("docs", "https://mcp.example.com/", {"type": "organization", "organization_id": ORG}),
+        {"auth_type": "bearer", "bearer_token": "tok"},
+        ("POST", "/atoms/mcp"),
+        ok(MCP, 201),
+        check_mcp_create,
+    ),
     Case(
-        "update_mcp_server", (MCP_ID,), {"enabled": False}, ("PUT", f"/atoms/mcp/{MCP_ID}"),
-        ok({**MCP, "enabled": False}), check_mcp_update,
-    ),  # fmt: skip
+        "update_mcp_server",
+        (MCP_ID,),
+        {"enabled": False},
+        ("PUT", f"/atoms/mcp/{MCP_ID}"),
+        ok({**MCP, "enabled": False}),
+        check_mcp_update,
+    ),
     Case(
-        "delete_mcp_server", (MCP_ID,), {}, ("DELETE", f"/atoms/mcp/{MCP_ID}"), httpx2.Response(204),
+        "delete_mcp_server",
+        (MCP_ID,),
+        {},
+        ("DELETE", f"/atoms/mcp/{MCP_ID}"),
+        httpx2.Response(204),
         lambda req, res: None if res is None else pytest.fail(repr(res)),
-    ),  # fmt: skip
+    ),
     Case(
-        "get_agent_status", (), {}, ("GET", "/status"), ok({"agent_type": "claude", "status": "stable"}),
+        "get_agent_status",
+        (),
+        {},
+        ("GET", "/status"),
+        ok({"agent_type": "claude", "status": "stable"}),
         is_a(AgentStatus),
-    ),  # fmt: skip
+    ),
     Case(
-        "get_agent_messages", (), {}, ("GET", "/messages"),
-        ok({"messages": [{"id": 0, "role": "user", "content": "hi", "time": WHEN}]}), is_a(AgentMessagesResponse),
-    ),  # fmt: skip
+        "get_agent_messages",
+        (),
+        {},
+        ("GET", "/messages"),
+        ok({"messages": [{"id": 0, "role": "user", "content": "hi", "time": WHEN}]}),
+        is_a(AgentMessagesResponse),
+    ),
     Case(
-        "send_agent_message", ("hi",), {}, ("POST", "/message"), ok({"ok": True}),
-        lambda req, res: None if body(req) == {"content": "hi", "type": "user"}
-        and isinstance(res, SendMessageResponse) else pytest.fail(repr(res)),
-    ),  # fmt: skip
+        "send_agent_message",
+        ("hi",),
+        {},
+        ("POST", "/message"),
+        ok({"ok": True}),
+        lambda req, res: (
+            None
+            if body(req) == {"content": "hi", "type": "user"} and isinstance(res, SendMessageResponse)
+            else pytest.fail(repr(res))
+        ),
+    ),
     Case(
-        "upload_file", ("notes.txt", b"hello"), {}, ("POST", "/upload"),
-        ok({"ok": True, "filePath": "/tmp/notes.txt"}), check_upload,
-    ),  # fmt: skip
+        "upload_file",
+        ("notes.txt", b"hello"),
+        {},
+        ("POST", "/upload"),
+        ok({"ok": True, "filePath": "/tmp/notes.txt"}),
+        check_upload,
+    ),
 ]
 
 
 def run_sync(server: FakeServer, method: str, *args: Any, **kwargs: Any) -> Any:
     transport = httpx2.MockTransport(server)
     with ChatServerClient(
-        api_key="sk-test-secret", base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=transport)
+        api_key="sk-test-secret",
+        base_url=BASE_URL,
+        max_retries=0,
+        http_client=httpx2.Client(transport=transport),
     ) as client:
         return getattr(client, method)(*args, **kwargs)
 

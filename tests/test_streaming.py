@@ -54,9 +54,7 @@ async def test_async_text_deltas_and_metadata(aclient: AsyncChatServerClient, se
     assert stream.metadata["usage"].total_tokens == 7
 
 
-ERROR_MID_STREAM = sse_body(
-    chunk("Partial"), {"error": {"message": "agent crashed", "type": "server_error"}}
-)
+ERROR_MID_STREAM = sse_body(chunk("Partial"), {"error": {"message": "agent crashed", "type": "server_error"}})
 CUT = sse_body(chunk("Partial"), chunk(" answer"), done=False)
 
 
@@ -70,7 +68,9 @@ def collect_sync(client: ChatServerClient) -> list[str]:
 def collect_async(server: FakeServer) -> list[str]:
     async def main() -> list[str]:
         async with AsyncChatServerClient(
-            base_url=BASE_URL, max_retries=0, http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(server))
+            base_url=BASE_URL,
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(server)),
         ) as client:
             return [d async for d in await client.create_completion("claude-3-haiku", ["hi"], stream=True)]
 
@@ -97,13 +97,17 @@ def test_stream_cut_before_done_is_an_error(mode: str, client: ChatServerClient,
     assert isinstance(caught.value, openai.APIConnectionError)
 
 
-def test_connection_dropped_mid_stream_is_a_connection_error(client: ChatServerClient, server: FakeServer) -> None:
+def test_connection_dropped_mid_stream_is_a_connection_error(
+    client: ChatServerClient, server: FakeServer
+) -> None:
     class Dropping(httpx2.SyncByteStream):
         def __iter__(self) -> Any:
             yield sse_body(chunk("Partial"), done=False)
             raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
 
-    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=Dropping()))
+    server.on(
+        "POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=Dropping())
+    )
     with pytest.raises(openai.APIConnectionError):
         collect_sync(client)
 
@@ -115,7 +119,9 @@ def test_http_error_before_stream_starts(client: ChatServerClient, server: FakeS
 
 
 def test_early_break_releases_the_connection(client: ChatServerClient, server: FakeServer) -> None:
-    body = ClosingStream([sse_body(chunk(f"part {i} "), done=False) for i in range(50)] + [b"data: [DONE]\n\n"])
+    body = ClosingStream(
+        [sse_body(chunk(f"part {i} "), done=False) for i in range(50)] + [b"data: [DONE]\n\n"]
+    )
     server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=body))
     with client.create_completion("claude-3-haiku", ["hi"], stream=True) as stream:
         for delta in stream:
@@ -134,7 +140,9 @@ def test_break_without_context_manager_then_close(client: ChatServerClient, serv
     assert body.closed
 
 
-async def test_async_early_break_releases_the_connection(aclient: AsyncChatServerClient, server: FakeServer) -> None:
+async def test_async_early_break_releases_the_connection(
+    aclient: AsyncChatServerClient, server: FakeServer
+) -> None:
     body = ClosingStream([sse_body(chunk(f"part {i} "), done=False) for i in range(50)])
     server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=body))
     async with await aclient.create_completion("claude-3-haiku", ["hi"], stream=True) as stream:
@@ -152,22 +160,31 @@ def test_fully_read_stream_is_closed(client: ChatServerClient, server: FakeServe
 
 def test_chunks_split_across_reads(client: ChatServerClient, server: FakeServer) -> None:
     parts = [GOOD[i : i + 7] for i in range(0, len(GOOD), 7)]
-    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=ClosingStream(parts)))
+    server.on(
+        "POST",
+        "/v1/chat/completions",
+        lambda request: httpx2.Response(200, headers=SSE, stream=ClosingStream(parts)),
+    )
     assert "".join(client.create_completion("claude-3-haiku", ["hi"], stream=True)) == "Hello, world"
 
 
 def test_native_stream_still_works(client: ChatServerClient, server: FakeServer) -> None:
     server.on("POST", "/v1/chat/completions", stream_response(GOOD))
-    chunks = list(client.chat.completions.create(model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}], stream=True))
+    chunks = list(
+        client.chat.completions.create(
+            model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello, world"
     assert chunks[0].system_fingerprint == "sess-1"
 
 
 AGENT_EVENTS = (
-    b"event: status_change\ndata: {\"agent_type\": \"claude\", \"status\": \"running\"}\n\n"
-    b"event: message_update\ndata: {\"id\": 1, \"role\": \"agent\", \"message\": \"hi\", \"time\": \"2024-05-01T12:00:00Z\"}\n\n"
-    b"event: screen_update\ndata: {\"screen\": \"...\"}\n\n"
-    b"event: status_change\ndata: {\"agent_type\": \"claude\", \"status\": \"stable\"}\n\n"
+    b'event: status_change\ndata: {"agent_type": "claude", "status": "running"}\n\n'
+    b'event: message_update\ndata: {"id": 1, "role": "agent", "message": "hi", '
+    b'"time": "2024-05-01T12:00:00Z"}\n\n'
+    b'event: screen_update\ndata: {"screen": "..."}\n\n'
+    b'event: status_change\ndata: {"agent_type": "claude", "status": "stable"}\n\n'
 )
 
 
@@ -184,3 +201,35 @@ async def test_async_agent_events(aclient: AsyncChatServerClient, server: FakeSe
     server.on("GET", "/events", stream_response(AGENT_EVENTS))
     events = await aclient.stream_agent_events()
     assert [e.event async for e in events] == ["status_change", "message_update", "status_change"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [(ERROR_MID_STREAM, StreamError), (CUT, IncompleteStreamError)],
+    ids=["error-event", "cut-before-done"],
+)
+def test_native_stream_raises_ours(
+    body: bytes, error: type, client: ChatServerClient, server: FakeServer
+) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(body))
+    stream = client.chat.completions.create(
+        model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    with pytest.raises(error) as caught:
+        list(stream)
+    assert isinstance(caught.value, openai.APIError)
+
+
+async def test_async_native_stream_raises_ours(aclient: AsyncChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(ERROR_MID_STREAM))
+    stream = await aclient.chat.completions.create(
+        model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    with pytest.raises(StreamError, match="agent crashed"):
+        [c async for c in stream]
+    server.on("POST", "/v1/chat/completions", stream_response(CUT))
+    stream = await aclient.chat.completions.create(
+        model="claude-3-haiku", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    with pytest.raises(IncompleteStreamError):
+        [c async for c in stream]

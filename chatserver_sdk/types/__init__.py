@@ -30,7 +30,12 @@ from .platform import (
     PlatformStats,
     SystemHealth,
 )
-from .sessions import ChatMessageRecord, ChatSessionDetailResponse, ChatSessionListResponse, ChatSessionSummary
+from .sessions import (
+    ChatMessageRecord,
+    ChatSessionDetailResponse,
+    ChatSessionListResponse,
+    ChatSessionSummary,
+)
 
 __all__ = [
     "AdminInfo",

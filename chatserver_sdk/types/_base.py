@@ -10,7 +10,7 @@ as sent rather than dropped.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
@@ -43,7 +43,7 @@ def _to_datetime(value: object) -> object:
     return value
 
 
-Timestamp = Annotated[Union[datetime, str], BeforeValidator(_to_datetime)]
+Timestamp = Annotated[datetime | str, BeforeValidator(_to_datetime)]
 """An ISO 8601 timestamp as ``datetime``; text that is not ISO stays ``str``."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+from typing import Literal, Union
 
 from pydantic import Field
 
@@ -31,7 +31,7 @@ class AgentMessage(Model):
     role: str
     """``user`` or ``agent``."""
     content: str = ""
-    time: Optional[Timestamp] = None
+    time: Timestamp | None = None
 
 
 class AgentMessagesResponse(Model):
@@ -54,7 +54,7 @@ class MessageUpdateEvent(Model):
     id: int
     role: str
     message: str = ""
-    time: Optional[Timestamp] = None
+    time: Timestamp | None = None
 
 
 class StatusChangeEvent(Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,8 +39,8 @@ class ContentPart(Model):
 
 class Message(Model):
     role: MessageRole
-    content: Union[str, list[Union[ContentPart, str]]]
-    name: Optional[str] = None
+    content: str | list[ContentPart | str]
+    name: str | None = None
 
     @property
     def text(self) -> str:
@@ -59,7 +59,7 @@ class UsageInfo(Model):
 class ChatCompletionChoice(Model):
     index: int = 0
     message: Message
-    finish_reason: Optional[str] = None
+    finish_reason: str | None = None
 
 
 class ChatCompletionResponse(Model):
@@ -69,7 +69,7 @@ class ChatCompletionResponse(Model):
     model: str = ""
     choices: NullableList[ChatCompletionChoice] = Field(default_factory=list)
     usage: UsageInfo = Field(default_factory=UsageInfo)
-    system_fingerprint: Optional[str] = None
+    system_fingerprint: str | None = None
     """The ChatServer session id: pass it back as ``session_id`` to continue."""
 
 
@@ -82,6 +82,6 @@ class ChatCompletionRequest(BaseModel):
     max_tokens: int = Field(default=4000, ge=1, le=4000)
     top_p: float = Field(default=1.0, ge=0, le=1)
     stream: bool = False
-    user: Optional[str] = None
-    system_prompt: Optional[str] = None
-    metadata: Optional[dict[str, Any]] = None
+    user: str | None = None
+    system_prompt: str | None = None
+    metadata: dict[str, Any] | None = None

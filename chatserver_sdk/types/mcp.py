@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
 
 from pydantic import Field
 
@@ -26,8 +25,8 @@ class MCPAuthType(str, Enum):
 
 class MCPScope(Model):
     type: MCPScopeType
-    organization_id: Optional[str] = None
-    user_id: Optional[str] = None
+    organization_id: str | None = None
+    user_id: str | None = None
 
 
 class MCPMetadata(Model):
@@ -43,12 +42,12 @@ class MCPServer(Model):
     type: str = "http"
     endpoint: str = ""
     auth_type: str = "none"
-    bearer_token_id: Optional[str] = None
-    oauth_provider: Optional[str] = None
+    bearer_token_id: str | None = None
+    oauth_provider: str | None = None
     enabled: bool = True
     metadata: MCPMetadata = Field(default_factory=MCPMetadata)
-    created_at: Optional[Timestamp] = None
-    scope: Optional[MCPScope] = None
+    created_at: Timestamp | None = None
+    scope: MCPScope | None = None
 
 
 class MCPListResponse(Model):

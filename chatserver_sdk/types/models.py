@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import Field
 
 from ._base import Model, NullableList
@@ -16,9 +14,9 @@ class ModelInfo(Model):
     object: str = "model"
     owned_by: str = ""
     created: int = 0
-    description: Optional[str] = None
-    context_length: Optional[int] = None
-    provider: Optional[str] = None
+    description: str | None = None
+    context_length: int | None = None
+    provider: str | None = None
     capabilities: NullableList[str] = Field(default_factory=list)
 
 

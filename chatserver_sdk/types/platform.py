@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import Field
 
@@ -21,7 +21,7 @@ __all__ = [
 
 class SystemHealth(Model):
     status: str = "healthy"
-    circuit_breaker_status: Optional[str] = None
+    circuit_breaker_status: str | None = None
     active_agents: NullableList[str] = Field(default_factory=list)
 
 
@@ -40,9 +40,9 @@ class PlatformStats(Model):
 class AdminInfo(Model):
     id: str = ""
     email: str
-    name: Optional[str] = None
-    created_at: Optional[Timestamp] = None
-    created_by: Optional[str] = None
+    name: str | None = None
+    created_at: Timestamp | None = None
+    created_by: str | None = None
 
 
 class AdminListResponse(Model):
@@ -59,12 +59,12 @@ class AdminResponse(Model):
 
 class AuditLogEntry(Model):
     id: str
-    timestamp: Optional[Timestamp] = None
-    user_id: Optional[str] = None
-    org_id: Optional[str] = None
+    timestamp: Timestamp | None = None
+    user_id: str | None = None
+    org_id: str | None = None
     action: str = ""
-    resource: Optional[str] = None
-    resource_id: Optional[str] = None
+    resource: str | None = None
+    resource_id: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import Field
 
@@ -14,13 +14,13 @@ __all__ = ["ChatMessageRecord", "ChatSessionDetailResponse", "ChatSessionListRes
 class ChatSessionSummary(Model):
     id: str
     user_id: str = ""
-    organization_id: Optional[str] = None
-    title: Optional[str] = None
-    model: Optional[str] = None
-    agent_type: Optional[str] = None
-    created_at: Optional[Timestamp] = None
-    updated_at: Optional[Timestamp] = None
-    last_message_at: Optional[Timestamp] = None
+    organization_id: str | None = None
+    title: str | None = None
+    model: str | None = None
+    agent_type: str | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+    last_message_at: Timestamp | None = None
     message_count: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
@@ -35,9 +35,9 @@ class ChatMessageRecord(Model):
     role: str
     content: str = ""
     metadata: dict[str, Any] = Field(default_factory=dict)
-    tokens: Optional[int] = None
-    created_at: Optional[Timestamp] = None
-    updated_at: Optional[Timestamp] = None
+    tokens: int | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
 
 
 class ChatSessionListResponse(Model):
