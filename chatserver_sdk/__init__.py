@@ -7,6 +7,7 @@
 from . import exceptions, types
 from ._client import DEFAULT_BASE_URL, AsyncChatServerClient, ChatServerClient
 from ._messages import MessageLike
+from ._response import RawResponse
 from ._streaming import AsyncStream, Stream
 from ._version import __version__
 from .exceptions import (
@@ -48,6 +49,7 @@ __all__ = [
     "MessageLike",
     "NotFoundError",
     "RateLimitError",
+    "RawResponse",
     "ResponseValidationError",
     "Stream",
     "StreamError",
