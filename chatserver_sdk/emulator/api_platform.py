@@ -16,21 +16,20 @@ from .store import Store
 _ADMIN_PREFIX = "/api/v1/platform/admins/"
 
 
-def _email_from_raw_path(request: Request, fallback: str) -> str:
-    """Recover the email exactly as the client encoded it.
+def _email_from_raw_path(request: Request, fallback: str) -> str | None:
+    """Recover the email from the one path segment the client sent, or None if it sent several.
 
-    The ASGI ``path`` is already percent-decoded, so an email holding ``%2F`` and one
-    holding ``/`` look alike there; decoding the raw path segment ourselves keeps them apart.
+    The ASGI ``path`` is already percent-decoded, so there an encoded ``%2F`` and a
+    literal ``/`` look alike; the raw path keeps them apart. A literal ``/`` means the
+    client did not encode the email, which upstream's router would not match either.
     """
     raw = request.scope.get("raw_path")
-    if isinstance(raw, bytes):
-        raw_path = raw.decode("latin-1").split("?", 1)[0]
-        root = request.scope.get("root_path", "")
-        if root and raw_path.startswith(root):
-            raw_path = raw_path[len(root) :]
-        if raw_path.startswith(_ADMIN_PREFIX):
-            return unquote(raw_path[len(_ADMIN_PREFIX) :], errors="strict")
-    return fallback
+    raw_path = raw.decode("latin-1").split("?", 1)[0] if isinstance(raw, bytes) else ""
+    start = raw_path.find(_ADMIN_PREFIX)
+    if start < 0:  # no raw path from the server, or an oddly encoded prefix: trust the decoded one
+        return fallback if "/" not in fallback else None
+    segment = raw_path[start + len(_ADMIN_PREFIX) :]
+    return unquote(segment, errors="strict") if "/" not in segment else None
 
 
 def build_router(store: Store) -> APIRouter:
@@ -64,9 +63,12 @@ def build_router(store: Store) -> APIRouter:
     @router.delete("/admins/{email:path}")
     def delete_platform_admin(email: str, request: Request) -> Response:
         try:
-            email = _email_from_raw_path(request, email)
+            decoded = _email_from_raw_path(request, email)
         except UnicodeDecodeError:
             raise HTTPException(400, "email must be UTF-8") from None
+        if decoded is None:
+            raise HTTPException(404, "Not Found")
+        email = decoded
         try:
             platform.remove_admin(store, email=email, actor=caller_of(request).actor)
         except platform.AdminNotFoundError:

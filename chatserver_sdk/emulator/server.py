@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 
 import uvicorn
 
@@ -16,12 +17,38 @@ from .app import create_app
 STARTUP_TIMEOUT = 15.0
 
 
+class _Server(uvicorn.Server):
+    """A uvicorn server that can be told to stop without waiting for its next 100 ms tick.
+
+    Tests start and stop an emulator per test, so that tick would otherwise add up.
+    """
+
+    _wakeup: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), 0.1)
+
+    def stop(self) -> None:
+        self.should_exit = True
+        loop, wakeup = self._loop, self._wakeup
+        if loop is not None and wakeup is not None:
+            with contextlib.suppress(RuntimeError):  # the loop may already be closed
+                loop.call_soon_threadsafe(wakeup.set)
+
+
 def _base_url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-@contextmanager
+@contextlib.contextmanager
 def run_emulator(
     *,
     db_path: str | None = None,
@@ -53,7 +80,7 @@ def run_emulator(
         # Bounds how long shutdown waits on a client that keeps a stream open.
         timeout_graceful_shutdown=2,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     errors: list[BaseException] = []
 
     def serve() -> None:
@@ -77,6 +104,6 @@ def run_emulator(
         controller = app.state.agent
         if isinstance(controller, AgentController):
             controller.close_streams_threadsafe()
-        server.should_exit = True
+        server.stop()
         thread.join(timeout=10)
         sock.close()

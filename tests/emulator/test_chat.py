@@ -1,0 +1,347 @@
+"""Chat completions (plain and streamed), models and session history."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx2
+import pytest
+
+from chatserver_sdk.emulator.agent import count_tokens
+
+from .conftest import MODEL, OTHER_USER, USER, completion_body
+
+
+def sse_events(response: httpx2.Response) -> list[str]:
+    """Split a completion stream into its raw ``data:`` payloads, checking the exact framing."""
+    body = response.read().decode()
+    assert body.endswith("\n\n")
+    frames = body[:-2].split("\n\n")
+    for frame in frames:
+        assert frame.startswith("data: ") and "\n" not in frame, frame
+    return [frame[len("data: ") :] for frame in frames]
+
+
+def stream_completion(client: httpx2.Client, body: dict[str, Any]) -> list[dict[str, Any]]:
+    with client.stream("POST", "/v1/chat/completions", json=body) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        payloads = sse_events(response)
+    assert payloads[-1] == "[DONE]"
+    return [json.loads(p) for p in payloads[:-1]]
+
+
+def test_models_cover_every_backend(shared_client: httpx2.Client) -> None:
+    body = shared_client.get("/v1/models").json()
+    assert body["object"] == "list"
+    by_id = {m["id"]: m for m in body["data"]}
+    assert MODEL in by_id
+    assert {m["provider"] for m in body["data"]} == {"claude", "droid", "ccrouter"}
+    for model in body["data"]:
+        assert model["context_length"] > 0 and model["capabilities"] and model["owned_by"]
+
+
+def test_completion_echoes_last_user_message(client: httpx2.Client) -> None:
+    body = completion_body(
+        {"role": "system", "content": "You are a helpful assistant."},
+        "Write a hello world function in Python.",
+        user_id=None,
+    )
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["object"] == "chat.completion"
+    assert data["id"].startswith("chatcmpl-")
+    message = data["choices"][0]["message"]
+    assert message == {
+        "role": "assistant",
+        "content": "Echo (turn 1): Write a hello world function in Python.",
+    }
+    assert data["choices"][0]["finish_reason"] == "stop"
+    usage = data["usage"]
+    assert usage["prompt_tokens"] == count_tokens("You are a helpful assistant.") + 7
+    assert usage["completion_tokens"] == count_tokens(message["content"])
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+    uuid.UUID(data["system_fingerprint"])
+
+
+def test_completion_is_deterministic(shared_client: httpx2.Client) -> None:
+    body = completion_body("same", user_id=None)
+    first, second = (shared_client.post("/v1/chat/completions", json=body).json() for _ in range(2))
+    assert first["choices"] == second["choices"] and first["usage"] == second["usage"]
+
+
+def test_content_parts_and_system_prompt(shared_client: httpx2.Client) -> None:
+    parts = [{"type": "text", "text": "first part"}, "second part"]
+    body = completion_body({"role": "user", "content": parts}, system_prompt="be brief")
+    data = shared_client.post("/v1/chat/completions", json=body).json()
+    assert data["choices"][0]["message"]["content"] == "Echo (turn 1): first part\nsecond part"
+    assert data["usage"]["prompt_tokens"] == 2 + 4
+
+
+def test_max_tokens_truncates_with_length(shared_client: httpx2.Client) -> None:
+    data = shared_client.post(
+        "/v1/chat/completions", json=completion_body("one two three", max_tokens=2)
+    ).json()
+    assert data["choices"][0] == {
+        "index": 0,
+        "message": {"role": "assistant", "content": "Echo (turn"},
+        "finish_reason": "length",
+    }
+    assert data["usage"]["completion_tokens"] == 2
+
+
+def test_stream_format(shared_client: httpx2.Client) -> None:
+    session_id = str(uuid.uuid4())
+    chunks = stream_completion(
+        shared_client, completion_body("Tell me a story", session_id=session_id, stream=True)
+    )
+    assert len(chunks) >= 4
+    ids = {c["id"] for c in chunks}
+    assert len(ids) == 1 and ids.pop().startswith("chatcmpl-")
+    for c in chunks:
+        assert c["object"] == "chat.completion.chunk"
+        assert c["model"] == MODEL and isinstance(c["created"], int)
+        assert c["system_fingerprint"] == session_id
+        assert len(c["choices"]) == 1 and c["choices"][0]["index"] == 0
+    content, last = chunks[:-1], chunks[-1]
+    assert content[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert all("role" not in c["choices"][0]["delta"] for c in content[1:])
+    assert all(c["choices"][0]["finish_reason"] is None and "usage" not in c for c in content)
+    text = "".join(c["choices"][0]["delta"]["content"] for c in content)
+    assert text == "Echo (turn 1): Tell me a story"
+    assert last["choices"][0]["delta"] == {} and last["choices"][0]["finish_reason"] == "stop"
+    usage = last["usage"]
+    assert usage["completion_tokens"] == len(content) == count_tokens(text)
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_stream_and_plain_agree(shared_client: httpx2.Client) -> None:
+    plain = shared_client.post(
+        "/v1/chat/completions", json=completion_body("hello there", user_id=None)
+    ).json()
+    chunks = stream_completion(shared_client, completion_body("hello there", user_id=None, stream=True))
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert text == plain["choices"][0]["message"]["content"]
+    assert chunks[-1]["usage"] == plain["usage"]
+
+
+@pytest.mark.parametrize(
+    ("patch", "location"),
+    [
+        ({"temperature": 2.5}, ["body", "temperature"]),
+        ({"temperature": -0.1}, ["body", "temperature"]),
+        ({"max_tokens": 4001}, ["body", "max_tokens"]),
+        ({"max_tokens": 0}, ["body", "max_tokens"]),
+        ({"top_p": 1.5}, ["body", "top_p"]),
+        ({"stream": "sometimes"}, ["body", "stream"]),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, ["body", "messages", 0, "role"]),
+        ({"messages": [{"role": "user"}]}, ["body", "messages", 0, "content"]),
+        ({"metadata": "nope"}, ["body", "metadata"]),
+    ],
+)
+def test_completion_validation_422(
+    shared_client: httpx2.Client, patch: dict[str, Any], location: list[Any]
+) -> None:
+    response = shared_client.post("/v1/chat/completions", json={**completion_body("hi"), **patch})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert any(error["loc"] == location for error in detail), detail
+
+
+def test_missing_model_field_is_422(shared_client: httpx2.Client) -> None:
+    response = shared_client.post(
+        "/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "model"]
+
+
+def test_empty_messages_and_model_are_400(shared_client: httpx2.Client) -> None:
+    response = shared_client.post("/v1/chat/completions", json={"model": MODEL, "messages": []})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "messages array must include at least one message"}
+    response = shared_client.post(
+        "/v1/chat/completions", json={"model": "", "messages": [{"role": "user", "content": "x"}]}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "model field is required - fetch available models from /v1/models endpoint"
+    }
+
+
+def test_unknown_model_lists_available_ids(shared_client: httpx2.Client) -> None:
+    response = shared_client.post("/v1/chat/completions", json=completion_body("hi", model="gpt-17"))
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "gpt-17" in detail
+    for model in shared_client.get("/v1/models").json()["data"]:
+        assert model["id"] in detail
+
+
+def test_non_uuid_session_id_is_400(shared_client: httpx2.Client) -> None:
+    response = shared_client.post("/v1/chat/completions", json=completion_body("hi", session_id="not-a-uuid"))
+    assert response.status_code == 400
+
+
+def _detail(client: httpx2.Client, session_id: str, user_id: str = USER) -> dict[str, Any]:
+    response = client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": user_id})
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_history_recorded_only_with_user_id(client: httpx2.Client) -> None:
+    anonymous = client.post("/v1/chat/completions", json=completion_body("hi", user_id=None)).json()
+    listing = client.get("/atoms/chat/sessions", params={"user_id": USER}).json()
+    assert listing["total"] == 0
+    response = client.get(f"/atoms/chat/sessions/{anonymous['system_fingerprint']}", params={"user_id": USER})
+    assert response.status_code == 404
+
+
+def test_non_uuid_user_id_is_served_but_not_recorded(client: httpx2.Client) -> None:
+    response = client.post("/v1/chat/completions", json=completion_body("hi", user_id="alice"))
+    assert response.status_code == 200
+    stats = client.get("/api/v1/platform/stats").json()
+    assert stats["total_users"] == 0 and stats["total_requests"] == 1
+
+
+def _resume_transcript(client: httpx2.Client, resend_history: bool) -> dict[str, Any]:
+    system = {"role": "system", "content": "You are terse."}
+    first_user = {"role": "user", "content": "Draft a project update email.\nIt is for the team."}
+    first = client.post("/v1/chat/completions", json=completion_body(system, first_user)).json()
+    session_id = first["system_fingerprint"]
+    history: list[dict[str, Any]] = [system, first_user, first["choices"][0]["message"]]
+    usages = [first["usage"]]
+    for text in ("Add a bullet list of risks.", "Now shorten it."):
+        new = {"role": "user", "content": text}
+        messages = [*history, new] if resend_history else [new]
+        if text.startswith("Add"):
+            chunks = stream_completion(client, completion_body(*messages, session_id=session_id, stream=True))
+            assert all(c["system_fingerprint"] == session_id for c in chunks)
+            reply = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+            usages.append(chunks[-1]["usage"])
+        else:
+            data = client.post(
+                "/v1/chat/completions", json=completion_body(*messages, session_id=session_id)
+            ).json()
+            assert data["system_fingerprint"] == session_id
+            reply = data["choices"][0]["message"]["content"]
+            usages.append(data["usage"])
+        history += [new, {"role": "assistant", "content": reply}]
+    detail = _detail(client, session_id)
+    assert [(m["role"], m["content"]) for m in detail["messages"]] == [
+        (m["role"], m["content"]) for m in history
+    ]
+    assert [m["message_index"] for m in detail["messages"]] == list(range(len(history)))
+    session = detail["session"]
+    assert session["message_count"] == len(history)
+    assert session["title"] == "Draft a project update email."
+    assert session["tokens_in"] == sum(u["prompt_tokens"] for u in usages)
+    assert session["tokens_out"] == sum(u["completion_tokens"] for u in usages)
+    assert session["tokens_total"] == sum(u["total_tokens"] for u in usages)
+    replies = [m["content"] for m in detail["messages"] if m["role"] == "assistant"]
+    assert replies[-1] == "Echo (turn 3): Now shorten it."
+    assert [m["tokens"] for m in detail["messages"] if m["role"] == "assistant"] == [
+        u["completion_tokens"] for u in usages
+    ]
+    return detail
+
+
+@pytest.mark.parametrize("resend_history", [True, False], ids=["full-history", "only-new"])
+def test_resume_keeps_one_transcript(shared_client: httpx2.Client, resend_history: bool) -> None:
+    _resume_transcript(shared_client, resend_history)
+
+
+def test_resume_with_repeated_system_prompt_only(shared_client: httpx2.Client) -> None:
+    system = {"role": "system", "content": "Rules."}
+    first = shared_client.post("/v1/chat/completions", json=completion_body(system, "one")).json()
+    session_id = first["system_fingerprint"]
+    shared_client.post("/v1/chat/completions", json=completion_body(system, "two", session_id=session_id))
+    roles = [m["role"] for m in _detail(shared_client, session_id)["messages"]]
+    assert roles == ["system", "user", "assistant", "user", "assistant"]
+
+
+def test_title_is_first_line_cut_at_80(shared_client: httpx2.Client) -> None:
+    long_line = "x" * 120
+    data = shared_client.post(
+        "/v1/chat/completions", json=completion_body(f"{long_line}\nsecond line")
+    ).json()
+    assert _detail(shared_client, data["system_fingerprint"])["session"]["title"] == "x" * 80
+
+
+def test_session_of_another_user_is_404(shared_client: httpx2.Client) -> None:
+    session_id = shared_client.post("/v1/chat/completions", json=completion_body("mine")).json()[
+        "system_fingerprint"
+    ]
+    response = shared_client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": OTHER_USER})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "chat session not found"}
+    response = shared_client.get(f"/atoms/chat/sessions/{uuid.uuid4()}", params={"user_id": USER})
+    assert response.json() == {"detail": "chat session not found"}
+    # Continuing someone else's session is refused the same way.
+    body = completion_body("hijack", user_id=OTHER_USER, session_id=session_id)
+    assert shared_client.post("/v1/chat/completions", json=body).status_code == 404
+
+
+def test_session_metadata_and_organization(shared_client: httpx2.Client) -> None:
+    org = str(uuid.uuid4())
+    body = completion_body(
+        "hi",
+        metadata={"organization_id": org, "workflow": "triage", "variables": {"a": 1}, "agent_type": "droid"},
+    )
+    session = _detail(
+        shared_client, shared_client.post("/v1/chat/completions", json=body).json()["system_fingerprint"]
+    )["session"]
+    assert session["organization_id"] == org
+    assert session["agent_type"] == "droid"
+    assert session["metadata"] == {
+        "organization_id": org,
+        "workflow": "triage",
+        "variables": {"a": 1},
+        "agent_type": "droid",
+    }
+    assert session["archived"] is False
+
+
+def test_list_sessions_pagination(client: httpx2.Client) -> None:
+    created = [
+        client.post("/v1/chat/completions", json=completion_body(f"session {i}")).json()["system_fingerprint"]
+        for i in range(5)
+    ]
+    client.post("/v1/chat/completions", json=completion_body("other", user_id=OTHER_USER))
+    page1 = client.get("/atoms/chat/sessions", params={"user_id": USER, "page_size": 2}).json()
+    assert (page1["total"], page1["page"], page1["page_size"], page1["has_more"]) == (5, 1, 2, True)
+    # Most recently active first.
+    assert [s["id"] for s in page1["sessions"]] == created[::-1][:2]
+    page3 = client.get("/atoms/chat/sessions", params={"user_id": USER, "page": 3, "page_size": 2}).json()
+    assert [s["id"] for s in page3["sessions"]] == created[:1] and page3["has_more"] is False
+    beyond = client.get("/atoms/chat/sessions", params={"user_id": USER, "page": 9}).json()
+    assert beyond["sessions"] == [] and beyond["has_more"] is False and beyond["total"] == 5
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"user_id": "not-a-uuid"},
+        {},
+        {"user_id": USER, "page": 0},
+        {"user_id": USER, "page_size": 101},
+        {"user_id": USER, "page_size": 0},
+        {"user_id": USER, "page": "x"},
+    ],
+)
+def test_list_sessions_validation(shared_client: httpx2.Client, params: dict[str, Any]) -> None:
+    response = shared_client.get("/atoms/chat/sessions", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_session_detail_validation(shared_client: httpx2.Client) -> None:
+    assert shared_client.get("/atoms/chat/sessions/not-a-uuid", params={"user_id": USER}).status_code == 422
+    assert (
+        shared_client.get(f"/atoms/chat/sessions/{uuid.uuid4()}", params={"user_id": "bob"}).status_code
+        == 422
+    )
+    assert shared_client.get(f"/atoms/chat/sessions/{uuid.uuid4()}").status_code == 422

@@ -1,0 +1,191 @@
+"""Durability: state survives a clean restart and a SIGKILL at an arbitrary moment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from chatserver_sdk.emulator import run_emulator
+from chatserver_sdk.emulator.store import Store
+
+from .conftest import ORG, USER, ClientFactory, completion_body
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_everything_survives_a_restart(tmp_path: Path, make_client: ClientFactory) -> None:
+    db = str(tmp_path / "chatserver.db")
+    with run_emulator(db_path=db) as base_url:
+        client = make_client(base_url)
+        first = client.post("/v1/chat/completions", json=completion_body("remember me")).json()
+        session_id = first["system_fingerprint"]
+        client.post("/v1/chat/completions", json=completion_body("and this", session_id=session_id))
+        client.post("/api/v1/platform/admins", json={"workos_id": "w", "email": "keep@example.com"})
+        mcp = client.post(
+            "/atoms/mcp",
+            json={"name": "kept", "endpoint": "https://k.example.com", "scope": {"type": "platform"}},
+        ).json()
+        client.post("/message", json={"content": "persist", "type": "user"})
+        deadline = time.monotonic() + 5
+        while client.get("/status").json()["status"] != "stable":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        before = {
+            "session": client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER}).json(),
+            "admins": client.get("/api/v1/platform/admins").json(),
+            "audit": client.get("/api/v1/platform/audit").json(),
+            "stats": client.get("/api/v1/platform/stats").json(),
+            "mcp": client.get("/atoms/mcp", params={"organization_id": ORG}).json(),
+            "messages": client.get("/messages").json(),
+        }
+    with run_emulator(db_path=db) as base_url:
+        client = make_client(base_url)
+        after = {
+            "session": client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER}).json(),
+            "admins": client.get("/api/v1/platform/admins").json(),
+            "audit": client.get("/api/v1/platform/audit").json(),
+            "stats": client.get("/api/v1/platform/stats").json(),
+            "mcp": client.get("/atoms/mcp", params={"organization_id": ORG}).json(),
+            "messages": client.get("/messages").json(),
+        }
+        assert after == before
+        assert [item["id"] for item in after["mcp"]["items"]] == [mcp["id"]]
+        assert len(after["messages"]["messages"]) == 2
+        # Resuming after the restart continues the same transcript.
+        third = client.post(
+            "/v1/chat/completions", json=completion_body("third", session_id=session_id)
+        ).json()
+        assert third["choices"][0]["message"]["content"] == "Echo (turn 3): third"
+
+
+def test_interrupted_agent_reply_is_regenerated(tmp_path: Path, make_client: ClientFactory) -> None:
+    db = str(tmp_path / "agent.db")
+    store = Store(db)
+    with store.write() as conn:  # the state a crash mid-reply leaves behind
+        conn.execute(
+            "INSERT INTO agent_messages (id, role, content, time) VALUES (0, 'user', 'unfinished', ?)",
+            ("2024-01-01T00:00:00.000000+00:00",),
+        )
+    store.close()
+    with run_emulator(db_path=db) as base_url:
+        client = make_client(base_url)
+        deadline = time.monotonic() + 5
+        while len(messages := client.get("/messages").json()["messages"]) < 2 or (
+            client.get("/status").json()["status"] != "stable"
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert messages[1]["content"] == "Echo (turn 1): unfinished"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _spawn(db: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "chatserver_sdk.cli", "emulator", "--db", db, "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx2.get(f"http://127.0.0.1:{port}/v1/models", timeout=1).status_code == 200:
+                return process
+        except httpx2.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"emulator did not start:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
+    db = str(tmp_path / "killed.db")
+    log = tmp_path / "emulator.log"
+    first_port = _free_port()
+    process = _spawn(db, first_port, log)
+    session_id = str(uuid.uuid4())
+    acked_turns: list[int] = []
+    acked_admins: list[str] = []
+    acked_mcp: list[str] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        turn = 0
+        with httpx2.Client(base_url=f"http://127.0.0.1:{first_port}", timeout=5) as client:
+            while not stop.is_set():
+                turn += 1
+                try:
+                    body = completion_body(f"turn {turn}", session_id=session_id)
+                    if client.post("/v1/chat/completions", json=body).status_code == 200:
+                        acked_turns.append(turn)
+                    email = f"admin{turn}@example.com"
+                    admin = {"workos_id": f"w{turn}", "email": email}
+                    if client.post("/api/v1/platform/admins", json=admin).status_code == 201:
+                        acked_admins.append(email)
+                    mcp: dict[str, Any] = {
+                        "name": f"m{turn}",
+                        "endpoint": "https://m.example.com",
+                        "scope": {"type": "organization", "organization_id": ORG},
+                    }
+                    created = client.post("/atoms/mcp", json=mcp)
+                    if created.status_code == 201:
+                        acked_mcp.append(created.json()["id"])
+                except httpx2.TransportError:
+                    return  # the server died mid-request: that write was never acknowledged
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(acked_mcp) < 15 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        if process.poll() is None:
+            process.kill()
+    assert len(acked_mcp) >= 15, log.read_text()
+
+    second_port = _free_port()
+    process = _spawn(db, second_port, log)
+    try:
+        with httpx2.Client(base_url=f"http://127.0.0.1:{second_port}", timeout=5) as client:
+            detail = client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER}).json()
+            user_turns = [m["content"] for m in detail["messages"] if m["role"] == "user"]
+            assert [f"turn {t}" for t in acked_turns] == user_turns[: len(acked_turns)]
+            # Indexes stay consecutive and every stored question has its stored answer.
+            assert [m["message_index"] for m in detail["messages"]] == list(range(len(detail["messages"])))
+            assert detail["session"]["message_count"] == len(detail["messages"]) == 2 * len(user_turns)
+            admins = {a["email"] for a in client.get("/api/v1/platform/admins").json()["admins"]}
+            assert set(acked_admins) <= admins
+            items = client.get("/atoms/mcp", params={"organization_id": ORG}).json()["items"]
+            assert set(acked_mcp) <= {item["id"] for item in items}
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
