@@ -117,14 +117,17 @@ def _server_url(base_url: httpx2.URL, path: str) -> str:
 # --- methods made from operation builders ---------------------------------------------
 
 
+@functools.cache
+def _method_signature(build: Callable[..., Any]) -> inspect.Signature:
+    signature = inspect.signature(build)
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    return signature.replace(parameters=[self_param, *signature.parameters.values()])
+
+
 def _describe(method: Callable[..., Any], build: Callable[..., Any]) -> None:
     """Give ``method`` the builder's name, docs and signature (plus ``self``)."""
     functools.update_wrapper(method, build, assigned=("__name__", "__qualname__", "__doc__"), updated=())
-    signature = inspect.signature(build)
-    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
-    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[self_param, *signature.parameters.values()]
-    )
+    method.__signature__ = _method_signature(build)  # type: ignore[attr-defined]
 
 
 def _sync(build: Callable[_P, ops.Operation[_T]]) -> Callable[Concatenate[Any, _P], _T]:

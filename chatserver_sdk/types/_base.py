@@ -20,7 +20,9 @@ _T = TypeVar("_T")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+    # defer_build: a model's validator is built when it first parses, not at
+    # import, so `import chatserver_sdk` costs little more than `import openai`.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=(), defer_build=True)
 
     def __getitem__(self, key: str) -> Any:
         # The earlier SDK returned plain dicts in places; subscripting keeps
