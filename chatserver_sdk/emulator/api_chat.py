@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
@@ -11,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from . import catalog, chat
-from .agent import Turn
+from .agent import Turn, generate_reply
 from .chat import CompletionInput, CompletionResult
 from .schemas import ChatCompletionRequest
 from .store import Store
@@ -23,6 +25,25 @@ SESSION_NOT_FOUND = "chat session not found"
 # Metadata keys that address the session rather than describe it, so they are not stored with it.
 _ADDRESSING_KEYS = frozenset({"session_id", "user_id"})
 
+# An emulator-only metadata key that makes a completion fail the way upstream does when its agent
+# backend misbehaves, so clients can test those paths. Nothing is recorded for such a request.
+FAULT_KEY = "emulator_fault"
+FAULTS = {
+    "bad_request": (400, "agent rejected the request (emulated fault)"),
+    "unavailable": (503, "agent backend unavailable (emulated fault)"),
+    # Streams fail after the first chunks; a plain request can only fail as a whole.
+    "stream_error": (503, "agent backend failed mid-reply (emulated fault)"),
+}
+
+
+def _requested_fault(body: ChatCompletionRequest) -> str | None:
+    fault = (body.metadata or {}).get(FAULT_KEY)
+    if fault is None:
+        return None
+    if fault not in FAULTS:
+        raise HTTPException(400, f"{FAULT_KEY} must be one of: {', '.join(FAULTS)}")
+    return str(fault)
+
 
 def _to_input(body: ChatCompletionRequest) -> CompletionInput:
     if not body.messages:
@@ -33,7 +54,7 @@ def _to_input(body: ChatCompletionRequest) -> CompletionInput:
     if model is None:
         available = ", ".join(catalog.model_ids())
         raise HTTPException(400, f"model '{body.model}' is not available; available models: {available}")
-    metadata = dict(body.metadata or {})
+    metadata = {k: v for k, v in (body.metadata or {}).items() if k != FAULT_KEY}
     raw_session = metadata.get("session_id")
     if raw_session is None:
         session_id = new_uuid()
@@ -82,7 +103,7 @@ def _completion_json(result: CompletionResult, model: str) -> dict[str, Any]:
     }
 
 
-def _sse_chunks(result: CompletionResult, model: str) -> list[str]:
+def _sse_chunks(result: CompletionResult, model: str, *, fail_after: int | None = None) -> list[str]:
     def chunk(delta: dict[str, str], finish_reason: str | None, **extra: Any) -> str:
         payload = {
             "id": result.completion_id,
@@ -99,9 +120,34 @@ def _sse_chunks(result: CompletionResult, model: str) -> list[str]:
         chunk({"role": "assistant", "content": piece} if i == 0 else {"content": piece}, None)
         for i, piece in enumerate(result.reply.chunks)
     ]
-    events.append(chunk({}, result.reply.finish_reason, usage=_usage(result)))
+    if fail_after is None:
+        events.append(chunk({}, result.reply.finish_reason, usage=_usage(result)))
+    else:
+        error = {"error": {"message": FAULTS["stream_error"][1], "type": "server_error"}}
+        events = [*events[:fail_after], f"data: {json.dumps(error)}\n\n"]
     events.append("data: [DONE]\n\n")
     return events
+
+
+def _sse_response(events: list[str]) -> StreamingResponse:
+    async def stream() -> AsyncIterator[str]:
+        for event in events:
+            yield event
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _faulted(fault: str, request: CompletionInput, *, stream: bool) -> Response:
+    if fault != "stream_error" or not stream:
+        status, detail = FAULTS[fault]
+        raise HTTPException(status, detail)
+    reply = generate_reply(
+        request.messages, max_tokens=request.max_tokens, system_prompt=request.system_prompt
+    )
+    result = CompletionResult(
+        f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time()), request.session_id, reply
+    )
+    return _sse_response(_sse_chunks(result, request.model, fail_after=2))
 
 
 def build_router(store: Store) -> APIRouter:
@@ -110,7 +156,10 @@ def build_router(store: Store) -> APIRouter:
     # Sync handlers: FastAPI runs them in its thread pool, where blocking SQLite calls belong.
     @router.post("/v1/chat/completions", tags=["openai"])
     def create_chat_completion(body: ChatCompletionRequest) -> Response:
+        fault = _requested_fault(body)
         request = _to_input(body)
+        if fault is not None:
+            return _faulted(fault, request, stream=body.stream)
         try:
             # Committed before the first byte goes out, so a streamed reply is as durable as a plain one.
             result = chat.complete(store, request)
@@ -118,15 +167,7 @@ def build_router(store: Store) -> APIRouter:
             raise HTTPException(404, SESSION_NOT_FOUND) from None
         if not body.stream:
             return JSONResponse(_completion_json(result, request.model))
-        events = _sse_chunks(result, request.model)
-
-        async def stream() -> AsyncIterator[str]:
-            for event in events:
-                yield event
-
-        return StreamingResponse(
-            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-        )
+        return _sse_response(_sse_chunks(result, request.model))
 
     @router.get("/v1/models", tags=["openai"])
     def list_models() -> Response:

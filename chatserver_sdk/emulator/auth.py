@@ -33,8 +33,13 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _actor(digest: str) -> str:
+    return f"key_{digest[:16]}"
+
+
 def actor_for_key(key: str) -> str:
-    return f"key_{_digest(key)[:16]}"
+    """The id under which requests made with ``key`` are audited."""
+    return _actor(_digest(key))
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,9 @@ class AuthPolicy:
         # Admin keys are API keys too: an admin must be able to call every route.
         self._known = self._user | self._admin
 
-    @property
-    def enforced(self) -> bool:
-        return bool(self._user)
-
     def check(self, path: str, key: str | None) -> Caller | _Denied:
         digest = _digest(key) if key else None
-        actor = f"key_{digest[:16]}" if digest else None
+        actor = _actor(digest) if digest else None
         is_admin = not self._admin or digest in self._admin
         if self._user:
             if digest is None:

@@ -345,3 +345,32 @@ def test_session_detail_validation(shared_client: httpx2.Client) -> None:
         == 422
     )
     assert shared_client.get(f"/atoms/chat/sessions/{uuid.uuid4()}").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"), [("bad_request", 400), ("unavailable", 503), ("stream_error", 503)]
+)
+def test_emulated_backend_faults(client: httpx2.Client, fault: str, status: int) -> None:
+    body = completion_body("hi", metadata={"emulator_fault": fault})
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == status and "emulated fault" in response.json()["detail"]
+    assert client.get("/api/v1/platform/stats").json()["total_requests"] == 0
+    assert client.get("/atoms/chat/sessions", params={"user_id": USER}).json()["total"] == 0
+
+
+def test_emulated_stream_error_arrives_inside_the_stream(shared_client: httpx2.Client) -> None:
+    body = completion_body("tell me more", stream=True, metadata={"emulator_fault": "stream_error"})
+    with shared_client.stream("POST", "/v1/chat/completions", json=body) as response:
+        assert response.status_code == 200
+        payloads = sse_events(response)
+    assert payloads[-1] == "[DONE]"
+    chunks = [json.loads(p) for p in payloads[:-1]]
+    assert [c["choices"][0]["delta"].get("content") for c in chunks[:-1]] == ["Echo ", "(turn "]
+    assert chunks[-1] == {
+        "error": {"message": "agent backend failed mid-reply (emulated fault)", "type": "server_error"}
+    }
+
+
+def test_unknown_fault_is_400(shared_client: httpx2.Client) -> None:
+    body = completion_body("hi", metadata={"emulator_fault": "gremlins"})
+    assert shared_client.post("/v1/chat/completions", json=body).status_code == 400
