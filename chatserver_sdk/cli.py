@@ -80,12 +80,27 @@ def _run_emulator(args: argparse.Namespace) -> int:
 
 
 def _configure_demo(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="walk through a running ChatServer instead of starting an emulator here"
+        " (its key, if any, from $CHATSERVER_API_KEY); read-only there: no admin is added or removed",
+    )
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    print("demo: not yet implemented")
-    return 2
+    if args.base_url is None:
+        try:
+            import fastapi  # noqa: F401
+            import uvicorn  # noqa: F401
+        except ImportError as exc:
+            needs = f"the 'emulator' extra ({exc.name} is missing)"
+            print(f"chatserver demo starts an emulator, which needs {needs}:", file=sys.stderr)
+            print("    pip install 'chatserver-sdk[emulator]'    (or pass --base-url URL)", file=sys.stderr)
+            return 1
+    from chatserver_sdk.demo import run_demo
+
+    return run_demo(args.base_url)
 
 
 _COMMANDS: dict[

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
 from . import ChatServerClient, Message, MessageRole
@@ -20,17 +21,28 @@ __all__ = ["SCENARIOS", "run_demo"]
 MODEL = "claude-3-haiku"
 USER_ID = "00000000-0000-0000-0000-000000000001"
 
-Scenario = Callable[[ChatServerClient, Callable[[str], None]], None]
+
+@dataclass(frozen=True)
+class Demo:
+    client: ChatServerClient
+    say: Callable[[str], None]
+    owns_server: bool
+    """True for the emulator started here; a server given by URL is only read."""
 
 
-def models(client: ChatServerClient, say: Callable[[str], None]) -> None:
+Scenario = Callable[[Demo], None]
+
+
+def models(demo: Demo) -> None:
+    client, say = demo.client, demo.say
     for model in client.list_models().data:
         capabilities = ", ".join(model.capabilities) or "-"
         context = f"{model.context_length or 0:,} tokens"
         say(f"{model.id:<26} {model.provider or '?':<9} {context:>15}  [{capabilities}]")
 
 
-def completion(client: ChatServerClient, say: Callable[[str], None]) -> None:
+def completion(demo: Demo) -> None:
+    client, say = demo.client, demo.say
     response = client.create_completion(
         model=MODEL,
         messages=[
@@ -44,7 +56,8 @@ def completion(client: ChatServerClient, say: Callable[[str], None]) -> None:
     say(f"session: {response.system_fingerprint}")
 
 
-def streaming(client: ChatServerClient, say: Callable[[str], None]) -> None:
+def streaming(demo: Demo) -> None:
+    client, say = demo.client, demo.say
     with client.create_completion(model=MODEL, messages=["Tell me a story"], stream=True) as stream:
         deltas = list(stream)
     say("deltas: " + " | ".join(repr(delta) for delta in deltas))
@@ -52,7 +65,8 @@ def streaming(client: ChatServerClient, say: Callable[[str], None]) -> None:
     say(f"session: {stream.metadata.get('system_fingerprint')}, usage: {stream.metadata.get('usage')}")
 
 
-def multi_turn(client: ChatServerClient, say: Callable[[str], None]) -> None:
+def multi_turn(demo: Demo) -> None:
+    client, say = demo.client, demo.say
     conversation: list[Message | str] = [Message(role=MessageRole.USER, content="What is recursion?")]
     first = client.create_completion(model=MODEL, messages=conversation)
     say(f"turn 1: {first.choices[0].message.content}")
@@ -61,7 +75,8 @@ def multi_turn(client: ChatServerClient, say: Callable[[str], None]) -> None:
     say(f"turn 2: {second.choices[0].message.content}")
 
 
-def session_history(client: ChatServerClient, say: Callable[[str], None]) -> None:
+def session_history(demo: Demo) -> None:
+    client, say = demo.client, demo.say
     first = client.create_completion(model=MODEL, messages=["Draft a project update email."], user=USER_ID)
     session_id = first.system_fingerprint or ""
     say(f"started session {session_id}")
@@ -82,8 +97,10 @@ def session_history(client: ChatServerClient, say: Callable[[str], None]) -> Non
         say(f"  #{record.message_index} {record.role:<9} {record.content}")
 
 
-def administration(client: ChatServerClient, say: Callable[[str], None]) -> None:
-    client.add_admin("user_demo", "ada@example.com", "Ada Lovelace")
+def administration(demo: Demo) -> None:
+    client, say = demo.client, demo.say
+    if demo.owns_server:
+        client.add_admin("user_demo", "ada@example.com", "Ada Lovelace")
     stats = client.get_platform_stats()
     say(
         f"users: {stats.total_users} (active {stats.active_users}), requests: {stats.total_requests}, "
@@ -96,12 +113,14 @@ def administration(client: ChatServerClient, say: Callable[[str], None]) -> None
     )
     admins = client.list_admins()
     say(f"admins ({admins['count']}): " + ", ".join(admin.email for admin in admins.admins))
-    client.remove_admin("ada@example.com")
+    if demo.owns_server:
+        client.remove_admin("ada@example.com")
     for entry in client.get_audit_log(limit=5).entries:
         say(f"  audit [{entry.timestamp}] {entry.action} {entry.resource} {entry.resource_id or ''}")
 
 
-def error_handling(client: ChatServerClient, say: Callable[[str], None]) -> None:
+def error_handling(demo: Demo) -> None:
+    client, say = demo.client, demo.say
     attempts: list[tuple[str, Callable[[], object]]] = [
         ("empty model and messages", lambda: client.create_completion(model="", messages=[])),
         ("unknown model", lambda: client.create_completion(model="gpt-0", messages=["hi"])),
@@ -148,9 +167,10 @@ def run_demo(base_url: str | None = None, out: TextIO | None = None) -> int:
     with _server(base_url) as url:
         print(f"ChatServer {'at' if base_url else 'emulator on'} {url}\n", file=out)
         with ChatServerClient(base_url=url) as client:
+            demo = Demo(client, say, owns_server=base_url is None)
             for number, (title, scenario) in enumerate(SCENARIOS, start=1):
                 print(f"{number}. {title}", file=out)
-                scenario(client, say)
+                scenario(demo)
                 print(file=out)
     print("Done. Next: `chatserver emulator` for a server of your own, and the README for the API.", file=out)
     return 0
