@@ -19,9 +19,8 @@ MODEL = "claude-3-haiku"
 
 
 @pytest.fixture(scope="session")
-def spec_checker() -> SpecChecker | None:
-    path = find_spec()
-    return SpecChecker(load_openapi(path)) if path is not None else None
+def spec_checker() -> SpecChecker:
+    return SpecChecker(load_openapi(find_spec()))
 
 
 ClientFactory = Callable[..., httpx2.Client]

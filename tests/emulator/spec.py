@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -13,21 +12,18 @@ import httpx2
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from ..spec import load_spec_document, spec_path
+
 SPEC_NAME = "chatserver-openapi.json"
 SSE_PATHS = frozenset({"/events"})
 
 
-def find_spec() -> Path | None:
-    """Locate the contract: $CHATSERVER_SPEC (file or directory), else ../shared/spec beside the clone."""
-    env = os.environ.get("CHATSERVER_SPEC")
-    candidates = [Path(env)] if env else []
-    repo_root = Path(__file__).resolve().parents[2]
-    candidates += [repo_root / "../shared/spec", repo_root.parent / "shared/spec"]
-    for candidate in candidates:
-        path = candidate / SPEC_NAME if candidate.is_dir() else candidate
-        if path.is_file():
-            return path.resolve()
-    return None
+def find_spec() -> Path:
+    """The contract, located as the SDK's contract test finds it; missing is a failure, never a skip."""
+    path = spec_path()
+    if not path.is_file():
+        load_spec_document()  # raises SpecUnavailableError saying where it looked
+    return path.resolve()
 
 
 def load_openapi(path: Path) -> OpenAPI:
