@@ -9,10 +9,10 @@ as sent rather than dropped.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Annotated, Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, TypeVar, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = ["Model", "NullableList", "Timestamp"]
 
@@ -33,19 +33,9 @@ class Model(BaseModel):
             raise KeyError(key) from None
 
 
-def _to_datetime(value: object) -> object:
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-        except ValueError:
-            return value  # not ISO: keep the server's text rather than lose it
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    return value
-
-
-Timestamp = Annotated[datetime | str, BeforeValidator(_to_datetime)]
+# Left to right: pydantic's own (compiled) parser tries datetime first, ISO text
+# or epoch numbers; anything else stays the string it was rather than fail.
+Timestamp = Annotated[Union[datetime, str], Field(union_mode="left_to_right")]
 """An ISO 8601 timestamp as ``datetime``; text that is not ISO stays ``str``."""
 
 
