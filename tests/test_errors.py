@@ -148,9 +148,7 @@ def test_connection_error_on_both_paths(server: FakeServer) -> None:
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("connection refused")
 
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(refuse))
-    )
+    client = retrying_client(refuse, max_retries=0)
     for call in (client.list_models, client.models.list):
         with pytest.raises(APIConnectionError) as caught:
             call()
@@ -161,9 +159,7 @@ def test_timeout_error_on_both_paths() -> None:
     def slow(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ReadTimeout("timed out", request=request)
 
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(slow))
-    )
+    client = retrying_client(slow, max_retries=0)
     for call in (client.get_platform_stats, client.models.list):
         with pytest.raises(APITimeoutError) as caught:
             call()
@@ -209,21 +205,24 @@ class Flaky:
 FAST = {"retry-after-ms": "1"}
 
 
+def retrying_client(handler: Any, *, max_retries: int) -> ChatServerClient:
+    transport = httpx2.MockTransport(handler)
+    return ChatServerClient(
+        base_url=BASE_URL, max_retries=max_retries, http_client=httpx2.Client(transport=transport)
+    )
+
+
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, None])
 def test_retries_transient_failures(status: int | None) -> None:
     flaky = Flaky(2, status, FAST)
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
-    )
+    client = retrying_client(flaky, max_retries=2)
     assert client.add_admin("wos_1", "ada@example.com").email == "ada@example.com"
     assert flaky.calls == 3
 
 
 def test_does_not_retry_client_errors() -> None:
     flaky = Flaky(1, 400, FAST)
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
-    )
+    client = retrying_client(flaky, max_retries=2)
     with pytest.raises(BadRequestError):
         client.add_admin("wos_1", "ada@example.com")
     assert flaky.calls == 1
@@ -231,9 +230,7 @@ def test_does_not_retry_client_errors() -> None:
 
 def test_max_retries_zero_turns_retries_off() -> None:
     flaky = Flaky(1, 503, FAST)
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
-    )
+    client = retrying_client(flaky, max_retries=0)
     with pytest.raises(InternalServerError):
         client.list_admins()
     assert flaky.calls == 1
@@ -241,9 +238,7 @@ def test_max_retries_zero_turns_retries_off() -> None:
 
 def test_gives_up_after_max_retries() -> None:
     flaky = Flaky(10, 429, FAST)
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=3, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
-    )
+    client = retrying_client(flaky, max_retries=3)
     with pytest.raises(RateLimitError):
         client.list_admins()
     assert flaky.calls == 4
@@ -254,9 +249,7 @@ def test_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", waits.append)
     flaky = Flaky(2, 429, {"retry-after": "7"})
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
-    )
+    client = retrying_client(flaky, max_retries=2)
     client.list_admins()
     assert waits == [7.0, 7.0]
 
@@ -265,9 +258,7 @@ def test_backoff_grows_with_jitter_without_retry_after(monkeypatch: pytest.Monke
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", waits.append)
     flaky = Flaky(3, 503)
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=3, http_client=httpx2.Client(transport=httpx2.MockTransport(flaky))
-    )
+    client = retrying_client(flaky, max_retries=3)
     client.list_admins()
     assert len(waits) == 3
     assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0 and 1.5 <= waits[2] <= 2.0
@@ -282,8 +273,6 @@ def test_retried_post_resends_the_same_body() -> None:
             return httpx2.Response(503, json={"detail": "busy"}, headers=FAST)
         return httpx2.Response(201, json={"status": "success", "email": "ada@example.com"})
 
-    client = ChatServerClient(
-        base_url=BASE_URL, max_retries=1, http_client=httpx2.Client(transport=httpx2.MockTransport(handler))
-    )
+    client = retrying_client(handler, max_retries=1)
     client.add_admin("wos_1", "ada@example.com", "Ada")
     assert bodies[0] == bodies[1] == {"workos_id": "wos_1", "email": "ada@example.com", "name": "Ada"}
