@@ -53,9 +53,18 @@ from typing import Any
 from unittest import mock
 
 import pytest
+import vcr as vcrpy
 from vcr.persisters.filesystem import FilesystemPersister
 
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
+
+# Cassettes record which kind of server they came from (vcrpy 9's cassette
+# metadata), and vcrpy 9 needs Python 3.11: say so rather than fail obscurely.
+if int(vcrpy.__version__.split(".")[0]) < 9:
+    raise pytest.UsageError(
+        f"tests/cassettes need vcrpy >= 9.4 (found {vcrpy.__version__}), which needs Python >= 3.11; "
+        "run the rest of the suite with --ignore=tests/cassettes"
+    )
 
 from .scrubbing import (
     CREDENTIAL_HEADERS,
