@@ -61,6 +61,8 @@ def path_segment(value: object, field: str) -> str:
     ``quote`` leaves dots alone, so ``.`` and ``..`` would be resolved away as
     relative segments by URL normalisation; encoding them keeps them literal.
     """
+    if value is None or isinstance(value, (bytes, Mapping, list, tuple, set)):
+        raise TypeError(f"{field}: expected a string, got {type(value).__name__} ({value!r})")
     text = str(value)
     if not text:
         raise ValueError(f"{field}: must not be empty")
@@ -182,10 +184,14 @@ def get_audit_log(limit: int = 50, offset: int = 0) -> Operation[AuditLogRespons
 # --- MCP registry ---------------------------------------------------------------
 
 
-def _dump(value: BaseModel | Mapping[str, Any] | None) -> Any:
+def _dump(value: BaseModel | Mapping[str, Any] | None, field: str) -> Any:
+    if value is None:
+        return None
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True, by_alias=True)
-    return dict(value) if value is not None else None
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{field}: expected a mapping or model, got {type(value).__name__} ({value!r})")
 
 
 def list_mcp_servers(
@@ -220,15 +226,15 @@ def create_mcp_server(
         bearer_token=bearer_token,
         oauth_provider=oauth_provider,
         enabled=enabled,
-        metadata=_dump(metadata),
-        scope=_dump(scope),
+        metadata=_dump(metadata, "metadata"),
+        scope=_dump(scope, "scope"),
     )
     return Operation("POST", "atoms/mcp", _model(MCPServer), body=body)
 
 
 def update_mcp_server(mcp_id: str, **changes: Any) -> Operation[MCPServer]:
     """Change only the given fields (``name``, ``endpoint``, ``enabled`` ...)."""
-    body = {key: _dump(value) if isinstance(value, BaseModel) else value for key, value in changes.items()}
+    body = {k: _dump(v, k) if isinstance(v, BaseModel) else v for k, v in changes.items()}
     path = f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}"
     return Operation("PUT", path, _model(MCPServer), body=body)
 

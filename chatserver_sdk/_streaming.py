@@ -163,6 +163,39 @@ def _transport_error(response: httpx2.Response, err: Exception) -> Exception:
     return APIConnectionError(message=f"Connection broke mid-stream: {err}", request=response.request)
 
 
+def _iterate(response: httpx2.Response, decoder: Decoder[_T]) -> Generator[_T, None, None]:
+    # A function, not a method: the generator must not hold its Stream, so that
+    # dropping the Stream frees the generator at once and its finally closes
+    # the response, even when the caller broke out without close().
+    try:
+        for sse in httpx2.EventSource(response):
+            if decoder.done:
+                continue  # read to the end so the connection can go back to the pool
+            item = decoder.feed(sse)
+            if item is not None:
+                yield item
+        decoder.finish()
+    except httpx2.TransportError as err:
+        raise _transport_error(response, err) from err
+    finally:
+        response.close()
+
+
+async def _aiterate(response: httpx2.Response, decoder: Decoder[_T]) -> AsyncGenerator[_T, None]:
+    try:
+        async for sse in httpx2.EventSource(response):
+            if decoder.done:
+                continue
+            item = decoder.feed(sse)
+            if item is not None:
+                yield item
+        decoder.finish()
+    except httpx2.TransportError as err:
+        raise _transport_error(response, err) from err
+    finally:
+        await response.aclose()
+
+
 class Stream(Generic[_T]):
     """Iterate to receive items; use as a context manager, or ``close()``, to
     release the connection when you stop early."""
@@ -170,26 +203,11 @@ class Stream(Generic[_T]):
     def __init__(self, response: httpx2.Response, decoder: Decoder[_T]) -> None:
         self.response = response
         self._decoder = decoder
-        self._iterator = self._iterate()
+        self._iterator = _iterate(response, decoder)
 
     @property
     def metadata(self) -> dict[str, Any]:
         return self._decoder.metadata
-
-    def _iterate(self) -> Generator[_T, None, None]:
-        decoder = self._decoder
-        try:
-            for sse in httpx2.EventSource(self.response):
-                if decoder.done:
-                    continue  # read to the end so the connection can go back to the pool
-                item = decoder.feed(sse)
-                if item is not None:
-                    yield item
-            decoder.finish()
-        except httpx2.TransportError as err:
-            raise _transport_error(self.response, err) from err
-        finally:
-            self.response.close()
 
     def __next__(self) -> _T:
         return next(self._iterator)
@@ -216,26 +234,11 @@ class AsyncStream(Generic[_T]):
     def __init__(self, response: httpx2.Response, decoder: Decoder[_T]) -> None:
         self.response = response
         self._decoder = decoder
-        self._iterator = self._iterate()
+        self._iterator = _aiterate(response, decoder)
 
     @property
     def metadata(self) -> dict[str, Any]:
         return self._decoder.metadata
-
-    async def _iterate(self) -> AsyncGenerator[_T, None]:
-        decoder = self._decoder
-        try:
-            async for sse in httpx2.EventSource(self.response):
-                if decoder.done:
-                    continue  # read to the end so the connection can go back to the pool
-                item = decoder.feed(sse)
-                if item is not None:
-                    yield item
-            decoder.finish()
-        except httpx2.TransportError as err:
-            raise _transport_error(self.response, err) from err
-        finally:
-            await self.response.aclose()
 
     async def __anext__(self) -> _T:
         return await self._iterator.__anext__()

@@ -272,3 +272,32 @@ def test_methods_show_their_real_signature() -> None:
     assert params == ["user_id", "page", "page_size"]
     assert ChatServerClient.get_session.__doc__
     assert inspect.iscoroutinefunction(AsyncChatServerClient.list_admins)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda c: c.get_session(None, user_id="u"), r"session_id: expected a string, got NoneType \(None\)"),
+        (lambda c: c.remove_admin(["a@b.c"]), r"email: expected a string, got list \(\['a@b.c'\]\)"),
+        (
+            lambda c: c.create_mcp_server("n", "https://x/", "org"),
+            r"scope: expected a mapping or model, got str",
+        ),
+        (lambda c: c.send_agent_message("hi", type="shout"), r"type: 'shout' is not one of 'user', 'raw'"),
+    ],
+)
+def test_bad_arguments_name_the_field_and_value(
+    call: Any, error: str, client: ChatServerClient, server: FakeServer
+) -> None:
+    with pytest.raises((TypeError, ValueError), match=error):
+        call(client)
+    assert server.requests == []
+
+
+def test_stream_that_is_not_an_event_stream(client: ChatServerClient, server: FakeServer) -> None:
+    # A proxy that buffers and answers JSON must not look like an empty answer.
+    from chatserver_sdk import ResponseValidationError
+
+    server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion()))
+    with pytest.raises(ResponseValidationError, match="text/event-stream"):
+        list(client.create_completion("m", ["hi"], stream=True))

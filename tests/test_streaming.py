@@ -233,3 +233,13 @@ async def test_async_native_stream_raises_ours(aclient: AsyncChatServerClient, s
     )
     with pytest.raises(IncompleteStreamError):
         [c async for c in stream]
+
+
+def test_dropping_the_stream_releases_the_connection(client: ChatServerClient, server: FakeServer) -> None:
+    body = ClosingStream([sse_body(chunk(f"part {i} "), done=False) for i in range(50)])
+    server.on("POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=body))
+    stream = client.create_completion("claude-3-haiku", ["hi"], stream=True)
+    for _ in stream:
+        break
+    del stream  # no with, no close(): letting go of the stream is enough
+    assert body.closed
