@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 import uvicorn
+from fastapi import FastAPI
 
 from .agentctl import AgentController
 from .app import create_app
@@ -56,14 +57,20 @@ def run_emulator(
     admin_keys: Sequence[str] = (),
     host: str = "127.0.0.1",
     port: int = 0,
+    app: FastAPI | None = None,
 ) -> Iterator[str]:
     """Serve a fresh emulator and yield its base URL, e.g. ``"http://127.0.0.1:54321"``.
 
+    ``app`` serves an app you built with :func:`create_app` instead (then the
+    other options are that call's), for tests that reach into ``app.state``.
     The socket is bound here rather than by uvicorn so that ``port=0`` yields the
     real port before the server starts. The URL is yielded only once the server
     accepts connections; leaving the block stops it and waits for the thread.
     """
-    app = create_app(db_path=db_path, api_keys=api_keys, admin_keys=admin_keys)
+    if app is None:
+        app = create_app(db_path=db_path, api_keys=api_keys, admin_keys=admin_keys)
+    elif db_path is not None or api_keys or admin_keys:
+        raise ValueError("run_emulator: pass db_path, api_keys and admin_keys to create_app when giving app")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

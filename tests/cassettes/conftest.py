@@ -50,7 +50,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 import vcr as vcrpy
@@ -163,22 +162,11 @@ class Endpoint:
 @contextlib.contextmanager
 def _emulator() -> Iterator[tuple[str, Any]]:
     """A fresh emulator requiring :data:`EMULATOR_API_KEY`, and its app (to end event streams)."""
-    from chatserver_sdk.emulator import server as emulator_server
+    from chatserver_sdk.emulator import create_app, run_emulator
 
-    apps: list[Any] = []
-    real_create_app = emulator_server.create_app
-
-    def create_app(**kwargs: Any) -> Any:
-        app = real_create_app(**kwargs)
-        apps.append(app)
-        return app
-
-    with contextlib.ExitStack() as stack:
-        with mock.patch.object(emulator_server, "create_app", create_app):
-            url = stack.enter_context(
-                emulator_server.run_emulator(api_keys=[EMULATOR_API_KEY], admin_keys=[EMULATOR_API_KEY])
-            )
-        yield url, apps[0]
+    app = create_app(api_keys=[EMULATOR_API_KEY], admin_keys=[EMULATOR_API_KEY])
+    with run_emulator(app=app) as url:
+        yield url, app
 
 
 def _assert_offline() -> None:
