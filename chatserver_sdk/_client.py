@@ -201,12 +201,17 @@ class _Shared:
     webhook_secret: str | None
     base_url: httpx2.URL
 
-    def _forget_openai_defaults(self) -> None:
+    _custom_headers: Mapping[str, str]
+
+    def _forget_openai_defaults(self, default_headers: Mapping[str, str] | None) -> None:
         # Empty strings kept openai from reading OPENAI_* variables; as headers
         # they would be sent empty, so they become "not set".
         for name in ("admin_api_key", "organization", "project", "webhook_secret"):
             if getattr(self, name) == "":
                 setattr(self, name, None)
+        # openai also merges $OPENAI_CUSTOM_HEADERS (which may hold an OpenAI
+        # Authorization) into every request: only the caller's headers stay.
+        self._custom_headers = dict(default_headers or {})
 
     def _options(self, op: ops.Operation[Any]) -> FinalRequestOptions:
         headers: dict[str, str] = {}
@@ -274,7 +279,7 @@ class ChatServerClient(_Shared, openai.OpenAI):
     ) -> None:
         options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
         super().__init__(http_client=http_client, **options)
-        self._forget_openai_defaults()
+        self._forget_openai_defaults(default_headers)
         self._default_stream_cls = NativeStream
 
     @overload
@@ -459,7 +464,7 @@ class AsyncChatServerClient(_Shared, openai.AsyncOpenAI):
     ) -> None:
         options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
         super().__init__(http_client=http_client, **options)
-        self._forget_openai_defaults()
+        self._forget_openai_defaults(default_headers)
         self._default_stream_cls = AsyncNativeStream
 
     @overload

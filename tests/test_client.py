@@ -61,15 +61,21 @@ def test_openai_environment_is_never_sent(monkeypatch: pytest.MonkeyPatch, serve
         ("OPENAI_ADMIN_KEY", "sk-admin"),
         ("OPENAI_ORG_ID", "org-x"),
         ("OPENAI_PROJECT_ID", "proj-x"),
+        ("OPENAI_CUSTOM_HEADERS", "Authorization: Bearer sk-openai\nX-Leak: yes"),
     ]:
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CHATSERVER_API_KEY", raising=False)
     server.on("GET", "/v1/models", {"data": []})
-    client = ChatServerClient(base_url=BASE_URL, http_client=transport(server))
+    client = ChatServerClient(
+        base_url=BASE_URL, default_headers={"X-Mine": "1"}, http_client=transport(server)
+    )
     client.models.list()
     client.list_models()
+    client.with_options(timeout=5).list_models()
+    assert len(server.requests) == 3
     for request in server.requests:
-        assert "authorization" not in request.headers
+        assert request.headers["x-mine"] == "1"
+        assert "authorization" not in request.headers and "x-leak" not in request.headers
         assert "openai-organization" not in request.headers and "openai-project" not in request.headers
 
 
