@@ -24,7 +24,6 @@ import openai
 from openai._client import AsyncOpenAIWithRawResponse, OpenAIWithRawResponse
 from openai._models import FinalRequestOptions
 from openai._types import Headers
-from pydantic import ValidationError
 from typing_extensions import ParamSpec, override
 
 from . import _operations as ops
@@ -173,7 +172,7 @@ def _async_raw(
 def _parse(op: ops.Operation[_T], response: httpx2.Response) -> _T:
     try:
         return op.parse(response)
-    except (ValidationError, ValueError) as err:
+    except ValueError as err:  # pydantic's ValidationError included
         raise ResponseValidationError(
             response,
             response.text[:500],

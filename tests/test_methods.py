@@ -112,6 +112,25 @@ def check_completion(request: httpx2.Request, result: Any) -> None:
     assert result.usage.total_tokens == 5
 
 
+def check_models(request: httpx2.Request, result: Any) -> None:
+    assert isinstance(result, ModelsResponse)
+    assert (result.data[0].provider, result.data[0].context_length) == ("claude", 200000)
+
+
+def check_stats(request: httpx2.Request, result: Any) -> None:
+    assert isinstance(result, PlatformStats)
+    assert result.total_users == 4 and result.system_health.active_agents == ["claude"]
+
+
+def check_send_message(request: httpx2.Request, result: Any) -> None:
+    assert body(request) == {"content": "hi", "type": "user"}
+    assert isinstance(result, SendMessageResponse) and result.ok
+
+
+def check_nothing(request: httpx2.Request, result: Any) -> None:
+    assert result is None
+
+
 def check_sessions(request: httpx2.Request, result: Any) -> None:
     assert dict(request.url.params) == {"user_id": USER, "page": "2", "page_size": "5"}
     assert isinstance(result, ChatSessionListResponse)
@@ -218,11 +237,7 @@ CASES = [
                 ],
             }
         ),
-        lambda req, res: (
-            (isinstance(res, ModelsResponse) and None)
-            or (res.data[0].provider, res.data[0].context_length) == ("claude", 200000)
-            or pytest.fail("models")
-        ),
+        check_models,
     ),
     Case(
         "list_sessions",
@@ -254,13 +269,7 @@ CASES = [
         {},
         ("GET", "/api/v1/platform/stats"),
         ok({"total_users": 4, "system_health": {"status": "healthy", "active_agents": ["claude"]}}),
-        lambda req, res: (
-            None
-            if isinstance(res, PlatformStats)
-            and res.total_users == 4
-            and res.system_health.active_agents == ["claude"]
-            else pytest.fail(repr(res))
-        ),
+        check_stats,
     ),
     Case(
         "list_admins",
@@ -331,7 +340,7 @@ CASES = [
         {},
         ("DELETE", f"/atoms/mcp/{MCP_ID}"),
         httpx2.Response(204),
-        lambda req, res: None if res is None else pytest.fail(repr(res)),
+        check_nothing,
     ),
     Case(
         "get_agent_status",
@@ -355,11 +364,7 @@ CASES = [
         {},
         ("POST", "/message"),
         ok({"ok": True}),
-        lambda req, res: (
-            None
-            if body(req) == {"content": "hi", "type": "user"} and isinstance(res, SendMessageResponse)
-            else pytest.fail(repr(res))
-        ),
+        check_send_message,
     ),
     Case(
         "upload_file",

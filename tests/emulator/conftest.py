@@ -27,7 +27,7 @@ ClientFactory = Callable[..., httpx2.Client]
 
 
 @pytest.fixture
-def make_client(spec_checker: SpecChecker | None) -> Iterator[ClientFactory]:
+def make_client(spec_checker: SpecChecker) -> Iterator[ClientFactory]:
     """Build httpx2 clients whose every non-streaming response is validated against the spec."""
     clients: list[httpx2.Client] = []
 
@@ -35,7 +35,7 @@ def make_client(spec_checker: SpecChecker | None) -> Iterator[ClientFactory]:
         headers = dict(kwargs.pop("headers", {}))
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        hooks = {"response": [spec_checker.hook]} if spec_checker is not None else {}
+        hooks = {"response": [spec_checker.hook]}
         client = httpx2.Client(base_url=base_url, headers=headers, event_hooks=hooks, timeout=10.0, **kwargs)
         clients.append(client)
         return client
@@ -58,13 +58,13 @@ def client(emulator: str, make_client: ClientFactory) -> httpx2.Client:
 
 
 @pytest.fixture(scope="module")
-def shared_client(spec_checker: SpecChecker | None) -> Iterator[httpx2.Client]:
+def shared_client(spec_checker: SpecChecker) -> Iterator[httpx2.Client]:
     """A client of an emulator shared by the module, for tests that do not depend on global state.
 
     Starting a server per test costs ~0.15 s (uvicorn's shutdown alone sleeps 0.1 s), which
     adds up over the many small validation cases.
     """
-    hooks = {"response": [spec_checker.hook]} if spec_checker is not None else {}
+    hooks = {"response": [spec_checker.hook]}
     with (
         run_emulator() as base_url,
         httpx2.Client(base_url=base_url, event_hooks=hooks, timeout=10) as client,

@@ -24,6 +24,18 @@ from .conftest import ORG, USER, ClientFactory, completion_body
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def snapshot(client: httpx2.Client, session_id: str) -> dict[str, Any]:
+    """Everything the emulator stores, as its API shows it."""
+    return {
+        "session": client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER}).json(),
+        "admins": client.get("/api/v1/platform/admins").json(),
+        "audit": client.get("/api/v1/platform/audit").json(),
+        "stats": client.get("/api/v1/platform/stats").json(),
+        "mcp": client.get("/atoms/mcp", params={"organization_id": ORG}).json(),
+        "messages": client.get("/messages").json(),
+    }
+
+
 def test_everything_survives_a_restart(tmp_path: Path, make_client: ClientFactory) -> None:
     db = str(tmp_path / "chatserver.db")
     with run_emulator(db_path=db) as base_url:
@@ -41,24 +53,10 @@ def test_everything_survives_a_restart(tmp_path: Path, make_client: ClientFactor
         while client.get("/status").json()["status"] != "stable":
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        before = {
-            "session": client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER}).json(),
-            "admins": client.get("/api/v1/platform/admins").json(),
-            "audit": client.get("/api/v1/platform/audit").json(),
-            "stats": client.get("/api/v1/platform/stats").json(),
-            "mcp": client.get("/atoms/mcp", params={"organization_id": ORG}).json(),
-            "messages": client.get("/messages").json(),
-        }
+        before = snapshot(client, session_id)
     with run_emulator(db_path=db) as base_url:
         client = make_client(base_url)
-        after = {
-            "session": client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER}).json(),
-            "admins": client.get("/api/v1/platform/admins").json(),
-            "audit": client.get("/api/v1/platform/audit").json(),
-            "stats": client.get("/api/v1/platform/stats").json(),
-            "mcp": client.get("/atoms/mcp", params={"organization_id": ORG}).json(),
-            "messages": client.get("/messages").json(),
-        }
+        after = snapshot(client, session_id)
         assert after == before
         assert [item["id"] for item in after["mcp"]["items"]] == [mcp["id"]]
         assert len(after["messages"]["messages"]) == 2
