@@ -1,7 +1,8 @@
 """Where the upstream ChatServer's OpenAPI file is, for tests that hold the SDK to it.
 
-The file is not vendored: CI clones this repository beside ``shared/``, so it
-is found at ``<clone>/../shared/spec/chatserver-openapi.json``. The
+CI clones this repository beside ``shared/``, so it is found at
+``<clone>/../shared/spec/chatserver-openapi.json``; a clone elsewhere uses the
+copy in ``tests/upstream`` (kept identical by ``test_upstream_copy``). The
 ``CHATSERVER_SPEC`` environment variable points somewhere else. A contract
 test that cannot find it must fail, not skip: a missing spec would otherwise
 turn the contract check off without anyone noticing.
@@ -24,12 +25,21 @@ class SpecUnavailableError(Exception):
     """The OpenAPI file is missing or unreadable; the message says where it was looked for."""
 
 
+SHARED_SPEC_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "spec"
+# A copy of shared/spec, so that a clone anywhere can run the suite; while the
+# shared copy is beside the clone it is the one used, and test_upstream_copy
+# fails if the two differ.
+VENDORED_SPEC_DIR = Path(__file__).resolve().parent / "upstream"
+
+
 def default_spec_path() -> Path:
-    return Path(__file__).resolve().parents[1].parent / "shared" / "spec" / SPEC_FILE_NAME
+    shared = SHARED_SPEC_DIR / SPEC_FILE_NAME
+    return shared if shared.is_file() else VENDORED_SPEC_DIR / SPEC_FILE_NAME
 
 
 def spec_path() -> Path:
-    """``$CHATSERVER_SPEC`` if set (a file, or a directory holding the file), else the shared copy."""
+    """``$CHATSERVER_SPEC`` if set (a file, or a directory holding the file), else the shared
+    copy beside the clone, else the copy in ``tests/upstream``."""
     override = os.environ.get(SPEC_ENV_VAR)
     if not override:
         return default_spec_path()
