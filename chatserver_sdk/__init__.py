@@ -6,6 +6,7 @@
 
 from . import exceptions, types
 from ._client import DEFAULT_BASE_URL, AsyncChatServerClient, ChatServerClient
+from ._logs import setup_logging as _setup_logging
 from ._messages import MessageLike
 from ._response import RawResponse
 from ._streaming import AsyncStream, Stream
@@ -60,3 +61,5 @@ __all__ = [
     "types",
     *_types_all,
 ]
+
+_setup_logging()

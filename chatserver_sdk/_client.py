@@ -27,6 +27,7 @@ from openai._types import Headers
 from typing_extensions import ParamSpec, override
 
 from . import _operations as ops
+from ._conveniences import AsyncConveniences, SyncConveniences
 from ._messages import MessageLike
 from ._response import RawResponse
 from ._streaming import (
@@ -256,7 +257,7 @@ class _Shared:
 # --- the sync client ----------------------------------------------------------------------
 
 
-class ChatServerClient(_Shared, openai.OpenAI):
+class ChatServerClient(SyncConveniences, _Shared, openai.OpenAI):
     """A ChatServer client that is also an ``openai.OpenAI`` client.
 
     ``api_key`` falls back to ``CHATSERVER_API_KEY`` (none at all is fine: no
@@ -446,7 +447,7 @@ class ChatServerWithRawResponse(OpenAIWithRawResponse):
 # --- the async client ----------------------------------------------------------------------
 
 
-class AsyncChatServerClient(_Shared, openai.AsyncOpenAI):
+class AsyncChatServerClient(AsyncConveniences, _Shared, openai.AsyncOpenAI):
     """The async twin of :class:`ChatServerClient`: the same methods, awaitable,
     with ``async for`` streams and ``async with``. Safe to share across tasks."""
 
