@@ -11,6 +11,9 @@ import pytest
 
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
 
+# Upstream's own ChatServer, for tests that check behaviour against the real server.
+from .servers import upstream, upstream_session  # noqa: F401
+
 BASE_URL = "http://chatserver.test"
 Handler = Callable[[httpx2.Request], httpx2.Response]
 
