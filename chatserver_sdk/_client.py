@@ -28,6 +28,7 @@ from typing_extensions import ParamSpec, override
 
 from . import _operations as ops
 from ._conveniences import AsyncConveniences, SyncConveniences
+from ._legacy import EarlierClientAPI
 from ._messages import MessageLike
 from ._response import RawResponse
 from ._streaming import (
@@ -257,7 +258,7 @@ class _Shared:
 # --- the sync client ----------------------------------------------------------------------
 
 
-class ChatServerClient(SyncConveniences, _Shared, openai.OpenAI):
+class ChatServerClient(SyncConveniences, EarlierClientAPI, _Shared, openai.OpenAI):
     """A ChatServer client that is also an ``openai.OpenAI`` client.
 
     ``api_key`` falls back to ``CHATSERVER_API_KEY`` (none at all is fine: no
