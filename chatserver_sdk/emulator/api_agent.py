@@ -8,14 +8,14 @@ error bodies instead of relying on FastAPI's validation.
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -24,11 +24,16 @@ from starlette.concurrency import run_in_threadpool
 from . import multipart
 from .agentctl import AgentBusyError, AgentController, Event, InvalidAgentMessageError
 from .auth import problem_body
+from .guard import DEFAULT_MAX_UPLOAD_BYTES, BodyTooLargeError
 
-MAX_UPLOAD_BYTES = 10 << 20
 # Idle SSE streams get a comment line this often so dead connections are noticed.
 KEEPALIVE_SECONDS = 15.0
-_REASONS = {400: "Bad Request", 422: "Unprocessable Entity", 500: "Internal Server Error"}
+_REASONS = {
+    400: "Bad Request",
+    413: "Request Entity Too Large",
+    422: "Unprocessable Entity",
+    500: "Internal Server Error",
+}
 
 
 def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
@@ -75,20 +80,43 @@ def _validate_message_body(body: Any) -> list[dict[str, Any]]:
     return errors
 
 
+_NAME_LIMIT = 255  # bytes, the usual filesystem limit for one path component
+
+
+def upload_name_problem(filename: str) -> str | None:
+    """Why a client's file name cannot be stored, or None. agentapi keeps the base name as sent."""
+    if "\x00" in filename:
+        return "file name must not contain NUL characters"
+    base = os.path.basename(filename.replace("\\", "/"))
+    if base in ("", ".", ".."):
+        return f"file name {filename!r} does not name a file: send a plain name such as 'notes.txt'"
+    if len(base.encode("utf-8", "surrogatepass")) > _NAME_LIMIT:
+        return f"file name is longer than {_NAME_LIMIT} bytes: shorten it"
+    return None
+
+
 class UploadDir:
-    """Where uploads land; a private temp directory, removed at shutdown like upstream's."""
+    """Where uploads land; a private temp directory, removed at shutdown like agentapi's."""
 
     def __init__(self) -> None:
         self._path: Path | None = None
 
-    def save(self, filename: str, data: bytes) -> str:
+    def root(self) -> Path:
         if self._path is None:
             self._path = Path(tempfile.mkdtemp(prefix="chatserver-emulator-uploads-"))
+        return self._path
+
+    def spool(self) -> tuple[BinaryIO, str]:
+        """A file in the upload directory to stream an upload into before it is named, and its path."""
+        fd, path = tempfile.mkstemp(dir=self.root(), prefix=".incoming-")
+        return os.fdopen(fd, "wb"), path
+
+    def place(self, spooled: str, filename: str, digest: str) -> str:
         # A content-addressed subdirectory keeps same-named uploads apart, as agentapi does.
-        target_dir = self._path / hashlib.sha256(data).hexdigest()[:16]
+        target_dir = self.root() / digest[:16]
         target_dir.mkdir(exist_ok=True)
-        target = target_dir / (os.path.basename(filename.replace("\\", "/")) or "upload")
-        target.write_bytes(data)
+        target = target_dir / os.path.basename(filename.replace("\\", "/"))
+        os.replace(spooled, target)
         return str(target)
 
     def cleanup(self) -> None:
@@ -97,7 +125,9 @@ class UploadDir:
             self._path = None
 
 
-def build_router(controller: AgentController, uploads: UploadDir) -> APIRouter:
+def build_router(
+    controller: AgentController, uploads: UploadDir, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+) -> APIRouter:
     router = APIRouter(tags=["agent"])
 
     @router.get("/status")
@@ -118,6 +148,8 @@ def build_router(controller: AgentController, uploads: UploadDir) -> APIRouter:
             body = json.loads(raw) if raw else None
         except ValueError as exc:
             return problem(400, "validation failed", [{"location": "body", "message": str(exc)}])
+        except RecursionError:
+            return problem(400, "the JSON body is nested too deeply to parse")
         if body is None:
             return problem(400, "request body is required")
         errors = _validate_message_body(body)
@@ -136,16 +168,31 @@ def build_router(controller: AgentController, uploads: UploadDir) -> APIRouter:
         boundary = multipart.boundary_of(request.headers.get("content-type", ""))
         if boundary is None:
             return problem(400, "expected a multipart/form-data body")
+        spooled, spooled_name = await run_in_threadpool(uploads.spool)
         try:
-            parts = multipart.parse(await request.body(), boundary)
+            try:
+                received = await multipart.receive_file(
+                    request.stream(), boundary, field="file", limit=max_upload_bytes, sink=spooled
+                )
+            finally:
+                spooled.close()
+            if received is None:
+                return problem(
+                    422, "validation failed", [{"location": "body.file", "message": "File required"}]
+                )
+            name_problem = upload_name_problem(received.filename)
+            if name_problem is not None:
+                return problem(400, name_problem)
+            path = await run_in_threadpool(uploads.place, spooled_name, received.filename, received.sha256)
+        except multipart.FileTooLargeError:
+            return problem(400, f"file size exceeds {max_upload_bytes >> 20}MB limit")
         except multipart.MultipartError as exc:
             return problem(400, str(exc))
-        upload = next((p for p in parts if p.name == "file" and p.filename is not None), None)
-        if upload is None:
-            return problem(422, "validation failed", [{"location": "body.file", "message": "File required"}])
-        if len(upload.data) > MAX_UPLOAD_BYTES:
-            return problem(400, "file size exceeds 10MB limit")
-        path = await run_in_threadpool(uploads.save, upload.filename or "upload", upload.data)
+        except BodyTooLargeError as exc:
+            return problem(413, str(exc))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(spooled_name)
         return JSONResponse({"ok": True, "filePath": path})
 
     @router.get("/events")

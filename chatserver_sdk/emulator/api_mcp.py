@@ -13,7 +13,6 @@ from .auth import caller_of
 from .schemas import MCPCreateRequest, MCPUpdateRequest
 from .store import Store
 
-_NOT_FOUND = "MCP server not found"
 _ADMIN_ONLY = "Platform admin access required to manage platform MCP servers"
 
 
@@ -40,8 +39,6 @@ def build_router(store: Store) -> APIRouter:
         caller = caller_of(request)
         try:
             created = mcp.create(store, body, actor=caller.actor, is_admin=caller.is_admin)
-        except mcp.InvalidMCPError as exc:
-            raise HTTPException(400, str(exc)) from None
         except mcp.AdminRequiredError:
             raise HTTPException(403, _ADMIN_ONLY) from None
         return JSONResponse(created, status_code=201)
@@ -53,10 +50,13 @@ def build_router(store: Store) -> APIRouter:
             return JSONResponse(
                 mcp.update(store, str(mcp_id), body, actor=caller.actor, is_admin=caller.is_admin)
             )
-        except mcp.InvalidMCPError as exc:
-            raise HTTPException(400, str(exc)) from None
         except mcp.MCPNotFoundError:
-            raise HTTPException(404, _NOT_FOUND) from None
+            # Upstream's update finds no row to return and answers a bare 500.
+            raise HTTPException(
+                500,
+                f"no MCP server with id {mcp_id} (upstream answers 500). List the servers to find the id,"
+                " or create the server first.",
+            ) from None
         except mcp.AdminRequiredError:
             raise HTTPException(403, _ADMIN_ONLY) from None
 
@@ -65,8 +65,6 @@ def build_router(store: Store) -> APIRouter:
         caller = caller_of(request)
         try:
             mcp.delete(store, str(mcp_id), actor=caller.actor, is_admin=caller.is_admin)
-        except mcp.MCPNotFoundError:
-            raise HTTPException(404, _NOT_FOUND) from None
         except mcp.AdminRequiredError:
             raise HTTPException(403, _ADMIN_ONLY) from None
         return Response(status_code=204)

@@ -1,4 +1,4 @@
-"""The ASGI application: wiring of storage, agent, auth and routes."""
+"""The ASGI application: wiring of storage, agent, auth, request guards and routes."""
 
 from __future__ import annotations
 
@@ -6,23 +6,51 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from . import api_agent, api_chat, api_mcp, api_platform
 from .accesslog import AccessLogMiddleware
 from .agentctl import AgentController
 from .auth import AuthMiddleware, AuthPolicy
+from .guard import (
+    DEFAULT_ALLOWED_HOSTS,
+    DEFAULT_ALLOWED_ORIGINS,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    BodyGuardMiddleware,
+    GuardPolicy,
+    HostOriginMiddleware,
+)
 from .store import Store
 
 
 def create_app(
-    *, db_path: str | None = None, api_keys: Sequence[str] = (), admin_keys: Sequence[str] = ()
+    *,
+    db_path: str | None = None,
+    api_keys: Sequence[str] = (),
+    admin_keys: Sequence[str] = (),
+    allowed_hosts: Sequence[str] = DEFAULT_ALLOWED_HOSTS,
+    allowed_origins: Sequence[str] = DEFAULT_ALLOWED_ORIGINS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> FastAPI:
     """Build a ChatServer emulator.
 
     ``db_path`` makes state durable in that SQLite file; without it everything lives
     in memory for the lifetime of the app. With no ``api_keys`` every route is
     open; with no ``admin_keys`` every caller counts as a platform admin.
+
+    ``allowed_hosts`` (hostnames, ports ignored) and ``allowed_origins``
+    (``scheme://host[:port]``) default to coder/agentapi's; ``["*"]`` allows all.
+    ``max_body_bytes`` caps every request body but uploads (413 past it);
+    ``max_upload_bytes`` caps an uploaded file (agentapi's 10 MiB).
     """
+    guard = GuardPolicy.build(
+        allowed_hosts=allowed_hosts,
+        allowed_origins=allowed_origins,
+        max_body_bytes=max_body_bytes,
+        max_upload_bytes=max_upload_bytes,
+    )
     store = Store(db_path)
     controller = AgentController(store)
     uploads = api_agent.UploadDir()
@@ -48,8 +76,19 @@ def create_app(
     app.include_router(api_chat.build_router(store))
     app.include_router(api_mcp.build_router(store))
     app.include_router(api_platform.build_router(store))
-    app.include_router(api_agent.build_router(controller, uploads))
+    app.include_router(api_agent.build_router(controller, uploads, max_upload_bytes=guard.max_upload_bytes))
+    # Each add_middleware wraps the previous ones, so the request passes them bottom to top:
+    # access log, Host/Origin, CORS (preflights carry no key), auth, then body limits and JSON checks.
+    app.add_middleware(BodyGuardMiddleware, policy=guard)
     app.add_middleware(AuthMiddleware, policy=AuthPolicy(api_keys, admin_keys))
-    # Added last so it is outermost and also logs requests the auth layer turns away.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"] if guard.allowed_origins is None else sorted(guard.allowed_origins),
+        allow_credentials=guard.allowed_origins is not None,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Accept", "Authorization", "Content-Type", "X-CSRF-Token"],
+        max_age=300,
+    )
+    app.add_middleware(HostOriginMiddleware, policy=guard)
     app.add_middleware(AccessLogMiddleware)
     return app

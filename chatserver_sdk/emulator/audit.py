@@ -1,4 +1,9 @@
-"""The audit trail: every state change is written in the same transaction as the change itself."""
+"""The audit trail: every state change is written in the same transaction as the change itself.
+
+An emulator extra: upstream's ``GET /api/v1/platform/audit`` reads a table that the
+ChatServer itself never writes, so against upstream it lists only what other
+services recorded.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,13 @@ def record(
     )
 
 
+# SQLite integers are signed 64-bit; no table holds that many rows anyway.
+_MAX_OFFSET = 2**63 - 1
+
+
 def page(conn: sqlite3.Connection, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    if offset > _MAX_OFFSET:
+        return []
     rows = conn.execute(
         "SELECT * FROM audit_log ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset)
     ).fetchall()

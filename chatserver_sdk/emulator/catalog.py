@@ -1,66 +1,65 @@
-"""The fixed model catalogue served by ``GET /v1/models``.
+"""The model list served by ``GET /v1/models``, shaped like upstream's.
 
-Upstream lists the models of every configured agent backend; the emulator pins a
-representative set so SDK code can be written against stable ids.
+Upstream lists Vertex AI publisher models, keeps only Gemini 2.5 and Claude 4.5
+variants, and derives each entry's fields from the model id (see its
+``services/vertex_models.py``). The emulator serves the list upstream builds from
+the models Vertex offered when this was written. As upstream does, the
+completion route accepts any model string, listed or not: the list is a hint for
+clients, not a gate.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
-# A fixed timestamp keeps responses byte-for-byte reproducible across runs.
-_CREATED = 1_717_200_000
+# Upstream stamps entries with the time it fetched the list; the emulator with its start time.
+_STARTED = int(time.time())
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    id: str
-    backend: str
-    owned_by: str
-    description: str
-    context_length: int
-    capabilities: tuple[str, ...]
+class VertexModel:
+    name: str
+    version: str
+    publisher: str
+    display_name: str
+
+    @property
+    def id(self) -> str:
+        # The id format the Claude Agent SDK expects, e.g. "claude-sonnet-4-5@20250929".
+        return f"{self.name}@{self.version}"
 
     def to_json(self) -> dict[str, Any]:
+        lowered = self.id.lower()
+        capabilities = ["chat.completion"]
+        if "thinking" in lowered or "2.0" in lowered:
+            capabilities.append("reasoning")
         return {
             "id": self.id,
             "object": "model",
-            "owned_by": self.owned_by,
-            "created": _CREATED,
-            "description": self.description,
-            "context_length": self.context_length,
-            "provider": self.backend,
-            "capabilities": list(self.capabilities),
+            "owned_by": self.publisher,
+            "created": _STARTED,
+            "description": self.display_name,
+            "context_length": 2_097_152 if "pro" in lowered else 1_048_576,
+            "provider": "vertexai",
+            "capabilities": capabilities,
         }
 
 
-_CHAT = ("chat", "streaming")
-_TOOLS = ("chat", "streaming", "tools", "mcp")
-
-_CLAUDE = ("claude", "anthropic")
-_DROID = ("droid", "factory")
-_CCROUTER = ("ccrouter", "ccrouter")
-
-MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec("claude-3-haiku", *_CLAUDE, "Claude 3 Haiku via the Claude agent", 200_000, _TOOLS),
-    ModelSpec("claude-3-5-sonnet", *_CLAUDE, "Claude 3.5 Sonnet via the Claude agent", 200_000, _TOOLS),
-    ModelSpec("claude-sonnet-4-5", *_CLAUDE, "Claude Sonnet 4.5 via the Claude agent", 200_000, _TOOLS),
-    ModelSpec("droid-gpt-5", *_DROID, "GPT-5 through the Droid agent", 272_000, _TOOLS),
-    ModelSpec("droid-claude-opus-4-1", *_DROID, "Claude Opus 4.1 through the Droid agent", 200_000, _TOOLS),
-    ModelSpec(
-        "ccrouter-gemini-2.5-pro", *_CCROUTER, "Gemini 2.5 Pro via Claude Code Router", 1_000_000, _CHAT
-    ),
-    ModelSpec("ccrouter-deepseek-chat", *_CCROUTER, "DeepSeek Chat via Claude Code Router", 64_000, _CHAT),
+MODELS: tuple[VertexModel, ...] = (
+    VertexModel("gemini-2.5-pro", "001", "google", "Gemini 2.5 Pro"),
+    VertexModel("gemini-2.5-flash", "001", "google", "Gemini 2.5 Flash"),
+    VertexModel("claude-sonnet-4-5", "20250929", "anthropic", "Claude Sonnet 4.5"),
+    VertexModel("claude-haiku-4-5", "20251001", "anthropic", "Claude Haiku 4.5"),
 )
 
-BACKENDS: tuple[str, ...] = tuple(dict.fromkeys(m.backend for m in MODELS))
+# What upstream's platform statistics report as running agents (a constant there).
+ACTIVE_AGENTS: tuple[str, ...] = ("claude", "gemini")
 
-_BY_ID = {m.id: m for m in MODELS}
 
-
-def find_model(model_id: str) -> ModelSpec | None:
-    return _BY_ID.get(model_id)
+def model_list() -> dict[str, Any]:
+    return {"data": [m.to_json() for m in MODELS], "object": "list"}
 
 
 def model_ids() -> list[str]:

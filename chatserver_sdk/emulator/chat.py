@@ -1,21 +1,47 @@
-"""Chat completions and the session history they leave behind."""
+"""Chat completions and the session history they leave behind, by upstream's rules.
+
+Upstream (atomsAgent's ``ChatHistoryService``) stores the transcript it is sent:
+the request's messages beyond the session's stored ``message_count`` are appended
+with consecutive indexes, then the reply. A request with fewer messages than are
+stored restarts at index 0 and collides with the stored rows (upstream: 500). No
+message content is compared, so the work per request is linear in what it adds.
+
+The requests upstream fails on with a bare 500 because the client got something
+wrong raise :class:`ClientMistakeError`; its text names the cause and the fix.
+
+Long transcripts are written in short transactions (``WRITE_BATCH`` rows each) so
+no request holds the store's lock for long. ``message_count`` is the commit point:
+rows at or past it are not part of the session yet (a request cut short leaves at
+most such rows behind, and the next request overwrites them), and one session's
+requests run one at a time so they cannot interleave.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from . import audit
-from .agent import Reply, Turn, count_tokens, generate_reply
+from .agent import Reply, Turn, generate_reply
 from .store import Store
-from .util import new_uuid, now_iso
+from .util import canonical_uuid, new_uuid, now_iso
 
 TITLE_LIMIT = 80
+WRITE_BATCH = 256
+READ_BATCH = 1024
+# SQLite integers are signed 64-bit; an offset past this cannot be expressed.
+MAX_OFFSET = 2**63 - 1
+
+
+class ClientMistakeError(Exception):
+    """A request upstream fails with 500 because of the client's mistake; the text says why and what to do."""
 
 
 class SessionNotFoundError(Exception):
@@ -23,16 +49,19 @@ class SessionNotFoundError(Exception):
 
 
 @dataclass(frozen=True)
+class Message:
+    role: str
+    text: str
+    # Upstream stores content given as a list of parts as that list, which breaks the session.
+    given_as_parts: bool = False
+
+
+@dataclass(frozen=True)
 class CompletionInput:
     model: str
-    agent_type: str
-    messages: tuple[Turn, ...]
-    max_tokens: int
+    messages: tuple[Message, ...]
     system_prompt: str | None
-    session_id: str
-    user_id: str | None
-    organization_id: str | None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -43,153 +72,306 @@ class CompletionResult:
     reply: Reply
 
 
-def new_messages(stored: Sequence[Turn], incoming: Sequence[Turn]) -> list[Turn]:
-    """Return the part of ``incoming`` the session does not hold yet.
+@dataclass(frozen=True)
+class _History:
+    session_id: str
+    user_id: str
+    organization_id: str | None
 
-    Clients either resend the whole transcript plus the new message (OpenAI style)
-    or send only the new message (resume by session id). Some also drop or repeat
-    the system prompt, or send a trailing window of the history, so the longest
-    overlap between the end of the stored transcript and the start of the request
-    is what gets skipped.
+
+def default_session_id() -> str:
+    """Upstream's id for a request that names no session (not a UUID, so the session routes reject it)."""
+    return f"atoms_session_{uuid.uuid4().hex}"
+
+
+def _uuid_or_mistake(field: str, value: object, why: str) -> str:
+    canonical = canonical_uuid(value)
+    if canonical is None:
+        raise ClientMistakeError(
+            f"metadata.{field} must be a UUID, got {value!r}: {why}. Pass a UUID string"
+            f" (or leave metadata.{field} out)."
+        )
+    return canonical
+
+
+def check_prompt_identity(metadata: dict[str, Any], *, system_prompt: str | None) -> None:
+    """Upstream parses both ids as UUIDs to pick stored prompts, unless the request brings its own prompt.
+
+    It does so before anything else, so this runs even ahead of the empty-messages check.
     """
-    stored = list(stored)
-    incoming = list(incoming)
-    for k in range(min(len(stored), len(incoming)), 0, -1):
-        if stored[len(stored) - k :] == incoming[:k]:
-            return incoming[k:]
-    known_system = {t for t in stored if t.role == "system"}
-    start = 0
-    while start < len(incoming) and incoming[start].role == "system" and incoming[start] in known_system:
-        start += 1
-    return incoming[start:]
+    if system_prompt:
+        return
+    why = "ChatServer looks up the organization's and user's stored prompts by UUID (upstream answers 500)"
+    for field in ("organization_id", "user_id"):
+        if metadata.get(field):
+            _uuid_or_mistake(field, metadata[field], why)
 
 
-def _title(turns: Sequence[Turn]) -> str | None:
-    for turn in turns:
-        if turn.role == "user":
-            lines = turn.content.strip().splitlines()
-            return lines[0][:TITLE_LIMIT] if lines else None
+def _history_of(metadata: dict[str, Any]) -> _History | None:
+    raw_user = metadata.get("user_id")
+    if not raw_user:
+        return None
+    why = "with metadata.user_id set, ChatServer records history in UUID columns (upstream answers 500)"
+    user_id = _uuid_or_mistake("user_id", raw_user, why)
+    organization_id = None
+    if metadata.get("organization_id"):
+        organization_id = _uuid_or_mistake("organization_id", metadata["organization_id"], why)
+    raw_session = metadata.get("session_id") or default_session_id()
+    if not isinstance(raw_session, str):
+        raise ClientMistakeError(
+            f"metadata.session_id must be a string, got {raw_session!r} (upstream answers 500)."
+            " Pass a UUID string."
+        )
+    # Stored as given when it is not a UUID: upstream does too, and that breaks the session routes later.
+    return _History(canonical_uuid(raw_session) or raw_session, user_id, organization_id)
+
+
+def session_id_of(metadata: dict[str, Any]) -> str:
+    raw = metadata.get("session_id")
+    return str(raw) if raw else default_session_id()
+
+
+def _title(messages: Sequence[Message]) -> str | None:
+    for message in messages:
+        if message.role != "user":
+            continue
+        if message.given_as_parts and message.text:
+            raise ClientMistakeError(
+                "content given as a list of parts cannot start a recorded session: upstream reads the"
+                " first user message as text to title the session and answers 500. Send content as a"
+                " string when metadata.user_id is set (the SDK flattens parts for you)."
+            )
+        content = message.text.strip()
+        if content:
+            return content.splitlines()[0].strip()[:TITLE_LIMIT]
     return None
 
 
-def _insert_message(
-    conn: sqlite3.Connection,
-    session_id: str,
-    index: int,
-    turn: Turn,
-    tokens: int,
-    now: str,
-    metadata: dict[str, Any] | None = None,
+# -- per-session serialisation -------------------------------------------------
+
+
+class _SessionLocks:
+    """One lock per session id in use, so one session's requests run one at a time."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, session_id: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(session_id, (threading.Lock(), 0))
+            self._locks[session_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[session_id]
+                if users == 1:
+                    del self._locks[session_id]
+                else:
+                    self._locks[session_id] = (lock, users - 1)
+
+
+_session_locks = _SessionLocks()
+
+
+# -- writing ---------------------------------------------------------------
+
+
+def _insert_messages(
+    store: Store, session_id: str, start: int, messages: Sequence[Message], now: str
 ) -> None:
-    conn.execute(
-        "INSERT INTO chat_messages (id, session_id, message_index, role, content, metadata, tokens,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (new_uuid(), session_id, index, turn.role, turn.content, json.dumps(metadata or {}), tokens, now),
-    )
-
-
-def _record_exchange(
-    conn: sqlite3.Connection, req: CompletionInput, user_id: str, completion_id: str
-) -> Reply:
-    now = now_iso()
-    row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (req.session_id,)).fetchone()
-    if row is None:
-        conn.execute(
-            "INSERT INTO chat_sessions (id, user_id, organization_id, model, agent_type, created_at,"
-            " updated_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                req.session_id,
-                user_id,
-                req.organization_id,
-                req.model,
-                req.agent_type,
-                now,
-                now,
-                json.dumps(req.metadata),
-            ),
-        )
-        audit.record(
-            conn,
-            action="chat_session.created",
-            actor=user_id,
-            resource="chat_session",
-            resource_id=req.session_id,
-            org_id=req.organization_id,
-            metadata={"model": req.model, "agent_type": req.agent_type},
-        )
-        stored: list[Turn] = []
-        title: str | None = None
-        metadata: dict[str, Any] = dict(req.metadata)
-    elif row["user_id"] != user_id:
-        raise SessionNotFoundError(req.session_id)
-    else:
-        stored = [
-            Turn(r["role"], r["content"])
-            for r in conn.execute(
-                "SELECT role, content FROM chat_messages WHERE session_id = ? ORDER BY message_index",
-                (req.session_id,),
-            )
+    for offset in range(0, len(messages), WRITE_BATCH):
+        rows = [
+            (new_uuid(), session_id, start + offset + i, m.role, m.text, now, now)
+            for i, m in enumerate(messages[offset : offset + WRITE_BATCH])
         ]
-        title = row["title"]
-        metadata = {**json.loads(row["metadata"]), **req.metadata}
-
-    appended = new_messages(stored, req.messages)
-    for offset, turn in enumerate(appended):
-        _insert_message(conn, req.session_id, len(stored) + offset, turn, count_tokens(turn.content), now)
-    transcript = [*stored, *appended]
-    reply = generate_reply(transcript, max_tokens=req.max_tokens, system_prompt=req.system_prompt)
-    _insert_message(
-        conn,
-        req.session_id,
-        len(transcript),
-        Turn("assistant", reply.text),
-        reply.completion_tokens,
-        now,
-        {"model": req.model, "completion_id": completion_id, "finish_reason": reply.finish_reason},
-    )
-    conn.execute(
-        "UPDATE chat_sessions SET title = ?, model = ?, updated_at = ?, last_message_at = ?,"
-        " message_count = ?, tokens_in = tokens_in + ?, tokens_out = tokens_out + ?,"
-        " tokens_total = tokens_total + ?, metadata = ? WHERE id = ?",
-        (
-            title if title is not None else _title(transcript),
-            req.model,
-            now,
-            now,
-            len(transcript) + 1,
-            reply.prompt_tokens,
-            reply.completion_tokens,
-            reply.total_tokens,
-            json.dumps(metadata),
-            req.session_id,
-        ),
-    )
-    return reply
+        with store.write() as conn:
+            # OR REPLACE: rows at or past message_count are leftovers of a request that never finished.
+            conn.executemany(
+                "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content,"
+                " metadata, tokens, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '{}', NULL, ?, ?)",
+                rows,
+            )
 
 
-def complete(store: Store, req: CompletionInput) -> CompletionResult:
-    """Answer one request; history, counters and the request log change in a single transaction."""
-    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+def _ensure_session(store: Store, req: CompletionInput, history: _History, actor: str | None) -> sqlite3.Row:
     with store.write() as conn:
-        if req.user_id is None:
-            reply = generate_reply(req.messages, max_tokens=req.max_tokens, system_prompt=req.system_prompt)
-        else:
-            reply = _record_exchange(conn, req, req.user_id, completion_id)
+        row: sqlite3.Row | None = conn.execute(
+            "SELECT * FROM chat_sessions WHERE id = ?", (history.session_id,)
+        ).fetchone()
+        if row is None:
+            now = now_iso()
+            agent_type = req.metadata.get("agent_type")
+            metadata = {
+                "workflow": req.metadata.get("workflow"),
+                "variables": req.metadata.get("variables") or {},
+            }
+            conn.execute(
+                "INSERT INTO chat_sessions (id, user_id, organization_id, model, agent_type, created_at,"
+                " updated_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    history.session_id,
+                    history.user_id,
+                    history.organization_id,
+                    req.model,
+                    agent_type if isinstance(agent_type, str) else None,
+                    now,
+                    now,
+                    json.dumps(metadata),
+                ),
+            )
+            audit.record(
+                conn,
+                action="chat_session.created",
+                actor=actor,
+                resource="chat_session",
+                resource_id=history.session_id,
+                org_id=history.organization_id,
+                metadata={"model": req.model, "user_id": history.user_id},
+            )
+            row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (history.session_id,)).fetchone()
+        assert row is not None
+        return row
+
+
+def _sync_user_messages(store: Store, req: CompletionInput, history: _History, actor: str | None) -> None:
+    session = _ensure_session(store, req, history, actor)
+    if session["user_id"] != history.user_id:
+        raise ClientMistakeError(
+            f"metadata.session_id {history.session_id!r} belongs to another user: upstream refuses it"
+            " with 500. Use a new session id (a fresh UUID) for this user."
+        )
+    stored = int(session["message_count"])
+    if len(req.messages) < stored:
+        raise ClientMistakeError(
+            f"session {history.session_id!r} holds {stored} messages and this request sends"
+            f" {len(req.messages)}: ChatServer stores the transcript it is sent, so a shorter one restarts"
+            " at index 0 and collides with the stored messages (upstream answers 500). Resend the whole"
+            " conversation (the stored messages, then the new one); the SDK does this when you resume"
+            " with session_id and user."
+        )
+    appended = req.messages[stored:]
+    if any(m.given_as_parts for m in appended):
+        raise ClientMistakeError(
+            "content given as a list of parts cannot be recorded: upstream stores it as a list, and the"
+            " session can no longer be read (500). Send content as a string when metadata.user_id is set"
+            " (the SDK flattens parts for you)."
+        )
+    title = _title(req.messages) if session["title"] is None else None
+    if not appended:
+        if title is not None:
+            with store.write() as conn:
+                conn.execute("UPDATE chat_sessions SET title = ? WHERE id = ?", (title, history.session_id))
+        return
+    now = now_iso()
+    _insert_messages(store, history.session_id, stored, appended, now)
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE chat_sessions SET message_count = ?, last_message_at = ?, updated_at = ?,"
+            " title = COALESCE(title, ?) WHERE id = ?",
+            (stored + len(appended), now, now, title, history.session_id),
+        )
+
+
+def _record_reply(
+    store: Store, session_id: str, reply: Reply, completion_id: str, model: str, user_id: str | None
+) -> None:
+    with store.write() as conn:
+        if session_id and user_id is not None:
+            row = conn.execute(
+                "SELECT message_count FROM chat_sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            index = int(row["message_count"])
+            now = now_iso()
+            conn.execute(
+                "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content,"
+                " metadata, tokens, created_at, updated_at) VALUES (?, ?, ?, 'assistant', ?, '{}', ?, ?, ?)",
+                (new_uuid(), session_id, index, reply.text, reply.total_tokens, now, now),
+            )
+            conn.execute(
+                "UPDATE chat_sessions SET message_count = ?, last_message_at = ?, updated_at = ?,"
+                " tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, tokens_total = tokens_total + ?"
+                " WHERE id = ?",
+                (
+                    index + 1,
+                    now,
+                    now,
+                    reply.prompt_tokens,
+                    reply.completion_tokens,
+                    reply.total_tokens,
+                    session_id,
+                ),
+            )
         conn.execute(
             "INSERT INTO completions (id, created_at, session_id, user_id, model, prompt_tokens,"
             " completion_tokens, total_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 completion_id,
                 now_iso(),
-                req.session_id,
-                req.user_id,
-                req.model,
+                session_id,
+                user_id,
+                model,
                 reply.prompt_tokens,
                 reply.completion_tokens,
                 reply.total_tokens,
             ),
         )
-    return CompletionResult(completion_id, int(time.time()), req.session_id, reply)
+
+
+@dataclass
+class PreparedCompletion:
+    """A request whose user messages are recorded; the reply is recorded once it has been delivered."""
+
+    store: Store
+    request: CompletionInput
+    result: CompletionResult
+    user_id: str | None
+
+    def record_reply(self) -> None:
+        _record_reply(
+            self.store,
+            self.result.session_id,
+            self.result.reply,
+            self.result.completion_id,
+            self.request.model,
+            self.user_id,
+        )
+
+
+def prepare(store: Store, req: CompletionInput, *, actor: str | None = None) -> PreparedCompletion:
+    """Record the request's new messages (upstream does this before calling the agent) and compute the reply.
+
+    The reply is a pure function of the request's messages, as upstream hands the agent the
+    transcript it was sent, not the stored one.
+    """
+    history = _history_of(req.metadata)
+    session_id = history.session_id if history is not None else session_id_of(req.metadata)
+    if history is not None:
+        with _session_locks.hold(history.session_id):
+            _sync_user_messages(store, req, history, actor)
+    turns = [Turn(m.role, m.text) for m in req.messages]
+    reply = generate_reply(turns, system_prompt=req.system_prompt)
+    result = CompletionResult(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), session_id, reply)
+    return PreparedCompletion(store, req, result, history.user_id if history is not None else None)
+
+
+def complete(store: Store, req: CompletionInput, *, actor: str | None = None) -> CompletionResult:
+    prepared = prepare(store, req, actor=actor)
+    prepared.record_reply()
+    return prepared.result
+
+
+# -- reading ---------------------------------------------------------------
+
+
+def _timestamp(value: str | None) -> str | None:
+    # Upstream's response models are pydantic datetimes, which print UTC as "Z".
+    if value is None:
+        return None
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
 
 
 def _session_json(row: sqlite3.Row) -> dict[str, Any]:
@@ -200,9 +382,9 @@ def _session_json(row: sqlite3.Row) -> dict[str, Any]:
         "title": row["title"],
         "model": row["model"],
         "agent_type": row["agent_type"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "last_message_at": row["last_message_at"],
+        "created_at": _timestamp(row["created_at"]),
+        "updated_at": _timestamp(row["updated_at"]),
+        "last_message_at": _timestamp(row["last_message_at"]),
         "message_count": row["message_count"],
         "tokens_in": row["tokens_in"],
         "tokens_out": row["tokens_out"],
@@ -213,36 +395,59 @@ def _session_json(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def list_sessions(store: Store, *, user_id: str, page: int, page_size: int) -> dict[str, Any]:
+    offset = (page - 1) * page_size
     with store.read() as conn:
-        total = conn.execute("SELECT COUNT(*) FROM chat_sessions WHERE user_id = ?", (user_id,)).fetchone()[0]
-        rows = conn.execute(
-            "SELECT * FROM chat_sessions WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC"
-            " LIMIT ? OFFSET ?",
-            (user_id, page_size, (page - 1) * page_size),
-        ).fetchall()
+        total = conn.execute(
+            "SELECT COUNT(*) FROM chat_sessions WHERE user_id = ? AND archived = 0", (user_id,)
+        ).fetchone()[0]
+        rows = (
+            conn.execute(
+                "SELECT * FROM chat_sessions WHERE user_id = ? AND archived = 0"
+                " ORDER BY last_message_at IS NULL, last_message_at DESC, created_at DESC, rowid DESC"
+                " LIMIT ? OFFSET ?",
+                (user_id, page_size, offset),
+            ).fetchall()
+            if offset <= MAX_OFFSET
+            else []
+        )
+    # Upstream fails while converting a page's session whose id is not a UUID, so only this page counts.
+    broken = next((r["id"] for r in rows if canonical_uuid(r["id"]) is None), None)
+    if broken is not None:
+        raise ClientMistakeError(
+            f"this user has a session whose id is not a UUID ({broken!r}): upstream cannot list"
+            " such sessions and answers 500 for the whole page. It happens when a completion with"
+            " metadata.user_id names no session_id (upstream then uses 'atoms_session_<hex>') or a"
+            " non-UUID one. Always pass metadata.session_id as a UUID (the SDK does this for you)."
+        )
     sessions = [_session_json(r) for r in rows]
     return {
         "sessions": sessions,
         "total": total,
         "page": page,
         "page_size": page_size,
-        "has_more": (page - 1) * page_size + len(sessions) < total,
+        "has_more": offset + len(sessions) < total,
     }
 
 
 def get_session(store: Store, *, session_id: str, user_id: str) -> dict[str, Any]:
+    # Read in batches so a long transcript never holds the lock for long; message_count bounds the
+    # read, so rows a concurrent request is still writing are not included.
     with store.read() as conn:
         row = conn.execute(
             "SELECT * FROM chat_sessions WHERE id = ? AND user_id = ?", (session_id, user_id)
         ).fetchone()
-        if row is None:
-            raise SessionNotFoundError(session_id)
-        messages = conn.execute(
-            "SELECT * FROM chat_messages WHERE session_id = ? ORDER BY message_index", (session_id,)
-        ).fetchall()
-    return {
-        "session": _session_json(row),
-        "messages": [
+    if row is None:
+        raise SessionNotFoundError(session_id)
+    count = int(row["message_count"])
+    messages: list[dict[str, Any]] = []
+    for start in range(0, count, READ_BATCH):
+        with store.read() as conn:
+            batch = conn.execute(
+                "SELECT * FROM chat_messages WHERE session_id = ? AND message_index >= ?"
+                " AND message_index < ? ORDER BY message_index",
+                (session_id, start, min(start + READ_BATCH, count)),
+            ).fetchall()
+        messages.extend(
             {
                 "id": m["id"],
                 "message_index": m["message_index"],
@@ -250,9 +455,9 @@ def get_session(store: Store, *, session_id: str, user_id: str) -> dict[str, Any
                 "content": m["content"],
                 "metadata": json.loads(m["metadata"]),
                 "tokens": m["tokens"],
-                "created_at": m["created_at"],
-                "updated_at": m["updated_at"],
+                "created_at": _timestamp(m["created_at"]),
+                "updated_at": _timestamp(m["updated_at"]),
             }
-            for m in messages
-        ],
-    }
+            for m in batch
+        )
+    return {"session": _session_json(row), "messages": messages}

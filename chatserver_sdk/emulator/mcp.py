@@ -1,7 +1,10 @@
-"""The MCP server registry.
+"""The MCP server registry, with upstream's storage and mapping rules.
 
-Bearer tokens are never stored or returned: a registry entry only carries the id
-of the (here imaginary) secret, which is all upstream ever hands back.
+Upstream stores the scope's type and ids as given and rebuilds the scope when it
+reads an entry back: an entry with neither id reads as platform-wide whatever
+type it was given, one with both as user-scoped. Lists show enabled entries
+only. Bearer tokens are never stored here (upstream stores them but never
+returns them), and responses carry no token id or OAuth provider, as upstream's.
 """
 
 from __future__ import annotations
@@ -11,37 +14,25 @@ import sqlite3
 from typing import Any
 
 from . import audit
-from .schemas import MCPCreateRequest, MCPScope, MCPUpdateRequest
+from .schemas import MCPCreateRequest, MCPUpdateRequest
 from .store import Store
 from .util import new_uuid, now_iso
 
 
-class InvalidMCPError(Exception):
-    """A request the registry rejects with 400; the message is the response detail."""
-
-
 class MCPNotFoundError(Exception):
-    pass
+    """Upstream answers 500 when updating an id it does not hold."""
 
 
 class AdminRequiredError(Exception):
-    """Platform-wide entries may only be managed by platform admins."""
+    """Platform-wide entries may only be managed by platform admins (an emulator extra, with admin keys)."""
 
 
-def _check_scope(scope: MCPScope) -> None:
-    if scope.type == "platform" and (scope.organization_id or scope.user_id):
-        raise InvalidMCPError("Invalid scope: platform scope must not set organization_id or user_id")
-    if scope.type == "organization" and scope.organization_id is None:
-        raise InvalidMCPError("Invalid scope: organization scope requires organization_id")
-    if scope.type == "user" and scope.user_id is None:
-        raise InvalidMCPError("Invalid scope: user scope requires user_id")
-
-
-def _check_auth(auth_type: str, has_token: bool, oauth_provider: str | None) -> None:
-    if auth_type == "bearer" and not has_token:
-        raise InvalidMCPError("bearer_token is required when auth_type is 'bearer'")
-    if auth_type == "oauth" and not oauth_provider:
-        raise InvalidMCPError("oauth_provider is required when auth_type is 'oauth'")
+def _scope(scope_type: str, org_id: str | None, user_id: str | None) -> dict[str, Any]:
+    if scope_type == "platform" or (org_id is None and user_id is None):
+        return {"type": "platform", "organization_id": None, "user_id": None}
+    if scope_type == "user" or (org_id is not None and user_id is not None):
+        return {"type": "user", "organization_id": org_id, "user_id": user_id}
+    return {"type": "organization", "organization_id": org_id, "user_id": None}
 
 
 def _to_json(row: sqlite3.Row) -> dict[str, Any]:
@@ -51,46 +42,42 @@ def _to_json(row: sqlite3.Row) -> dict[str, Any]:
         "type": row["type"],
         "endpoint": row["endpoint"],
         "auth_type": row["auth_type"],
-        "bearer_token_id": row["bearer_token_id"],
-        "oauth_provider": row["oauth_provider"],
+        "bearer_token_id": None,
+        "oauth_provider": None,
         "enabled": bool(row["enabled"]),
         "metadata": json.loads(row["metadata"]),
         "created_at": row["created_at"],
-        "scope": {
-            "type": row["scope_type"],
-            "organization_id": row["scope_organization_id"],
-            "user_id": row["scope_user_id"],
-        },
+        "scope": _scope(row["scope_type"], row["scope_organization_id"], row["scope_user_id"]),
     }
 
 
-def _fetch(conn: sqlite3.Connection, mcp_id: str) -> sqlite3.Row:
+def _fetch(conn: sqlite3.Connection, mcp_id: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = conn.execute("SELECT * FROM mcp_servers WHERE id = ?", (mcp_id,)).fetchone()
-    if row is None:
-        raise MCPNotFoundError(mcp_id)
     return row
 
 
+def _is_platform(row: sqlite3.Row) -> bool:
+    scope = _scope(row["scope_type"], row["scope_organization_id"], row["scope_user_id"])
+    return bool(scope["type"] == "platform")
+
+
 def create(store: Store, body: MCPCreateRequest, *, actor: str | None, is_admin: bool) -> dict[str, Any]:
-    _check_scope(body.scope)
-    if body.scope.type == "platform" and not is_admin:
-        raise AdminRequiredError
-    _check_auth(body.auth_type, bool(body.bearer_token), body.oauth_provider)
-    mcp_id = new_uuid()
     org_id = str(body.scope.organization_id) if body.scope.organization_id else None
     user_id = str(body.scope.user_id) if body.scope.user_id else None
+    if not is_admin and _scope(body.scope.type, org_id, user_id)["type"] == "platform":
+        raise AdminRequiredError
+    mcp_id = new_uuid()
     with store.write() as conn:
         conn.execute(
             "INSERT INTO mcp_servers (id, name, type, endpoint, auth_type, bearer_token_id, oauth_provider,"
             " enabled, metadata, created_at, scope_type, scope_organization_id, scope_user_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
             (
                 mcp_id,
                 body.name,
                 body.type,
                 str(body.endpoint),
                 body.auth_type,
-                new_uuid() if body.auth_type == "bearer" else None,
                 body.oauth_provider,
                 int(body.enabled),
                 body.metadata.model_dump_json(),
@@ -109,23 +96,26 @@ def create(store: Store, body: MCPCreateRequest, *, actor: str | None, is_admin:
             org_id=org_id,
             metadata={"name": body.name, "scope": body.scope.type},
         )
-        return _to_json(_fetch(conn, mcp_id))
+        row = _fetch(conn, mcp_id)
+        assert row is not None
+        return _to_json(row)
 
 
 def list_servers(
     store: Store, *, organization_id: str, user_id: str | None, include_platform: bool
 ) -> dict[str, Any]:
-    clauses = ["(scope_type = 'organization' AND scope_organization_id = ?)"]
-    args: list[object] = [organization_id]
-    if user_id is not None:
-        clauses.append("(scope_type = 'user' AND scope_user_id = ?)")
-        args.append(user_id)
-    if include_platform:
-        clauses.append("scope_type = 'platform'")
+    """The organization's entries (its own and, given a user, that user's), then, if asked, every entry
+    without an organization: upstream's two queries, in that order."""
     with store.read() as conn:
         rows = conn.execute(
-            f"SELECT * FROM mcp_servers WHERE {' OR '.join(clauses)} ORDER BY created_at, id", args
+            "SELECT * FROM mcp_servers WHERE enabled = 1 AND scope_organization_id = ?"
+            " AND (scope_user_id IS NULL OR scope_user_id = ?) ORDER BY rowid",
+            (organization_id, user_id),
         ).fetchall()
+        if include_platform:
+            rows += conn.execute(
+                "SELECT * FROM mcp_servers WHERE enabled = 1 AND scope_organization_id IS NULL ORDER BY rowid"
+            ).fetchall()
     return {"items": [_to_json(r) for r in rows]}
 
 
@@ -135,21 +125,15 @@ def update(
     changes = body.model_dump(exclude_none=True, exclude={"bearer_token"})
     with store.write() as conn:
         row = _fetch(conn, mcp_id)
-        if row["scope_type"] == "platform" and not is_admin:
+        if row is None:
+            raise MCPNotFoundError(mcp_id)
+        if not is_admin and _is_platform(row):
             raise AdminRequiredError
-        auth_type = changes.get("auth_type", row["auth_type"])
-        token_id = row["bearer_token_id"]
-        if body.bearer_token:
-            token_id = new_uuid()
-        if auth_type != "bearer":
-            token_id = None
-        _check_auth(auth_type, token_id is not None, changes.get("oauth_provider", row["oauth_provider"]))
         columns = {
             "name": changes.get("name", row["name"]),
             "type": changes.get("type", row["type"]),
             "endpoint": str(body.endpoint) if body.endpoint is not None else row["endpoint"],
-            "auth_type": auth_type,
-            "bearer_token_id": token_id,
+            "auth_type": changes.get("auth_type", row["auth_type"]),
             "oauth_provider": changes.get("oauth_provider", row["oauth_provider"]),
             "enabled": int(changes.get("enabled", row["enabled"])),
             "metadata": body.metadata.model_dump_json() if body.metadata is not None else row["metadata"],
@@ -166,13 +150,18 @@ def update(
             org_id=row["scope_organization_id"],
             metadata={"fields": changed},
         )
-        return _to_json(_fetch(conn, mcp_id))
+        updated = _fetch(conn, mcp_id)
+        assert updated is not None
+        return _to_json(updated)
 
 
 def delete(store: Store, mcp_id: str, *, actor: str | None, is_admin: bool) -> None:
+    """Deleting an id that is not there succeeds, as upstream's filtered delete does."""
     with store.write() as conn:
         row = _fetch(conn, mcp_id)
-        if row["scope_type"] == "platform" and not is_admin:
+        if row is None:
+            return
+        if not is_admin and _is_platform(row):
             raise AdminRequiredError
         conn.execute("DELETE FROM mcp_servers WHERE id = ?", (mcp_id,))
         audit.record(

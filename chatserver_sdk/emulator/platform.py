@@ -1,27 +1,22 @@
-"""Platform administration: admins and statistics computed from what is stored."""
+"""Platform administration: admins, the audit trail and statistics, as upstream answers them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from . import audit
+from .catalog import ACTIVE_AGENTS
 from .store import Store
-from .util import iso, now_iso, utcnow
+from .util import new_uuid, now_iso
 
 
 class AdminExistsError(Exception):
-    pass
-
-
-class AdminNotFoundError(Exception):
-    pass
+    """Upstream's database refuses a second row for an email; it answers 500."""
 
 
 def list_admins(store: Store) -> dict[str, Any]:
     with store.read() as conn:
-        rows = conn.execute("SELECT * FROM platform_admins ORDER BY created_at, email").fetchall()
+        rows = conn.execute("SELECT * FROM platform_admins ORDER BY created_at DESC, rowid DESC").fetchall()
     admins = [
         {
             "id": r["id"],
@@ -39,9 +34,10 @@ def add_admin(store: Store, *, workos_id: str, email: str, name: str | None, act
     with store.write() as conn:
         if conn.execute("SELECT 1 FROM platform_admins WHERE email = ?", (email,)).fetchone():
             raise AdminExistsError(email)
+        # Upstream records the new admin's own WorkOS id as its creator, and the database assigns the id.
         conn.execute(
             "INSERT INTO platform_admins (email, id, name, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-            (email, workos_id, name, now_iso(), actor),
+            (email, new_uuid(), name, now_iso(), workos_id),
         )
         audit.record(
             conn,
@@ -54,17 +50,17 @@ def add_admin(store: Store, *, workos_id: str, email: str, name: str | None, act
 
 
 def remove_admin(store: Store, *, email: str, actor: str | None) -> None:
+    """Upstream deletes by email and answers success whether or not there was such an admin."""
     with store.write() as conn:
-        if conn.execute("DELETE FROM platform_admins WHERE email = ?", (email,)).rowcount == 0:
-            raise AdminNotFoundError(email)
-        audit.record(
-            conn,
-            action="platform_admin.removed",
-            actor=actor,
-            resource="platform_admin",
-            resource_id=email,
-            metadata={"email": email},
-        )
+        if conn.execute("DELETE FROM platform_admins WHERE email = ?", (email,)).rowcount:
+            audit.record(
+                conn,
+                action="platform_admin.removed",
+                actor=actor,
+                resource="platform_admin",
+                resource_id=email,
+                metadata={"email": email},
+            )
 
 
 def audit_page(store: Store, *, limit: int, offset: int) -> dict[str, Any]:
@@ -73,39 +69,24 @@ def audit_page(store: Store, *, limit: int, offset: int) -> dict[str, Any]:
     return {"entries": entries, "count": len(entries), "limit": limit, "offset": offset}
 
 
-def stats(store: Store, *, active_agents: Sequence[str]) -> dict[str, Any]:
-    now = utcnow()
-    midnight = iso(now.replace(hour=0, minute=0, second=0, microsecond=0))
-    day_ago = iso(now - timedelta(days=1))
-    # Timestamps are stored as fixed-width UTC ISO strings, so text comparison orders them correctly.
+def stats(store: Store) -> dict[str, Any]:
+    """Upstream counts rows of its organizations, users and user_sessions tables, which other services
+    fill and a ChatServer never writes, so those are 0 here; request and token totals are constant 0
+    upstream. Only the MCP count (every registered server, enabled or not) reflects what was done."""
     with store.read() as conn:
-
-        def scalar(sql: str, *args: object) -> int:
-            value = conn.execute(sql, args).fetchone()[0]
-            return int(value or 0)
-
-        result: dict[str, Any] = {
-            "total_users": scalar("SELECT COUNT(DISTINCT user_id) FROM chat_sessions"),
-            "active_users": scalar(
-                "SELECT COUNT(DISTINCT user_id) FROM completions"
-                " WHERE user_id IS NOT NULL AND created_at >= ?",
-                day_ago,
-            ),
-            "total_organizations": scalar(
-                "SELECT COUNT(*) FROM (SELECT organization_id AS org FROM chat_sessions"
-                " UNION SELECT scope_organization_id FROM mcp_servers) WHERE org IS NOT NULL"
-            ),
-            "total_requests": scalar("SELECT COUNT(*) FROM completions"),
-            "requests_today": scalar("SELECT COUNT(*) FROM completions WHERE created_at >= ?", midnight),
-            "total_tokens": scalar("SELECT SUM(total_tokens) FROM completions"),
-            "tokens_today": scalar(
-                "SELECT SUM(total_tokens) FROM completions WHERE created_at >= ?", midnight
-            ),
-            "total_mcp_servers": scalar("SELECT COUNT(*) FROM mcp_servers"),
-        }
-    result["system_health"] = {
-        "status": "healthy",
-        "circuit_breaker_status": "closed",
-        "active_agents": list(active_agents),
+        mcp_servers = int(conn.execute("SELECT COUNT(*) FROM mcp_servers").fetchone()[0])
+    return {
+        "total_users": 0,
+        "active_users": 0,
+        "total_organizations": 0,
+        "total_requests": 0,
+        "requests_today": 0,
+        "total_tokens": 0,
+        "tokens_today": 0,
+        "total_mcp_servers": mcp_servers,
+        "system_health": {
+            "status": "healthy",
+            "circuit_breaker_status": "healthy",
+            "active_agents": list(ACTIVE_AGENTS),
+        },
     }
-    return result

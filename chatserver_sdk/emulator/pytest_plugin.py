@@ -1,7 +1,8 @@
 """Pytest plugin providing a live emulator.
 
-Register it with ``pytest_plugins = ["chatserver_sdk.emulator.pytest_plugin"]`` in a
-top-level ``conftest.py`` (or ``-p chatserver_sdk.emulator.pytest_plugin``). Then::
+Installing ``chatserver-sdk[emulator]`` registers it through the ``pytest11`` entry
+point, so there is nothing to register: do not also list it in ``pytest_plugins``
+or pass ``-p``, which would register it twice and stop pytest. Use the fixture::
 
     def test_models(chatserver_emulator: str) -> None:
         client = ChatServerClient(base_url=chatserver_emulator)
@@ -20,13 +21,26 @@ from typing import Any
 import pytest
 
 _MARKER = "chatserver_emulator"
-_ALLOWED = frozenset({"db_path", "api_keys", "admin_keys", "host", "port"})
+_ALLOWED = frozenset(
+    {
+        "db_path",
+        "api_keys",
+        "admin_keys",
+        "host",
+        "port",
+        "allowed_hosts",
+        "allowed_origins",
+        "max_body_bytes",
+        "max_upload_bytes",
+    }
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{_MARKER}(db_path=None, api_keys=(), admin_keys=(), host='127.0.0.1', port=0):"
+        f"{_MARKER}(db_path=None, api_keys=(), admin_keys=(), host='127.0.0.1', port=0, allowed_hosts=...,"
+        " allowed_origins=..., max_body_bytes=..., max_upload_bytes=...):"
         " configure the chatserver_emulator fixture for this test",
     )
 

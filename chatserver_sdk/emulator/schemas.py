@@ -46,7 +46,7 @@ class AddAdminRequest(BaseModel):
     name: str | None = None
 
 
-AuthType = Literal["none", "bearer", "oauth"]
+AuthType = Literal["none", "bearer", "oauth", "api_key"]
 
 
 class MCPMetadata(BaseModel):

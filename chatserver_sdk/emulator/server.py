@@ -14,6 +14,12 @@ from fastapi import FastAPI
 
 from .agentctl import AgentController
 from .app import create_app
+from .guard import (
+    DEFAULT_ALLOWED_HOSTS,
+    DEFAULT_ALLOWED_ORIGINS,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_UPLOAD_BYTES,
+)
 
 STARTUP_TIMEOUT = 15.0
 
@@ -58,19 +64,38 @@ def run_emulator(
     host: str = "127.0.0.1",
     port: int = 0,
     app: FastAPI | None = None,
+    allowed_hosts: Sequence[str] = DEFAULT_ALLOWED_HOSTS,
+    allowed_origins: Sequence[str] = DEFAULT_ALLOWED_ORIGINS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> Iterator[str]:
     """Serve a fresh emulator and yield its base URL, e.g. ``"http://127.0.0.1:54321"``.
 
     ``app`` serves an app you built with :func:`create_app` instead (then the
     other options are that call's), for tests that reach into ``app.state``.
+    ``allowed_hosts``, ``allowed_origins``, ``max_body_bytes`` and ``max_upload_bytes``
+    are :func:`create_app`'s. Binding another ``host`` than loopback does not widen
+    ``allowed_hosts``: name the host clients will use (or ``["*"]``).
     The socket is bound here rather than by uvicorn so that ``port=0`` yields the
     real port before the server starts. The URL is yielded only once the server
     accepts connections; leaving the block stops it and waits for the thread.
     """
+    options = {
+        "allowed_hosts": tuple(allowed_hosts),
+        "allowed_origins": tuple(allowed_origins),
+        "max_body_bytes": max_body_bytes,
+        "max_upload_bytes": max_upload_bytes,
+    }
+    defaults = {
+        "allowed_hosts": DEFAULT_ALLOWED_HOSTS,
+        "allowed_origins": DEFAULT_ALLOWED_ORIGINS,
+        "max_body_bytes": DEFAULT_MAX_BODY_BYTES,
+        "max_upload_bytes": DEFAULT_MAX_UPLOAD_BYTES,
+    }
     if app is None:
-        app = create_app(db_path=db_path, api_keys=api_keys, admin_keys=admin_keys)
-    elif db_path is not None or api_keys or admin_keys:
-        raise ValueError("run_emulator: pass db_path, api_keys and admin_keys to create_app when giving app")
+        app = create_app(db_path=db_path, api_keys=api_keys, admin_keys=admin_keys, **options)  # type: ignore[arg-type]
+    elif db_path is not None or api_keys or admin_keys or options != defaults:
+        raise ValueError("run_emulator: pass the server's options to create_app when giving app")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
