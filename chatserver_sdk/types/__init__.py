@@ -24,7 +24,9 @@ from .models import ModelInfo, ModelsResponse
 from .platform import (
     AdminInfo,
     AdminListResponse,
+    AdminRequest,
     AdminResponse,
+    AuditEntry,
     AuditLogEntry,
     AuditLogResponse,
     PlatformStats,
@@ -40,11 +42,13 @@ from .sessions import (
 __all__ = [
     "AdminInfo",
     "AdminListResponse",
+    "AdminRequest",
     "AdminResponse",
     "AgentEvent",
     "AgentMessage",
     "AgentMessagesResponse",
     "AgentStatus",
+    "AuditEntry",
     "AuditLogEntry",
     "AuditLogResponse",
     "ChatCompletionChoice",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from ._base import Model, NullableList
 
@@ -38,6 +38,9 @@ class ContentPart(Model):
 
 
 class Message(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("role", "content")
+    _to_dict_omits_none: ClassVar[bool] = True
+
     role: MessageRole
     content: str | list[ContentPart | str]
     name: str | None = None
@@ -51,18 +54,26 @@ class Message(Model):
 
 
 class UsageInfo(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("prompt_tokens", "completion_tokens", "total_tokens")
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
 
 
 class ChatCompletionChoice(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("index", "message", "finish_reason")
+
     index: int = 0
     message: Message
     finish_reason: str | None = None
 
 
 class ChatCompletionResponse(Model):
+    _positional: ClassVar[tuple[str, ...]] = (
+        "id", "object", "created", "model", "choices", "usage", "system_fingerprint"
+    )
+
     id: str
     object: str = "chat.completion"
     created: int = 0
@@ -73,14 +84,25 @@ class ChatCompletionResponse(Model):
     """The ChatServer session id: pass it back as ``session_id`` to continue."""
 
 
-class ChatCompletionRequest(BaseModel):
-    """The body of ``POST /v1/chat/completions``; bounds are the server's own."""
+class ChatCompletionRequest(Model):
+    """The body of ``POST /v1/chat/completions``; bounds are the server's own.
+
+    ``None`` leaves a sampling setting to the server (it is then left out of
+    ``to_dict()``), as in the earlier SDK.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    _positional: ClassVar[tuple[str, ...]] = (
+        "model", "messages", "temperature", "max_tokens", "top_p",
+        "stream", "user", "system_prompt", "metadata",
+    )
+    _to_dict_omits_none: ClassVar[bool] = True
 
     model: str
     messages: list[Message]
-    temperature: float = Field(default=0.7, ge=0, le=2)
-    max_tokens: int = Field(default=4000, ge=1, le=4000)
-    top_p: float = Field(default=1.0, ge=0, le=1)
+    temperature: float | None = Field(default=0.7, ge=0, le=2)
+    max_tokens: int | None = Field(default=4000, ge=1, le=4000)
+    top_p: float | None = Field(default=1.0, ge=0, le=1)
     stream: bool = False
     user: str | None = None
     system_prompt: str | None = None

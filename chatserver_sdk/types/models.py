@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from ._base import Model, NullableList
@@ -10,6 +12,10 @@ __all__ = ["ModelInfo", "ModelsResponse"]
 
 
 class ModelInfo(Model):
+    _positional: ClassVar[tuple[str, ...]] = (
+        "id", "object", "created", "owned_by", "provider", "capabilities",
+    )
+
     id: str
     object: str = "model"
     owned_by: str = ""
@@ -21,5 +27,7 @@ class ModelInfo(Model):
 
 
 class ModelsResponse(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("object", "data")
+
     data: NullableList[ModelInfo] = Field(default_factory=list)
     object: str = "list"

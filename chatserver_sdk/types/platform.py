@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -11,7 +11,9 @@ from ._base import Model, NullableList, Timestamp
 __all__ = [
     "AdminInfo",
     "AdminListResponse",
+    "AdminRequest",
     "AdminResponse",
+    "AuditEntry",
     "AuditLogEntry",
     "AuditLogResponse",
     "PlatformStats",
@@ -26,6 +28,11 @@ class SystemHealth(Model):
 
 
 class PlatformStats(Model):
+    _positional: ClassVar[tuple[str, ...]] = (
+        "total_users", "active_users", "total_organizations", "total_requests",
+        "requests_today", "total_tokens", "tokens_today", "system_health",
+    )
+
     total_users: int = 0
     active_users: int = 0
     total_organizations: int = 0
@@ -38,6 +45,8 @@ class PlatformStats(Model):
 
 
 class AdminInfo(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("id", "email", "name", "created_at", "created_by")
+
     id: str = ""
     email: str
     name: str | None = None
@@ -52,12 +61,29 @@ class AdminListResponse(Model):
     count: int = 0
 
 
-class AdminResponse(Model):
-    status: str = "success"
+class AdminRequest(Model):
+    """The body of ``POST /api/v1/platform/admins`` (``add_admin`` builds it for you)."""
+
+    _positional: ClassVar[tuple[str, ...]] = ("workos_id", "email", "name")
+    _to_dict_omits_none: ClassVar[bool] = True
+
+    workos_id: str
     email: str
+    name: str | None = ""
+
+
+class AdminResponse(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("status", "email")
+
+    status: str = "success"
+    email: str = ""
 
 
 class AuditLogEntry(Model):
+    _positional: ClassVar[tuple[str, ...]] = (
+        "id", "timestamp", "user_id", "org_id", "action", "resource", "resource_id", "metadata",
+    )
+
     id: str
     timestamp: Timestamp | None = None
     user_id: str | None = None
@@ -68,7 +94,13 @@ class AuditLogEntry(Model):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+AuditEntry = AuditLogEntry
+"""The earlier SDK's name for :class:`AuditLogEntry`."""
+
+
 class AuditLogResponse(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("entries", "count", "limit", "offset")
+
     entries: NullableList[AuditLogEntry] = Field(default_factory=list)
     count: int = 0
     """Entries in this page, not the total."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ._base import Model, NullableList, Timestamp
 
@@ -12,6 +12,11 @@ __all__ = ["ChatMessageRecord", "ChatSessionDetailResponse", "ChatSessionListRes
 
 
 class ChatSessionSummary(Model):
+    _positional: ClassVar[tuple[str, ...]] = (
+        "id", "user_id", "organization_id", "title", "model", "agent_type", "created_at", "updated_at",
+        "last_message_at", "message_count", "tokens_in", "tokens_out", "tokens_total", "metadata", "archived",
+    )
+
     id: str
     user_id: str = ""
     organization_id: str | None = None
@@ -30,7 +35,14 @@ class ChatSessionSummary(Model):
 
 
 class ChatMessageRecord(Model):
+    _positional: ClassVar[tuple[str, ...]] = (
+        "id", "session_id", "message_index", "role", "content",
+        "metadata", "tokens", "created_at", "updated_at",
+    )
+
     id: str
+    session_id: str | None = None
+    """The session this message belongs to (the server leaves it out; a session's detail fills it in)."""
     message_index: int
     role: str
     content: str = ""
@@ -41,6 +53,8 @@ class ChatMessageRecord(Model):
 
 
 class ChatSessionListResponse(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("sessions", "total", "page", "page_size", "has_more")
+
     sessions: NullableList[ChatSessionSummary] = Field(default_factory=list)
     total: int = 0
     page: int = 1
@@ -49,5 +63,16 @@ class ChatSessionListResponse(Model):
 
 
 class ChatSessionDetailResponse(Model):
+    _positional: ClassVar[tuple[str, ...]] = ("session", "messages")
+
     session: ChatSessionSummary
     messages: NullableList[ChatMessageRecord] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _messages_know_their_session(self) -> ChatSessionDetailResponse:
+        # The earlier SDK's records carried session_id; upstream's do not, but
+        # every message here belongs to this session.
+        for message in self.messages:
+            if message.session_id is None:
+                message.session_id = self.session.id
+        return self
