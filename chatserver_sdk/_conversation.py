@@ -1,0 +1,492 @@
+"""A multi-turn chat with a ChatServer, kept by the SDK: :class:`Conversation` and its async twin.
+
+The ChatServer's history rules, which a conversation follows for its caller:
+
+* The server stores the transcript it is sent, so every turn sends the whole
+  conversation again (sending only the new message fails once history is on).
+* User and session ids must be UUIDs. A new conversation with a ``user_id``
+  gets a UUID session id here, before the first turn, so ``session_id`` is
+  known from the start; the id the server answers with (``system_fingerprint``)
+  is adopted after each turn, which is also how a conversation without a user
+  learns its session.
+* A system prompt goes in the request's ``system_prompt``, not in the
+  transcript, so the stored session holds exactly the turns.
+* Resuming (``session_id`` given) loads the stored transcript with
+  ``get_session``.
+
+A turn that fails never changes the transcript, and is never sent again by
+the conversation: a completion runs an agent. Because the server may already
+have stored the user's message of a failed turn (it does so before the
+agent answers), a conversation with history reloads the stored transcript
+before its next turn, so what it sends always extends what the server holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from types import TracebackType
+from typing import Any
+
+from ._api_protocols import AsyncAPI, SyncAPI
+from ._streaming import AsyncStream, Stream
+from .exceptions import NotFoundError
+from .types.chat import ChatCompletionResponse, Message, MessageRole, UsageInfo
+from .types.sessions import ChatSessionDetailResponse
+
+__all__ = ["AsyncConversation", "AsyncConversationStream", "Conversation", "ConversationStream"]
+
+log = logging.getLogger("chatserver_sdk")
+
+# Keyword arguments of create_completion a conversation passes on to every turn.
+# model, messages, stream, user and session_id are the conversation's own.
+TURN_OPTIONS = frozenset(
+    {
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "metadata",
+        "organization_id",
+        "workflow",
+        "variables",
+        "allowed_tools",
+        "setting_sources",
+        "mcp_servers",
+    }
+)
+
+
+def _uuid(value: str, field: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{field}: expected a UUID string, got {type(value).__name__} ({value!r})")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError(
+            f"{field}: {value!r} is not a UUID (the ChatServer stores history under UUIDs)"
+        ) from None
+
+
+def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - TURN_OPTIONS)
+    if unknown:
+        raise TypeError(
+            f"conversation(): unexpected option(s) {', '.join(map(repr, unknown))};"
+            f" it takes {', '.join(sorted(TURN_OPTIONS))} (model, user_id and session_id are its own)"
+        )
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _transcript(detail: ChatSessionDetailResponse) -> list[Message]:
+    records = sorted(detail.messages, key=lambda record: record.message_index)
+    return [Message(role=MessageRole(record.role), content=record.content) for record in records]
+
+
+class _State:
+    """What both twins share: the transcript, the ids, and the rules of a turn."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        user_id: str | None,
+        session_id: str | None,
+        system_prompt: str | None,
+        options: Mapping[str, Any],
+    ) -> None:
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"model: expected a model id, got {model!r}")
+        self.model = model
+        self.user_id = _uuid(user_id, "user_id") if user_id is not None else None
+        if session_id is not None:
+            if self.user_id is None:
+                raise ValueError(
+                    f"session_id: resuming {session_id!r} needs user_id (stored sessions belong to a user)"
+                )
+            session_id = _uuid(session_id, "session_id")
+        elif self.user_id is not None:
+            session_id = str(uuid.uuid4())
+        self.session_id = session_id
+        self.system_prompt = system_prompt
+        self.options = _check_options(options)
+        self.messages: list[Message] = []
+        self.last_usage: UsageInfo | None = None
+        self.needs_reload = False
+        self.open_stream: object | None = None
+
+    @property
+    def history(self) -> bool:
+        return self.user_id is not None
+
+    def request(self, text: str, *, stream: bool) -> dict[str, Any]:
+        """The ``create_completion`` arguments of a turn that says ``text``."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"text: expected a non-empty message, got {text!r}")
+        if self.open_stream is not None:
+            raise RuntimeError("the previous streamed turn is still open: read it to the end or close() it")
+        arguments: dict[str, Any] = {
+            **self.options,
+            "model": self.model,
+            "messages": [*self.messages, Message(role=MessageRole.USER, content=text)],
+            "stream": stream,
+        }
+        if self.user_id is not None:
+            arguments["user"] = self.user_id
+        if self.session_id is not None:
+            arguments["session_id"] = self.session_id
+        if self.system_prompt is not None:
+            arguments["system_prompt"] = self.system_prompt
+        log.debug(
+            "conversation %s: turn %d, sending %d message(s)",
+            self.session_id,
+            len(self.messages) // 2 + 1,
+            len(arguments["messages"]),
+        )
+        return arguments
+
+    def commit(self, text: str, reply: str, session_id: str | None, usage: UsageInfo | None) -> None:
+        self.messages += [
+            Message(role=MessageRole.USER, content=text),
+            Message(role=MessageRole.ASSISTANT, content=reply),
+        ]
+        if session_id and session_id != self.session_id:
+            if self.session_id is not None:
+                log.info(
+                    "conversation: the server answered under session %s, not %s", session_id, self.session_id
+                )
+            self.session_id = session_id
+        self.last_usage = usage
+
+    def fail(self) -> None:
+        # The server may have stored the user's message before the turn failed.
+        self.needs_reload = self.history
+
+    def loaded(self, detail: ChatSessionDetailResponse | None) -> None:
+        if detail is not None:
+            self.messages = _transcript(detail)
+        self.needs_reload = False
+
+
+def _reply(response: ChatCompletionResponse) -> str:
+    if not response.choices:
+        return ""
+    return response.choices[0].message.text
+
+
+class Conversation:
+    """A multi-turn chat: ``send(text)`` or ``stream(text)`` a turn, read ``messages``.
+
+    Made by :meth:`ChatServerClient.conversation`. Not for use by several
+    threads at once: turns happen one after the other.
+    """
+
+    def __init__(
+        self,
+        client: SyncAPI,
+        model: str,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        system_prompt: str | None = None,
+        **options: Any,
+    ) -> None:
+        resume = session_id is not None
+        self._client = client
+        self._state = _State(
+            model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, options=options
+        )
+        if resume:
+            self.reload()
+
+    @property
+    def model(self) -> str:
+        return self._state.model
+
+    @property
+    def user_id(self) -> str | None:
+        return self._state.user_id
+
+    @property
+    def session_id(self) -> str | None:
+        """The session the turns are stored under (a UUID made here, or the server's answer)."""
+        return self._state.session_id
+
+    @property
+    def messages(self) -> list[Message]:
+        """The turns so far, user and assistant messages in order (a copy)."""
+        return list(self._state.messages)
+
+    @property
+    def last_usage(self) -> UsageInfo | None:
+        """Token usage of the last completed turn."""
+        return self._state.last_usage
+
+    def reload(self) -> None:
+        """Replace ``messages`` with the transcript the server has stored for this session."""
+        state = self._state
+        if state.user_id is None or state.session_id is None:
+            raise RuntimeError("reload(): this conversation has no stored history (no user_id)")
+        try:
+            detail = self._client.get_session(state.session_id, user_id=state.user_id)
+        except NotFoundError:
+            if not state.needs_reload:
+                raise
+            detail = None  # the failed first turn never created the session
+        state.loaded(detail)
+
+    def _prepare(self, text: str, *, stream: bool) -> dict[str, Any]:
+        if self._state.needs_reload:
+            self.reload()
+        return self._state.request(text, stream=stream)
+
+    def send(self, text: str) -> str:
+        """Say ``text``; returns the assistant's reply once it is complete."""
+        arguments = self._prepare(text, stream=False)
+        try:
+            response = self._client.create_completion(**arguments)
+        except BaseException:
+            self._state.fail()
+            raise
+        reply = _reply(response)
+        self._state.commit(text, reply, response.system_fingerprint, response.usage)
+        return reply
+
+    def stream(self, text: str) -> ConversationStream:
+        """Say ``text``; iterate the result for the reply's text deltas.
+
+        The turn joins ``messages`` when the stream has been read to its end.
+        Use it as a context manager (or ``close()`` it) if you may stop early:
+        a turn left unfinished is not part of the transcript.
+        """
+        arguments = self._prepare(text, stream=True)
+        try:
+            stream = self._client.create_completion(**arguments)
+        except BaseException:
+            self._state.fail()
+            raise
+        return ConversationStream(self._state, text, stream)
+
+    def __repr__(self) -> str:
+        return (
+            f"Conversation(model={self.model!r}, session_id={self.session_id!r},"
+            f" messages={len(self._state.messages)})"
+        )
+
+
+class ConversationStream:
+    """The text deltas of one streamed turn of a :class:`Conversation`."""
+
+    def __init__(self, state: _State, text: str, stream: Stream[str]) -> None:
+        self._state = state
+        self._text = text
+        self._stream = stream
+        self._parts: list[str] = []
+        self._finished = False
+        state.open_stream = self
+
+    @property
+    def text(self) -> str:
+        """The reply received so far."""
+        return "".join(self._parts)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What the chunks carried besides text (``system_fingerprint``, ``usage``, ``finish_reason``)."""
+        return self._stream.metadata
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self._finished:
+            raise StopIteration
+        try:
+            delta = next(self._stream)
+        except StopIteration:
+            self._end(completed=True)
+            raise
+        except BaseException:
+            self._end(completed=False)
+            raise
+        self._parts.append(delta)
+        return delta
+
+    def _end(self, *, completed: bool) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._state.open_stream = None
+        if completed:
+            metadata = self._stream.metadata
+            self._state.commit(
+                self._text, self.text, metadata.get("system_fingerprint"), metadata.get("usage")
+            )
+        else:
+            self._state.fail()
+
+    def close(self) -> None:
+        """Stop reading; an unfinished turn is left out of the transcript."""
+        self._stream.close()
+        self._end(completed=False)
+
+    def __enter__(self) -> ConversationStream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncConversation:
+    """The async twin of :class:`Conversation`: ``await send(text)``, ``await stream(text)``."""
+
+    def __init__(
+        self,
+        client: AsyncAPI,
+        model: str,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        system_prompt: str | None = None,
+        **options: Any,
+    ) -> None:
+        # Loading a resumed session needs I/O: AsyncChatServerClient.conversation() awaits reload().
+        self._client = client
+        self._state = _State(
+            model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, options=options
+        )
+
+    @property
+    def model(self) -> str:
+        return self._state.model
+
+    @property
+    def user_id(self) -> str | None:
+        return self._state.user_id
+
+    @property
+    def session_id(self) -> str | None:
+        """The session the turns are stored under (a UUID made here, or the server's answer)."""
+        return self._state.session_id
+
+    @property
+    def messages(self) -> list[Message]:
+        """The turns so far, user and assistant messages in order (a copy)."""
+        return list(self._state.messages)
+
+    @property
+    def last_usage(self) -> UsageInfo | None:
+        """Token usage of the last completed turn."""
+        return self._state.last_usage
+
+    async def reload(self) -> None:
+        """Replace ``messages`` with the transcript the server has stored for this session."""
+        state = self._state
+        if state.user_id is None or state.session_id is None:
+            raise RuntimeError("reload(): this conversation has no stored history (no user_id)")
+        try:
+            detail = await self._client.get_session(state.session_id, user_id=state.user_id)
+        except NotFoundError:
+            if not state.needs_reload:
+                raise
+            detail = None
+        state.loaded(detail)
+
+    async def _prepare(self, text: str, *, stream: bool) -> dict[str, Any]:
+        if self._state.needs_reload:
+            await self.reload()
+        return self._state.request(text, stream=stream)
+
+    async def send(self, text: str) -> str:
+        """Say ``text``; returns the assistant's reply once it is complete."""
+        arguments = await self._prepare(text, stream=False)
+        try:
+            response = await self._client.create_completion(**arguments)
+        except BaseException:
+            self._state.fail()
+            raise
+        reply = _reply(response)
+        self._state.commit(text, reply, response.system_fingerprint, response.usage)
+        return reply
+
+    async def stream(self, text: str) -> AsyncConversationStream:
+        """Say ``text``; ``async for`` over the result for the reply's text deltas."""
+        arguments = await self._prepare(text, stream=True)
+        try:
+            stream = await self._client.create_completion(**arguments)
+        except BaseException:
+            self._state.fail()
+            raise
+        return AsyncConversationStream(self._state, text, stream)
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncConversation(model={self.model!r}, session_id={self.session_id!r},"
+            f" messages={len(self._state.messages)})"
+        )
+
+
+class AsyncConversationStream:
+    """The text deltas of one streamed turn of an :class:`AsyncConversation`."""
+
+    def __init__(self, state: _State, text: str, stream: AsyncStream[str]) -> None:
+        self._state = state
+        self._text = text
+        self._stream = stream
+        self._parts: list[str] = []
+        self._finished = False
+        state.open_stream = self
+
+    @property
+    def text(self) -> str:
+        """The reply received so far."""
+        return "".join(self._parts)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self._stream.metadata
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self
+
+    async def __anext__(self) -> str:
+        if self._finished:
+            raise StopAsyncIteration
+        try:
+            delta = await self._stream.__anext__()
+        except StopAsyncIteration:
+            self._end(completed=True)
+            raise
+        except BaseException:
+            self._end(completed=False)
+            raise
+        self._parts.append(delta)
+        return delta
+
+    def _end(self, *, completed: bool) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._state.open_stream = None
+        if completed:
+            metadata = self._stream.metadata
+            self._state.commit(
+                self._text, self.text, metadata.get("system_fingerprint"), metadata.get("usage")
+            )
+        else:
+            self._state.fail()
+
+    async def close(self) -> None:
+        """Stop reading; an unfinished turn is left out of the transcript."""
+        await self._stream.close()
+        self._end(completed=False)
+
+    async def __aenter__(self) -> AsyncConversationStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
