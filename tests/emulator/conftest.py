@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from .spec import SpecChecker, find_spec, load_openapi
 USER = "00000000-0000-0000-0000-000000000001"
 OTHER_USER = "00000000-0000-0000-0000-000000000002"
 ORG = "00000000-0000-0000-0000-0000000000aa"
-MODEL = "claude-3-haiku"
+MODEL = "claude-sonnet-4-5@20250929"
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +83,11 @@ def completion_body(
     metadata: dict[str, Any] = dict(extra.pop("metadata", {}))
     if user_id is not None:
         metadata["user_id"] = user_id
-    if session_id is not None:
+        # As the SDK does: upstream's own default id ("atoms_session_<hex>") breaks the session routes.
+        # Pass session_id="" to send none.
+        if session_id is None:
+            session_id = str(uuid.uuid4())
+    if session_id:
         metadata["session_id"] = session_id
     return {
         "model": extra.pop("model", MODEL),

@@ -38,7 +38,7 @@ def test_every_operation_validates(checker: SpecChecker) -> None:
         ]
         client.get("/atoms/chat/sessions", params={"user_id": USER})
         client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER})
-        client.post("/v1/chat/completions", json={"model": "claude-3-haiku", "messages": "nope"})
+        client.post("/v1/chat/completions", json={"model": "claude-sonnet-4-5@20250929", "messages": "nope"})
         mcp = client.post(
             "/atoms/mcp",
             json={

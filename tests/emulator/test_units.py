@@ -1,38 +1,19 @@
-"""Pure pieces of the emulator: transcript merging, the agent and the multipart reader."""
+"""Pure pieces of the emulator: the agent, the streaming multipart reader and the guards' parsing."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import io
+from collections.abc import AsyncIterator
+
 import pytest
 
-from chatserver_sdk.emulator import multipart
+from chatserver_sdk.emulator import guard, multipart
 from chatserver_sdk.emulator.agent import Turn, count_tokens, generate_reply
-from chatserver_sdk.emulator.chat import new_messages
 
 S = Turn("system", "rules")
-U1, A1, U2, A2, U3 = (
-    Turn("user", "one"),
-    Turn("assistant", "Echo (turn 1): one"),
-    Turn("user", "two"),
-    Turn("assistant", "Echo (turn 2): two"),
-    Turn("user", "three"),
-)
-
-
-@pytest.mark.parametrize(
-    ("stored", "incoming", "expected"),
-    [
-        ([], [S, U1], [S, U1]),
-        ([S, U1, A1], [S, U1, A1, U2], [U2]),  # full history resent
-        ([S, U1, A1], [U2], [U2]),  # only the new message
-        ([S, U1, A1], [U1, A1, U2], [U2]),  # system prompt dropped
-        ([S, U1, A1, U2, A2], [A2, U3], [U3]),  # trailing window
-        ([S, U1, A1], [S, U2], [U2]),  # system prompt repeated with the new message
-        ([U1, A1], [U1], [U1]),  # the user asks the same thing again
-        ([S, U1, A1], [S, U1, A1], []),  # nothing new: regenerate
-    ],
-)
-def test_new_messages(stored: list[Turn], incoming: list[Turn], expected: list[Turn]) -> None:
-    assert new_messages(stored, incoming) == expected
+U1, A1, U2 = Turn("user", "one"), Turn("assistant", "Echo (turn 1): one"), Turn("user", "two")
 
 
 def test_reply_counts_turns_and_tokens() -> None:
@@ -49,24 +30,83 @@ def test_reply_truncation() -> None:
     assert (reply.text, reply.finish_reason, reply.completion_tokens) == ("Echo (turn 1):", "length", 3)
 
 
-def test_multipart_round_trip() -> None:
-    boundary = "XyZ"
-    body = (
-        b'--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n'
-        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a b.bin"\r\n'
-        b"Content-Type: application/octet-stream\r\n\r\n\r\n--Xy\r\n\x00\xff\r\n"
-        b"--XyZ--\r\n"
+BODY = (
+    b'--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n'
+    b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a b.bin"\r\n'
+    b"Content-Type: application/octet-stream\r\n\r\n\r\n--Xy\r\n\x00\xff\r\n"
+    b"--XyZ--\r\n"
+)
+
+
+async def _chunks(data: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def _receive(data: bytes, *, size: int, limit: int = 1 << 20) -> tuple[multipart.ReceivedFile | None, bytes]:
+    sink = io.BytesIO()
+    received = asyncio.run(
+        multipart.receive_file(_chunks(data, size), "XyZ", field="file", limit=limit, sink=sink)
     )
-    assert multipart.boundary_of(f"multipart/form-data; boundary={boundary}") == boundary
+    return received, sink.getvalue()
+
+
+def test_multipart_boundary() -> None:
+    assert multipart.boundary_of("multipart/form-data; boundary=XyZ") == "XyZ"
     assert multipart.boundary_of('multipart/form-data; boundary="q q"') == "q q"
     assert multipart.boundary_of("application/json") is None
-    note, upload = multipart.parse(body, boundary)
-    assert (note.name, note.filename, note.data) == ("note", None, b"hello")
-    assert (upload.name, upload.filename, upload.content_type) == (
-        "file",
-        "a b.bin",
-        "application/octet-stream",
-    )
-    assert upload.data == b"\r\n--Xy\r\n\x00\xff"
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 64, 4096])
+def test_multipart_stream_finds_the_file_whatever_the_chunking(size: int) -> None:
+    received, data = _receive(BODY, size=size)
+    assert received is not None and received.filename == "a b.bin"
+    assert data == b"\r\n--Xy\r\n\x00\xff" and received.size == len(data)
+    assert received.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_multipart_stream_stops_at_the_limit() -> None:
+    big = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n' + b"x" * 5000
+    with pytest.raises(multipart.FileTooLargeError):
+        _receive(big + b"\r\n--XyZ--\r\n", size=100, limit=1000)
+    # Refused before the body ends: the closing boundary is never needed.
+    with pytest.raises(multipart.FileTooLargeError):
+        _receive(big, size=100, limit=1000)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"--XyZ\r\nno end", b"no boundary at all", b"--XyZ\r\n" + b"h" * (20 << 10)],
+)
+def test_multipart_stream_rejects_malformed_bodies(body: bytes) -> None:
     with pytest.raises(multipart.MultipartError):
-        multipart.parse(b"--XyZ\r\nno end", boundary)
+        _receive(body, size=512)
+
+
+def test_multipart_without_the_file_field() -> None:
+    body = b'--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--XyZ--\r\n'
+    assert _receive(body, size=3) == (None, b"")
+
+
+@pytest.mark.parametrize(
+    ("hosts", "expected"),
+    [
+        (["localhost", "127.0.0.1", "[::1]"], {"localhost", "127.0.0.1", "::1"}),
+        (["Example.COM"], {"example.com"}),
+        (["*", "x"], None),
+    ],
+)
+def test_allowed_hosts_parsing(hosts: list[str], expected: set[str] | None) -> None:
+    assert guard.parse_allowed_hosts(hosts) == (None if expected is None else frozenset(expected))
+
+
+@pytest.mark.parametrize("bad", [[], ["localhost:3284"], ["http://localhost"], ["a b"], ["a,b"]])
+def test_allowed_hosts_rejects_what_agentapi_rejects(bad: list[str]) -> None:
+    with pytest.raises(ValueError, match="allowed_hosts"):
+        guard.parse_allowed_hosts(bad)
+
+
+@pytest.mark.parametrize("bad", [[], ["localhost:3000"], ["ftp://x"]])
+def test_allowed_origins_must_be_origins(bad: list[str]) -> None:
+    with pytest.raises(ValueError, match="allowed_origins"):
+        guard.parse_allowed_origins(bad)
