@@ -24,6 +24,8 @@ that lacks a capability (it is deselected, never skipped):
 ``no_agent_control``  the opposite, for the scenario that pins upstream's 404s
 ``faults``            can be told to make its agent fail (see ``FAULTS``)
 ``auth``              checks an API key
+``disposable``        its data is thrown away after the run (not a server you name): scenarios
+                      that leave behind what they cannot remove need it
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ ADMIN_KEY_ENV = "CHATSERVER_CONFORMANCE_ADMIN_KEY"
 MODEL_ENV = "CHATSERVER_CONFORMANCE_MODEL"
 AGENT_CONTROL_ENV = "CHATSERVER_CONFORMANCE_AGENT_CONTROL"
 
-CAPABILITIES = frozenset({"agent_control", "no_agent_control", "faults", "auth"})
+CAPABILITIES = frozenset({"agent_control", "no_agent_control", "faults", "auth", "disposable"})
 
 
 def enabled_targets() -> list[str]:
@@ -65,9 +67,9 @@ def enabled_targets() -> list[str]:
 def capabilities(name: str) -> frozenset[str]:
     """What target ``name`` can do, known before any server starts (scenarios are chosen by it)."""
     if name == UPSTREAM:
-        return frozenset({"no_agent_control", "faults"})
+        return frozenset({"no_agent_control", "faults", "disposable"})
     if name == EMULATOR:
-        return frozenset({"agent_control", "faults"})
+        return frozenset({"agent_control", "faults", "disposable"})
     agent_control = os.environ.get(AGENT_CONTROL_ENV, "1") != "0"
     found = {"agent_control" if agent_control else "no_agent_control"}
     if os.environ.get(API_KEY_ENV):
