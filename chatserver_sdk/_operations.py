@@ -1,22 +1,31 @@
 """Every ChatServer request, described once.
 
 A builder here turns a method's arguments into an :class:`Operation`: the
-HTTP method, the path (relative to the server root), query, body, files and
-how to read the result. The sync and async clients only execute operations,
-so both have one behaviour by construction.
+HTTP method, the path (relative to the server root), query, body, files,
+how to read the result and the caller's per-call options. ``ENDPOINTS`` lists
+the builders the clients expose; :mod:`._codegen` writes the clients' methods
+from it (``_endpoints.py``, checked in), and the clients only execute
+operations, so sync, async and raw calls have one behaviour by construction.
+
+A builder refuses, before anything is sent, arguments the real server would
+fail on (a ``user`` that is not a UUID), and sends the working form where
+there is one (a UUID session id when history is on and none was given; text
+instead of content parts when history is on).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import IO, Any, Generic, TypeVar, Union
+from dataclasses import dataclass, replace
+from typing import IO, Any, Generic, Literal, TypeVar, Union
 from urllib.parse import quote
 
 import httpx2
+import openai
 from pydantic import BaseModel
 
-from ._messages import MessageLike, to_wire_messages
+from ._messages import MessageLike, flatten_content, to_wire_messages
 from .types.agent import AgentMessagesResponse, AgentStatus, SendMessageResponse, UploadResponse
 from .types.chat import ChatCompletionResponse
 from .types.mcp import MCPListResponse, MCPMetadata, MCPScope, MCPServer
@@ -24,12 +33,37 @@ from .types.models import ModelsResponse
 from .types.platform import AdminListResponse, AdminResponse, AuditLogResponse, PlatformStats
 from .types.sessions import ChatSessionDetailResponse, ChatSessionListResponse
 
-__all__ = ["Operation", "path_segment"]
+__all__ = [
+    "ENDPOINTS",
+    "Body",
+    "Endpoint",
+    "FileContent",
+    "Headers",
+    "Operation",
+    "Query",
+    "Resume",
+    "path_segment",
+    "require_uuid",
+]
 
 _T = TypeVar("_T")
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 FileContent = Union[bytes, IO[bytes]]
+Timeout = Union[float, httpx2.Timeout, None, openai.NotGiven]
+# openai's per-call option types.
+Headers = Mapping[str, str]
+Query = Mapping[str, object]
+Body = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A completion that continues a stored session: the client first reads what is stored,
+    because the server appends only the messages beyond those it holds."""
+
+    session_id: str
+    user_id: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +76,47 @@ class Operation(Generic[_T]):
     files: Sequence[tuple[str, tuple[str, FileContent, str]]] | None = None
     stream: bool = False
     """Whether the answer is an event stream, read by the client rather than ``parse``."""
+    resume: Resume | None = None
+    # openai's per-call options, for this request only.
+    extra_headers: Headers | None = None
+    extra_query: Query | None = None
+    extra_body: Body | None = None
+    timeout: Timeout = openai.NOT_GIVEN
+
+    def customized(
+        self,
+        *,
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Body | None,
+        timeout: Timeout,
+    ) -> Operation[_T]:
+        """This operation with the caller's per-call options."""
+        if extra_headers is None and extra_query is None and extra_body is None and not _given(timeout):
+            return self
+        return replace(
+            self, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body, timeout=timeout
+        )
+
+
+def _given(timeout: Timeout) -> bool:
+    return not isinstance(timeout, openai.NotGiven)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One client method: its builder, and whether (and how) its answer is an event stream."""
+
+    build: Callable[..., Operation[Any]]
+    stream: Literal["never", "always", "when-asked"] = "never"
+    item: str = ""
+    """The type of a stream's items (the generated annotation)."""
+    decoder: str = ""
+    """The :mod:`._streaming` decoder that turns the stream's events into items."""
+
+    @property
+    def name(self) -> str:
+        return self.build.__name__
 
 
 def _model(cls: type[_ModelT]) -> Callable[[httpx2.Response], _ModelT]:
@@ -72,11 +147,26 @@ def path_segment(value: object, field: str) -> str:
     return encoded
 
 
+def require_uuid(value: object, field: str, why: str) -> str:
+    """``value`` as a canonical UUID string, or a ``ValueError`` naming the field, value and rule."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValueError(f"{field}: {value!r} is not a UUID; {why}") from None
+
+
 def _without_none(**fields: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
 # --- chat completions and models --------------------------------------------
+
+_HISTORY_RULE = (
+    "the ChatServer records history under metadata.user_id and fails (HTTP 500) on one that is not a UUID"
+)
+_SESSION_RULE = (
+    "with history on (a user id given), the ChatServer's session routes accept only UUID session ids"
+)
 
 
 def create_completion(
@@ -98,7 +188,22 @@ def create_completion(
     setting_sources: Sequence[str] | None = None,
     mcp_servers: Any = None,
 ) -> Operation[ChatCompletionResponse]:
-    """``POST /v1/chat/completions`` with the ChatServer extensions in ``metadata``."""
+    """A chat completion: the agent answers ``messages``; with ``stream=True``, its text as it comes.
+
+    ``user`` (a UUID) turns history on: the turn is stored under that user,
+    in ``session_id`` or, when none is given, in a new session whose id
+    comes back as ``system_fingerprint``. To continue a session, pass its
+    ``session_id`` with the same ``user``: the whole conversation, or only
+    the new messages (the SDK then puts the stored ones in front, since the
+    server appends only what it does not hold yet).
+
+    The other keywords are the ChatServer's ``metadata`` extensions:
+    ``organization_id`` (a UUID), ``workflow``, ``variables``,
+    ``allowed_tools`` (the agent's tools), ``setting_sources`` and
+    ``mcp_servers``. The stream's ``metadata`` holds ``system_fingerprint``
+    and ``usage``; use it as a context manager to release the connection if
+    you stop early.
+    """
     merged = dict(metadata) if metadata else {}
     extensions = {
         "session_id": session_id,
@@ -111,11 +216,29 @@ def create_completion(
     }
     merged.update((key, value) for key, value in extensions.items() if value is not None)
     if user is not None:
-        # History is recorded only when metadata.user_id is set.
+        require_uuid(user, "user", f"it is copied into metadata.user_id, and {_HISTORY_RULE}")
         merged.setdefault("user_id", user)
+    for key in ("user_id", "organization_id"):
+        if merged.get(key) is not None:
+            rule = f"the ChatServer fails (HTTP 500) on a {key} that is not a UUID"
+            merged[key] = require_uuid(merged[key], f"metadata.{key}", rule)
+
+    wire_messages = to_wire_messages(messages)
+    resume: Resume | None = None
+    user_id = merged.get("user_id")
+    if user_id is not None:
+        # History on: the stored transcript holds text only (parts fail upstream with 500).
+        wire_messages = [flatten_content(message) for message in wire_messages]
+        if merged.get("session_id") is None:
+            # Upstream's own default, atoms_session_<hex>, breaks the session routes for this user.
+            merged["session_id"] = str(uuid.uuid4())
+        else:
+            merged["session_id"] = require_uuid(merged["session_id"], "session_id", _SESSION_RULE)
+            resume = Resume(merged["session_id"], user_id)
+
     body: dict[str, Any] = {
         "model": model,
-        "messages": to_wire_messages(messages),
+        "messages": wire_messages,
         "temperature": temperature,
         "max_tokens": max_tokens,
         "top_p": top_p,
@@ -127,7 +250,9 @@ def create_completion(
         body["system_prompt"] = system_prompt
     if merged:
         body["metadata"] = merged
-    return Operation("POST", "v1/chat/completions", _model(ChatCompletionResponse), body=body, stream=stream)
+    return Operation(
+        "POST", "v1/chat/completions", _model(ChatCompletionResponse), body=body, stream=stream, resume=resume
+    )
 
 
 def list_models() -> Operation[ModelsResponse]:
@@ -139,13 +264,13 @@ def list_models() -> Operation[ModelsResponse]:
 
 
 def list_sessions(user_id: str, page: int = 1, page_size: int = 20) -> Operation[ChatSessionListResponse]:
-    """One page of a user's stored chat sessions, newest first."""
+    """One page of a user's stored chat sessions, newest first (``page`` from 1, ``page_size`` 1-100)."""
     params = {"user_id": user_id, "page": page, "page_size": page_size}
     return Operation("GET", "atoms/chat/sessions", _model(ChatSessionListResponse), params=params)
 
 
 def get_session(session_id: str, *, user_id: str) -> Operation[ChatSessionDetailResponse]:
-    """A stored session with its whole transcript."""
+    """A stored session with its whole transcript; ``NotFoundError`` if it is not this user's."""
     path = f"atoms/chat/sessions/{path_segment(session_id, 'session_id')}"
     return Operation("GET", path, _model(ChatSessionDetailResponse), params={"user_id": user_id})
 
@@ -176,7 +301,7 @@ def remove_admin(email: str) -> Operation[AdminResponse]:
 
 
 def get_audit_log(limit: int = 50, offset: int = 0) -> Operation[AuditLogResponse]:
-    """One page of the audit log; ``count`` is the entries in this page."""
+    """One page of the audit log, newest first (``limit`` 1-200); ``count`` is the entries in this page."""
     params = {"limit": limit, "offset": offset}
     return Operation("GET", "api/v1/platform/audit", _model(AuditLogResponse), params=params)
 
@@ -232,9 +357,27 @@ def create_mcp_server(
     return Operation("POST", "atoms/mcp", _model(MCPServer), body=body)
 
 
-def update_mcp_server(mcp_id: str, **changes: Any) -> Operation[MCPServer]:
-    """Change only the given fields (``name``, ``endpoint``, ``enabled`` ...)."""
-    body = {k: _dump(v, k) if isinstance(v, BaseModel) else v for k, v in changes.items()}
+def update_mcp_server(
+    mcp_id: str,
+    *,
+    name: str | None = None,
+    endpoint: str | None = None,
+    auth_type: str | None = None,
+    bearer_token: str | None = None,
+    oauth_provider: str | None = None,
+    enabled: bool | None = None,
+    metadata: MCPMetadata | Mapping[str, Any] | None = None,
+) -> Operation[MCPServer]:
+    """Change only the fields given; the others keep their values."""
+    body = _without_none(
+        name=name,
+        endpoint=endpoint,
+        auth_type=auth_type,
+        bearer_token=bearer_token,
+        oauth_provider=oauth_provider,
+        enabled=enabled,
+        metadata=_dump(metadata, "metadata"),
+    )
     path = f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}"
     return Operation("PUT", path, _model(MCPServer), body=body)
 
@@ -258,7 +401,7 @@ def get_agent_messages() -> Operation[AgentMessagesResponse]:
 
 
 def send_agent_message(content: str, type: str = "user") -> Operation[SendMessageResponse]:
-    """Send the agent a ``user`` message, or ``raw`` keystrokes."""
+    """Send the agent a ``user`` message (refused while it is ``running``), or ``raw`` keystrokes."""
     if type not in ("user", "raw"):
         raise ValueError(f"type: {type!r} is not one of 'user', 'raw'")
     body = {"content": content, "type": type}
@@ -274,3 +417,26 @@ def upload_file(filename: str, content: FileContent) -> Operation[UploadResponse
 def stream_agent_events() -> Operation[None]:
     """Agent events as they happen; the current state is replayed first."""
     return Operation("GET", "events", _nothing, stream=True)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(create_completion, stream="when-asked", item="str", decoder="CompletionDecoder"),
+    Endpoint(list_models),
+    Endpoint(list_sessions),
+    Endpoint(get_session),
+    Endpoint(get_platform_stats),
+    Endpoint(list_admins),
+    Endpoint(add_admin),
+    Endpoint(remove_admin),
+    Endpoint(get_audit_log),
+    Endpoint(list_mcp_servers),
+    Endpoint(create_mcp_server),
+    Endpoint(update_mcp_server),
+    Endpoint(delete_mcp_server),
+    Endpoint(get_agent_status),
+    Endpoint(get_agent_messages),
+    Endpoint(send_agent_message),
+    Endpoint(upload_file),
+    Endpoint(stream_agent_events, stream="always", item="AgentEvent", decoder="EventDecoder"),
+)
+"""The methods of both clients and their raw views, in the order they are generated."""

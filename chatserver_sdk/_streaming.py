@@ -16,21 +16,17 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx2
-import openai
-from openai._streaming import ServerSentEvent as OpenAIServerSentEvent
 
 from .exceptions import (
-    APIConnectionError,
-    APITimeoutError,
-    ChatServerError,
     IncompleteStreamError,
     ResponseValidationError,
     StreamError,
+    transport_error,
 )
 from .types.agent import AgentEvent, MessageUpdateEvent, StatusChangeEvent
 from .types.chat import UsageInfo
 
-__all__ = ["AsyncNativeStream", "AsyncStream", "CompletionDecoder", "EventDecoder", "NativeStream", "Stream"]
+__all__ = ["AsyncStream", "CompletionDecoder", "EventDecoder", "Stream"]
 
 log = logging.getLogger("chatserver_sdk")
 
@@ -155,12 +151,20 @@ class EventDecoder:
         return None
 
 
-def _transport_error(response: httpx2.Response, err: Exception) -> Exception:
-    if isinstance(err, httpx2.TimeoutException):
-        return APITimeoutError(request=response.request)
+def _read_error(response: httpx2.Response, err: httpx2.HTTPError) -> Exception:
     if isinstance(err, httpx2.SSEError):
         return ResponseValidationError(response, None, message=str(err))
-    return APIConnectionError(message=f"Connection broke mid-stream: {err}", request=response.request)
+    if isinstance(err, httpx2.DecodingError):
+        encoding = response.headers.get("content-encoding", "none")
+        return ResponseValidationError(
+            response, None, message=f"The stream could not be decoded (content-encoding {encoding}): {err}"
+        )
+    return transport_error(response.request, err, retried=False, mid_stream=True)
+
+
+def _events(response: httpx2.Response) -> httpx2.EventSource:
+    # No size limit on one event, like openai's own stream: a long answer may come as one chunk.
+    return httpx2.EventSource(response, max_event_size=None)
 
 
 def _iterate(response: httpx2.Response, decoder: Decoder[_T]) -> Generator[_T, None, None]:
@@ -168,40 +172,49 @@ def _iterate(response: httpx2.Response, decoder: Decoder[_T]) -> Generator[_T, N
     # dropping the Stream frees the generator at once and its finally closes
     # the response, even when the caller broke out without close().
     try:
-        for sse in httpx2.EventSource(response):
-            if decoder.done:
-                continue  # read to the end so the connection can go back to the pool
+        for sse in _events(response):
+            if not sse.data:
+                continue  # SSE: a block without data (only `retry:` or `id:`) dispatches nothing
             item = decoder.feed(sse)
             if item is not None:
                 yield item
+            if decoder.done:
+                return  # [DONE] ends the stream, whether or not the server closes the connection
         decoder.finish()
-    except httpx2.TransportError as err:
-        raise _transport_error(response, err) from err
+    except httpx2.HTTPError as err:
+        raise _read_error(response, err) from err
     finally:
         response.close()
 
 
 async def _aiterate(response: httpx2.Response, decoder: Decoder[_T]) -> AsyncGenerator[_T, None]:
     try:
-        async for sse in httpx2.EventSource(response):
-            if decoder.done:
+        async for sse in _events(response):
+            if not sse.data:
                 continue
             item = decoder.feed(sse)
             if item is not None:
                 yield item
+            if decoder.done:
+                return
         decoder.finish()
-    except httpx2.TransportError as err:
-        raise _transport_error(response, err) from err
+    except httpx2.HTTPError as err:
+        raise _read_error(response, err) from err
     finally:
         await response.aclose()
 
 
 class Stream(Generic[_T]):
     """Iterate to receive items; use as a context manager, or ``close()``, to
-    release the connection when you stop early."""
+    release the connection when you stop early.
 
-    def __init__(self, response: httpx2.Response, decoder: Decoder[_T]) -> None:
+    A stream keeps the client that opened it alive (as openai's does), so a
+    function may return one without holding on to its client.
+    """
+
+    def __init__(self, response: httpx2.Response, decoder: Decoder[_T], client: object = None) -> None:
         self.response = response
+        self._client = client
         self._decoder = decoder
         self._iterator = _iterate(response, decoder)
 
@@ -231,8 +244,9 @@ class Stream(Generic[_T]):
 class AsyncStream(Generic[_T]):
     """The async twin of :class:`Stream`: ``async for`` and ``async with``."""
 
-    def __init__(self, response: httpx2.Response, decoder: Decoder[_T]) -> None:
+    def __init__(self, response: httpx2.Response, decoder: Decoder[_T], client: object = None) -> None:
         self.response = response
+        self._client = client
         self._decoder = decoder
         self._iterator = _aiterate(response, decoder)
 
@@ -257,58 +271,3 @@ class AsyncStream(Generic[_T]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
-
-
-# --- openai's own streams, with this SDK's errors ------------------------------------
-
-
-def _native_error(err: openai.APIError, response: httpx2.Response) -> ChatServerError:
-    if isinstance(err, ChatServerError):
-        return err
-    if isinstance(err, openai.APITimeoutError):
-        return APITimeoutError(request=err.request)
-    if isinstance(err, openai.APIConnectionError):
-        return APIConnectionError(message=err.message, request=err.request)
-    return StreamError(err.message, response=response, body=err.body)
-
-
-class NativeStream(openai.Stream[_T]):
-    """openai's stream for ``chat.completions.create(stream=True)``, raising this
-    SDK's exceptions, and refusing a stream that ends before ``[DONE]``."""
-
-    def _iter_events(self) -> Iterator[OpenAIServerSentEvent]:
-        received = 0
-        for sse in super()._iter_events():
-            if sse.data.startswith("[DONE]"):
-                yield sse
-                return
-            received += 1
-            yield sse
-        raise IncompleteStreamError(request=self.response.request, received_chunks=received)
-
-    def __stream__(self) -> Iterator[_T]:
-        try:
-            yield from super().__stream__()
-        except openai.APIError as err:
-            raise _native_error(err, self.response) from err
-
-
-class AsyncNativeStream(openai.AsyncStream[_T]):
-    """The async twin of :class:`NativeStream`."""
-
-    async def _iter_events(self) -> AsyncIterator[OpenAIServerSentEvent]:
-        received = 0
-        async for sse in super()._iter_events():
-            if sse.data.startswith("[DONE]"):
-                yield sse
-                return
-            received += 1
-            yield sse
-        raise IncompleteStreamError(request=self.response.request, received_chunks=received)
-
-    async def __stream__(self) -> AsyncIterator[_T]:
-        try:
-            async for item in super().__stream__():
-                yield item
-        except openai.APIError as err:
-            raise _native_error(err, self.response) from err

@@ -40,7 +40,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CHATSERVER_BASE_URL", raising=False)
     client = ChatServerClient()
     assert str(client.base_url) == "http://localhost:3284/v1/"
-    assert client.timeout == 30
+    assert client.timeout == openai.DEFAULT_TIMEOUT  # openai's: 600 s per read, 5 s to connect
     assert client.max_retries == 2
     assert client.api_key == ""
 
@@ -218,8 +218,12 @@ def test_user_becomes_metadata_user_id_without_overriding(
     client: ChatServerClient, server: FakeServer
 ) -> None:
     server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion()))
-    client.create_completion("m", ["hi"], user="u-1", metadata={"user_id": "u-explicit"})
-    assert server.last_json()["metadata"] == {"user_id": "u-explicit"}
+    explicit = "00000000-0000-0000-0000-00000000000e"
+    client.create_completion(
+        "m", ["hi"], user="00000000-0000-0000-0000-000000000001", metadata={"user_id": explicit}
+    )
+    metadata = server.last_json()["metadata"]
+    assert metadata["user_id"] == explicit
     client.create_completion("m", ["hi"])
     assert "metadata" not in server.last_json() and "user" not in server.last_json()
 
@@ -275,7 +279,7 @@ def test_methods_show_their_real_signature() -> None:
     import inspect
 
     params = list(inspect.signature(ChatServerClient(api_key="k").list_sessions).parameters)
-    assert params == ["user_id", "page", "page_size"]
+    assert params == ["user_id", "page", "page_size", "extra_headers", "extra_query", "extra_body", "timeout"]
     assert ChatServerClient.get_session.__doc__
     assert inspect.iscoroutinefunction(AsyncChatServerClient.list_admins)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx2
@@ -38,6 +37,13 @@ STATUSES = [
     (500, InternalServerError, openai.InternalServerError),
     (503, InternalServerError, openai.InternalServerError),
 ]
+
+
+def retrying_client(handler: Any, *, max_retries: int) -> ChatServerClient:
+    transport = httpx2.MockTransport(handler)
+    return ChatServerClient(
+        base_url=BASE_URL, max_retries=max_retries, http_client=httpx2.Client(transport=transport)
+    )
 
 
 def make_client(server: FakeServer, **kwargs: Any) -> ChatServerClient:
@@ -182,97 +188,3 @@ def test_secret_never_in_error_text(server: FakeServer) -> None:
     assert "sk-test-secret" not in str(caught.value) and "sk-test-secret" not in repr(caught.value)
     assert "sk-test-secret" not in repr(client)
 
-
-# --- retries ---------------------------------------------------------------------
-
-
-class Flaky:
-    """Fails ``failures`` times with ``status`` (or a dropped connection), then succeeds."""
-
-    def __init__(self, failures: int, status: int | None, headers: dict[str, str] | None = None) -> None:
-        self.failures, self.status, self.headers = failures, status, headers or {}
-        self.calls = 0
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.calls += 1
-        if self.calls <= self.failures:
-            if self.status is None:
-                raise httpx2.ConnectError("connection reset")
-            return httpx2.Response(self.status, json={"detail": "busy"}, headers=self.headers)
-        return httpx2.Response(200, json={"status": "success", "email": "ada@example.com"})
-
-
-FAST = {"retry-after-ms": "1"}
-
-
-def retrying_client(handler: Any, *, max_retries: int) -> ChatServerClient:
-    transport = httpx2.MockTransport(handler)
-    return ChatServerClient(
-        base_url=BASE_URL, max_retries=max_retries, http_client=httpx2.Client(transport=transport)
-    )
-
-
-@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, None])
-def test_retries_transient_failures(status: int | None) -> None:
-    flaky = Flaky(2, status, FAST)
-    client = retrying_client(flaky, max_retries=2)
-    assert client.add_admin("wos_1", "ada@example.com").email == "ada@example.com"
-    assert flaky.calls == 3
-
-
-def test_does_not_retry_client_errors() -> None:
-    flaky = Flaky(1, 400, FAST)
-    client = retrying_client(flaky, max_retries=2)
-    with pytest.raises(BadRequestError):
-        client.add_admin("wos_1", "ada@example.com")
-    assert flaky.calls == 1
-
-
-def test_max_retries_zero_turns_retries_off() -> None:
-    flaky = Flaky(1, 503, FAST)
-    client = retrying_client(flaky, max_retries=0)
-    with pytest.raises(InternalServerError):
-        client.list_admins()
-    assert flaky.calls == 1
-
-
-def test_gives_up_after_max_retries() -> None:
-    flaky = Flaky(10, 429, FAST)
-    client = retrying_client(flaky, max_retries=3)
-    with pytest.raises(RateLimitError):
-        client.list_admins()
-    assert flaky.calls == 4
-
-
-def test_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The sleep is the stdlib's, not ours: recording it shows the wait the SDK chose.
-    waits: list[float] = []
-    monkeypatch.setattr("time.sleep", waits.append)
-    flaky = Flaky(2, 429, {"retry-after": "7"})
-    client = retrying_client(flaky, max_retries=2)
-    client.list_admins()
-    assert waits == [7.0, 7.0]
-
-
-def test_backoff_grows_with_jitter_without_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
-    monkeypatch.setattr("time.sleep", waits.append)
-    flaky = Flaky(3, 503)
-    client = retrying_client(flaky, max_retries=3)
-    client.list_admins()
-    assert len(waits) == 3
-    assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0 and 1.5 <= waits[2] <= 2.0
-
-
-def test_retried_post_resends_the_same_body() -> None:
-    bodies: list[Any] = []
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        bodies.append(json.loads(request.content))
-        if len(bodies) == 1:
-            return httpx2.Response(503, json={"detail": "busy"}, headers=FAST)
-        return httpx2.Response(201, json={"status": "success", "email": "ada@example.com"})
-
-    client = retrying_client(handler, max_retries=1)
-    client.add_admin("wos_1", "ada@example.com", "Ada")
-    assert bodies[0] == bodies[1] == {"workos_id": "wos_1", "email": "ada@example.com", "name": "Ada"}

@@ -29,6 +29,7 @@ from chatserver_sdk import (
     SendMessageResponse,
     UploadResponse,
 )
+from chatserver_sdk._operations import ENDPOINTS
 
 from .conftest import BASE_URL, FakeServer, completion
 
@@ -419,19 +420,11 @@ def test_method(case: Case, call: Callable[..., Any], server: FakeServer) -> Non
 
 
 def test_every_public_method_is_covered() -> None:
-    public = {
-        name
-        for name, value in vars(ChatServerClient).items()
-        if callable(value) and not name.startswith("_") and name != "request"
-    }
+    public = {endpoint.name for endpoint in ENDPOINTS}
     covered = {case.method for case in CASES} | {"stream_agent_events"}  # streamed: see test_streaming
     assert public == covered
-    async_public = {
-        name
-        for name, value in vars(AsyncChatServerClient).items()
-        if callable(value) and not name.startswith("_") and name != "request"
-    }
-    assert async_public == public
+    for cls in (ChatServerClient, AsyncChatServerClient):
+        assert all(callable(getattr(cls, name)) for name in public)
 
 
 def test_path_segments_cannot_escape(call: Callable[..., Any], server: FakeServer) -> None:
