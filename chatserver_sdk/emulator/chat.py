@@ -197,7 +197,7 @@ def _insert_messages(
             )
 
 
-def _ensure_session(store: Store, req: CompletionInput, history: _History, actor: str | None) -> sqlite3.Row:
+def _ensure_session(store: Store, req: CompletionInput, history: _History) -> sqlite3.Row:
     with store.write() as conn:
         row: sqlite3.Row | None = conn.execute(
             "SELECT * FROM chat_sessions WHERE id = ?", (history.session_id,)
@@ -226,19 +226,19 @@ def _ensure_session(store: Store, req: CompletionInput, history: _History, actor
             audit.record(
                 conn,
                 action="chat_session.created",
-                actor=actor,
+                actor=history.user_id,
                 resource="chat_session",
                 resource_id=history.session_id,
                 org_id=history.organization_id,
-                metadata={"model": req.model, "user_id": history.user_id},
+                metadata={"model": req.model},
             )
             row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (history.session_id,)).fetchone()
         assert row is not None
         return row
 
 
-def _sync_user_messages(store: Store, req: CompletionInput, history: _History, actor: str | None) -> None:
-    session = _ensure_session(store, req, history, actor)
+def _sync_user_messages(store: Store, req: CompletionInput, history: _History) -> None:
+    session = _ensure_session(store, req, history)
     if session["user_id"] != history.user_id:
         raise ClientMistakeError(
             f"metadata.session_id {history.session_id!r} belongs to another user: upstream refuses it"
@@ -341,7 +341,7 @@ class PreparedCompletion:
         )
 
 
-def prepare(store: Store, req: CompletionInput, *, actor: str | None = None) -> PreparedCompletion:
+def prepare(store: Store, req: CompletionInput) -> PreparedCompletion:
     """Record the request's new messages (upstream does this before calling the agent) and compute the reply.
 
     The reply is a pure function of the request's messages, as upstream hands the agent the
@@ -351,15 +351,15 @@ def prepare(store: Store, req: CompletionInput, *, actor: str | None = None) -> 
     session_id = history.session_id if history is not None else session_id_of(req.metadata)
     if history is not None:
         with _session_locks.hold(history.session_id):
-            _sync_user_messages(store, req, history, actor)
+            _sync_user_messages(store, req, history)
     turns = [Turn(m.role, m.text) for m in req.messages]
     reply = generate_reply(turns, system_prompt=req.system_prompt)
     result = CompletionResult(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), session_id, reply)
     return PreparedCompletion(store, req, result, history.user_id if history is not None else None)
 
 
-def complete(store: Store, req: CompletionInput, *, actor: str | None = None) -> CompletionResult:
-    prepared = prepare(store, req, actor=actor)
+def complete(store: Store, req: CompletionInput) -> CompletionResult:
+    prepared = prepare(store, req)
     prepared.record_reply()
     return prepared.result
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import quote
 
 import httpx2
 import pytest
 
-from .conftest import ORG, OTHER_USER, USER, completion_body
+from .conftest import ORG, USER, completion_body
 
 AWKWARD_EMAILS = [
     "plain@example.com",
@@ -37,46 +38,51 @@ def test_admin_lifecycle(client: httpx2.Client) -> None:
     listing = client.get("/api/v1/platform/admins").json()
     assert listing["count"] == 1
     admin = listing["admins"][0]
-    assert (admin["id"], admin["email"], admin["name"]) == ("user_01", "ops@example.com", "Ops")
-    assert admin["created_at"]
+    # Upstream's database assigns the id; the creator recorded is the new admin's own WorkOS id.
+    uuid.UUID(admin["id"])
+    assert (admin["email"], admin["name"], admin["created_by"]) == ("ops@example.com", "Ops", "user_01")
+    assert admin["created_at"].endswith("+00:00")
     response = client.delete(admin_path("ops@example.com"))
     assert response.status_code == 200
     assert response.json() == {"status": "success", "email": "ops@example.com"}
     assert client.get("/api/v1/platform/admins").json()["count"] == 0
 
 
-@pytest.mark.parametrize("email", AWKWARD_EMAILS)
+@pytest.mark.parametrize("email", [e for e in AWKWARD_EMAILS if "/" not in e])
 def test_admin_email_is_one_decoded_path_segment(client: httpx2.Client, email: str) -> None:
-    decoy = email.replace("/", "_")
-    for address in dict.fromkeys([email, decoy]):
-        body = {"workos_id": f"w-{address}", "email": address}
-        assert client.post("/api/v1/platform/admins", json=body).status_code == 201
+    decoy = email + ".decoy"
+    for address in (email, decoy):
+        assert (
+            client.post("/api/v1/platform/admins", json={"workos_id": "w", "email": address}).status_code
+            == 201
+        )
     response = client.delete(admin_path(email))
     assert response.status_code == 200, response.text
     assert response.json()["email"] == email
-    remaining = [a["email"] for a in client.get("/api/v1/platform/admins").json()["admins"]]
-    assert remaining == ([decoy] if decoy != email else [])
+    assert [a["email"] for a in client.get("/api/v1/platform/admins").json()["admins"]] == [decoy]
 
 
-def test_encoded_and_literal_slash_are_different_emails(client: httpx2.Client) -> None:
+def test_an_email_with_a_slash_matches_no_route_as_upstream(client: httpx2.Client) -> None:
     client.post("/api/v1/platform/admins", json={"workos_id": "w", "email": "a/b@example.com"})
-    # Unencoded, the '/' would be a path separator; the email "a" plus a stray segment is not an admin.
+    # The server decodes %2F before routing, so neither spelling reaches the handler: 404.
     assert client.delete("/api/v1/platform/admins/a/b@example.com").status_code == 404
-    assert client.delete(admin_path("a/b@example.com")).status_code == 200
+    assert client.delete(admin_path("a/b@example.com")).status_code == 404
+    assert client.get("/api/v1/platform/admins").json()["count"] == 1
 
 
 def test_admin_errors(client: httpx2.Client) -> None:
     response = client.post("/api/v1/platform/admins", json={"workos_id": "", "email": "x@example.com"})
     assert response.status_code == 400
     assert response.json() == {"detail": "email and workos_id required"}
-    response = client.post("/api/v1/platform/admins", json={"workos_id": "w", "email": " "})
-    assert response.json() == {"detail": "email and workos_id required"}
     assert client.post("/api/v1/platform/admins", json={"email": "x@example.com"}).status_code == 422
     client.post("/api/v1/platform/admins", json={"workos_id": "w", "email": "dup@example.com"})
     duplicate = client.post("/api/v1/platform/admins", json={"workos_id": "w", "email": "dup@example.com"})
-    assert duplicate.status_code == 400
+    # Upstream's database refuses the duplicate and upstream answers 500; the detail says why.
+    assert duplicate.status_code == 500 and "already exists" in duplicate.json()["detail"]
+    # Removing an email that is not an admin succeeds upstream, with the usual body.
     missing = client.delete(admin_path("ghost@example.com"))
-    assert missing.status_code == 404 and missing.json() == {"detail": "admin not found"}
+    assert missing.status_code == 200
+    assert missing.json() == {"status": "success", "email": "ghost@example.com"}
 
 
 def test_audit_records_every_state_change(client: httpx2.Client) -> None:
@@ -131,9 +137,9 @@ def test_audit_validation(shared_client: httpx2.Client, params: dict[str, Any]) 
     assert response.json()["detail"][0]["loc"][0] == "query"
 
 
-def test_stats_are_computed_from_storage(client: httpx2.Client) -> None:
+def test_stats_are_upstreams(client: httpx2.Client) -> None:
     empty = client.get("/api/v1/platform/stats").json()
-    assert {k: v for k, v in empty.items() if k != "system_health"} == {
+    zeros = {
         "total_users": 0,
         "active_users": 0,
         "total_organizations": 0,
@@ -143,26 +149,24 @@ def test_stats_are_computed_from_storage(client: httpx2.Client) -> None:
         "tokens_today": 0,
         "total_mcp_servers": 0,
     }
-    health = empty["system_health"]
-    assert health["status"] == "healthy" and health["circuit_breaker_status"] == "closed"
-    assert set(health["active_agents"]) == {"claude", "droid", "ccrouter"}
-
-    usages = [
-        client.post("/v1/chat/completions", json=body).json()["usage"]
-        for body in (
-            completion_body("one", metadata={"organization_id": ORG}),
-            completion_body("two", user_id=OTHER_USER),
-            completion_body("three", user_id=None),
-        )
-    ]
-    client.post(
-        "/atoms/mcp",
-        json={"name": "p", "endpoint": "https://p.example.com", "scope": {"type": "platform"}},
-    )
+    assert empty == {
+        **zeros,
+        "system_health": {
+            "status": "healthy",
+            "circuit_breaker_status": "healthy",
+            "active_agents": ["claude", "gemini"],
+        },
+    }
+    client.post("/v1/chat/completions", json=completion_body("one", metadata={"organization_id": ORG}))
+    for enabled in (True, False):
+        body = {
+            "name": "p",
+            "endpoint": "https://p.example.com",
+            "scope": {"type": "platform"},
+            "enabled": enabled,
+        }
+        client.post("/atoms/mcp", json=body)
     stats = client.get("/api/v1/platform/stats").json()
-    total = sum(u["total_tokens"] for u in usages)
-    assert stats["total_users"] == stats["active_users"] == 2
-    assert stats["total_organizations"] == 1
-    assert stats["total_requests"] == stats["requests_today"] == 3
-    assert stats["total_tokens"] == stats["tokens_today"] == total
-    assert stats["total_mcp_servers"] == 1
+    # Upstream counts tables a ChatServer never writes, and reports request and token totals as 0;
+    # only the MCP count moves, and it counts disabled servers too.
+    assert {k: v for k, v in stats.items() if k != "system_health"} == {**zeros, "total_mcp_servers": 2}

@@ -55,10 +55,10 @@ def test_every_operation_validates(checker: SpecChecker) -> None:
         client.delete(f"/atoms/mcp/{mcp['id']}")
         client.get("/api/v1/platform/stats")
         client.post(
-            "/api/v1/platform/admins", json={"workos_id": "w", "email": "a/b@example.com", "name": None}
+            "/api/v1/platform/admins", json={"workos_id": "w", "email": "a+b@example.com", "name": None}
         )
         client.get("/api/v1/platform/admins")
-        client.delete("/api/v1/platform/admins/a%2Fb%40example.com")
+        client.delete("/api/v1/platform/admins/a%2Bb%40example.com")
         client.get("/api/v1/platform/audit", params={"limit": 5})
         client.get("/status")
         client.post("/message", json={"content": "hello", "type": "user"})
