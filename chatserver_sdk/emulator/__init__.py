@@ -5,18 +5,27 @@ Needs the ``emulator`` extra (FastAPI and uvicorn). Nothing here is imported by
 ``chatserver_sdk.emulator.pytest_plugin`` can be registered without pulling in
 the server stack until a test actually asks for it.
 
-What clients can rely on:
+What clients can rely on (upstream's behaviour unless the README's table
+"Where the emulator differs from a ChatServer" says otherwise):
 
 * Replies are ``"Echo (turn N): <last user message>"``, N being the number of user
-  messages in the conversation; a token is a whitespace-separated word and a stream
-  sends one token per chunk. ``max_tokens`` cuts the reply (``finish_reason="length"``).
-* History is recorded when ``metadata.user_id`` is a UUID; ``metadata.session_id``
-  resumes a session whether the client resends the whole transcript or only the
-  new message.
-* ``metadata.emulator_fault`` (``bad_request`` | ``unavailable`` | ``stream_error``)
-  makes a completion fail like upstream does when its agent backend misbehaves.
+  messages in the request; a token is a whitespace-separated word and a stream
+  sends one token per chunk. ``finish_reason`` is always ``"stop"``, as upstream's.
+* Any model string is accepted; ``/v1/models`` lists upstream's Vertex ids.
+* History is recorded when ``metadata.user_id`` is set, under ``metadata.session_id``
+  or upstream's ``atoms_session_<hex>`` (which breaks that user's session list).
+  The server stores the transcript it is sent: messages beyond the stored count
+  are appended, so a resume resends the whole conversation.
+* Client mistakes upstream answers with 500 (a shorter transcript than stored,
+  another user's session, content parts with history, non-UUID ids, a duplicate
+  admin, updating an unknown MCP server) get 500 here too, with a ``detail`` that
+  names the cause and the fix.
+* ``metadata.emulator_fault`` (``bad_request`` | ``unavailable`` | ``stream_error`` |
+  ``crash``) makes the agent fail the ways upstream's does.
 * With no ``api_keys`` every route is open; with no ``admin_keys`` every caller is a
   platform admin. Admin keys are valid API keys too.
+* ``Host`` and ``Origin`` are checked like coder/agentapi's defaults; request bodies
+  are size-limited as they arrive (413) and JSON is parsed strictly (400).
 """
 
 from __future__ import annotations

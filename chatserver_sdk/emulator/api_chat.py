@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from . import catalog, chat
@@ -28,13 +28,16 @@ FAULTS = {
     "bad_request": (400, "agent rejected the request (emulated fault)"),
     "unavailable": (503, "agent backend unavailable (emulated fault)"),
     "stream_error": (503, "agent backend failed mid-reply (emulated fault)"),
+    # An exception upstream does not handle: Starlette's plain-text 500, or a stream cut off.
+    "crash": (500, "Internal Server Error"),
 }
 # A stream has already answered 200 when the agent fails, so upstream reports the failure in the stream:
-# (chunks sent before the error event, its error type). A plain request fails as a whole.
-_STREAM_FAULTS = {
-    "bad_request": (0, "invalid_request_error"),
+# (chunks sent before the error event, its error type; None: the stream is cut off without one).
+_STREAM_FAULTS: dict[str, tuple[int, str | None]] = {
+    "bad_request": (1, "invalid_request_error"),
     "unavailable": (0, "server_error"),
     "stream_error": (1, "server_error"),
+    "crash": (1, None),
 }
 
 
@@ -117,7 +120,10 @@ def _sse_response(prepared: PreparedCompletion, fault: str | None) -> StreamingR
     async def stream() -> AsyncIterator[str]:
         for i, piece in enumerate(result.reply.chunks):
             if fault is not None and i == _STREAM_FAULTS[fault][0]:
-                error = {"error": {"message": FAULTS[fault][1], "type": _STREAM_FAULTS[fault][1]}}
+                kind = _STREAM_FAULTS[fault][1]
+                if kind is None:
+                    raise RuntimeError("emulated unhandled agent failure")  # the server drops the connection
+                error = {"error": {"message": FAULTS[fault][1], "type": kind}}
                 yield f"data: {json.dumps(error)}\n\n"
                 yield "data: [DONE]\n\n"
                 return
@@ -144,6 +150,8 @@ def build_router(store: Store) -> APIRouter:
             raise client_mistake(exc) from None
         if body.stream:
             return _sse_response(prepared, fault)
+        if fault == "crash":
+            return PlainTextResponse("Internal Server Error", status_code=500)
         if fault is not None:
             status, detail = FAULTS[fault]
             raise HTTPException(status, detail)

@@ -25,14 +25,16 @@ def build_router(store: Store) -> APIRouter:
         user_id: Annotated[UUID | None, Query(description="User context if applicable")] = None,
         include_platform: Annotated[bool, Query(description="Include platform-level MCPs")] = True,
     ) -> Response:
-        return JSONResponse(
-            mcp.list_servers(
+        try:
+            servers = mcp.list_servers(
                 store,
                 organization_id=str(organization_id),
                 user_id=str(user_id) if user_id else None,
                 include_platform=include_platform,
             )
-        )
+        except mcp.UnreadableEntryError as exc:
+            raise HTTPException(500, str(exc)) from None
+        return JSONResponse(servers)
 
     @router.post("", status_code=201)
     def create_mcp_server(body: MCPCreateRequest, request: Request) -> Response:
@@ -41,6 +43,8 @@ def build_router(store: Store) -> APIRouter:
             created = mcp.create(store, body, actor=caller.actor, is_admin=caller.is_admin)
         except mcp.AdminRequiredError:
             raise HTTPException(403, _ADMIN_ONLY) from None
+        except mcp.UnreadableEntryError as exc:  # stored all the same, as upstream does
+            raise HTTPException(400, str(exc)) from None
         return JSONResponse(created, status_code=201)
 
     @router.put("/{mcp_id}")
@@ -59,6 +63,8 @@ def build_router(store: Store) -> APIRouter:
             ) from None
         except mcp.AdminRequiredError:
             raise HTTPException(403, _ADMIN_ONLY) from None
+        except mcp.UnreadableEntryError as exc:
+            raise HTTPException(400, str(exc)) from None
 
     @router.delete("/{mcp_id}", status_code=204)
     def delete_mcp_server(mcp_id: UUID, request: Request) -> Response:

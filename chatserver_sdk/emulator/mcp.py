@@ -23,6 +23,10 @@ class MCPNotFoundError(Exception):
     """Upstream answers 500 when updating an id it does not hold."""
 
 
+class UnreadableEntryError(Exception):
+    """Upstream stores an entry it cannot read back (an empty name); the text is upstream's."""
+
+
 class AdminRequiredError(Exception):
     """Platform-wide entries may only be managed by platform admins (an emulator extra, with admin keys)."""
 
@@ -36,6 +40,8 @@ def _scope(scope_type: str, org_id: str | None, user_id: str | None) -> dict[str
 
 
 def _to_json(row: sqlite3.Row) -> dict[str, Any]:
+    if not row["name"]:
+        raise UnreadableEntryError("MCP configuration row missing name")
     return {
         "id": row["id"],
         "name": row["name"],
@@ -97,8 +103,9 @@ def create(store: Store, body: MCPCreateRequest, *, actor: str | None, is_admin:
             metadata={"name": body.name, "scope": body.scope.type},
         )
         row = _fetch(conn, mcp_id)
-        assert row is not None
-        return _to_json(row)
+    assert row is not None
+    # Read back after the commit: an entry upstream cannot read back is stored all the same.
+    return _to_json(row)
 
 
 def list_servers(
@@ -116,7 +123,14 @@ def list_servers(
             rows += conn.execute(
                 "SELECT * FROM mcp_servers WHERE enabled = 1 AND scope_organization_id IS NULL ORDER BY rowid"
             ).fetchall()
-    return {"items": [_to_json(r) for r in rows]}
+    try:
+        return {"items": [_to_json(r) for r in rows]}
+    except UnreadableEntryError:
+        raise UnreadableEntryError(
+            "an MCP server listed here has an empty name, which upstream stores but cannot read"
+            " back (it answers 500 for the whole list). Give it a name with PUT /atoms/mcp/{id},"
+            " or delete it."
+        ) from None
 
 
 def update(
@@ -151,8 +165,8 @@ def update(
             metadata={"fields": changed},
         )
         updated = _fetch(conn, mcp_id)
-        assert updated is not None
-        return _to_json(updated)
+    assert updated is not None
+    return _to_json(updated)
 
 
 def delete(store: Store, mcp_id: str, *, actor: str | None, is_admin: bool) -> None:
