@@ -161,7 +161,9 @@ def admin_sdk(make_sdk: SdkFactory) -> ChatServerClient:
 
 @pytest.fixture
 async def asdk(target: Target) -> AsyncIterator[AsyncChatServerClient]:
-    async with AsyncChatServerClient(base_url=target.base_url, api_key=target.api_key, max_retries=0) as client:
+    async with AsyncChatServerClient(
+        base_url=target.base_url, api_key=target.api_key, max_retries=0
+    ) as client:
         yield client
 
 

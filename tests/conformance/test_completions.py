@@ -27,7 +27,9 @@ EMPTY_MESSAGES = "messages array must include at least one message"
 EMPTY_MODEL = "model field is required - fetch available models from /v1/models endpoint"
 
 
-def complete(raw: httpx2.Client, target: Target, messages: list[dict[str, Any]], **fields: Any) -> httpx2.Response:
+def complete(
+    raw: httpx2.Client, target: Target, messages: list[dict[str, Any]], **fields: Any
+) -> httpx2.Response:
     return raw.post("/v1/chat/completions", json=completion_body(messages, target.model, **fields))
 
 
@@ -70,7 +72,9 @@ def test_each_completion_without_a_session_id_is_its_own_session(raw: httpx2.Cli
 
 
 @pytest.mark.parametrize("session_id", ["my-own-session", "00000000-0000-0000-0000-00000000c0de"])
-def test_session_id_comes_back_as_system_fingerprint(raw: httpx2.Client, target: Target, session_id: str) -> None:
+def test_session_id_comes_back_as_system_fingerprint(
+    raw: httpx2.Client, target: Target, session_id: str
+) -> None:
     # Without a user id nothing is stored, so any string serves as a session id.
     body = json_body(complete(raw, target, [user("Hi")], metadata={"session_id": session_id}), 200)
     assert body["system_fingerprint"] == session_id
@@ -84,7 +88,9 @@ def test_conversation_with_every_role_and_content_parts(raw: httpx2.Client, targ
         {"role": "tool", "content": "ok"},
         user(["A bare string part", {"type": "text", "text": "and a text part"}]),
     ]
-    assert_completion(json_body(complete(raw, target, messages, system_prompt="Answer briefly."), 200), target.model)
+    assert_completion(
+        json_body(complete(raw, target, messages, system_prompt="Answer briefly."), 200), target.model
+    )
 
 
 def test_finish_reason_is_stop_even_when_max_tokens_is_tiny(raw: httpx2.Client, target: Target) -> None:
@@ -108,7 +114,9 @@ def test_empty_messages(raw: httpx2.Client, stream: bool) -> None:
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_empty_model(raw: httpx2.Client, stream: bool) -> None:
-    response = raw.post("/v1/chat/completions", json={"model": "", "messages": [user("hi")], "stream": stream})
+    response = raw.post(
+        "/v1/chat/completions", json={"model": "", "messages": [user("hi")], "stream": stream}
+    )
     assert detail(response, 400) == EMPTY_MODEL
 
 
@@ -125,12 +133,24 @@ INVALID_BODIES: list[tuple[str, Any, tuple[Any, ...], str]] = [
     ("no model", {"messages": [user("hi")]}, ("body", "model"), "missing"),
     ("no messages", {"model": "m"}, ("body", "messages"), "missing"),
     ("messages not a list", {"model": "m", "messages": user("hi")}, ("body", "messages"), "list_type"),
-    ("unknown role", {"model": "m", "messages": [{"role": "robot", "content": "hi"}]},
-     ("body", "messages", 0, "role"), "literal_error"),
-    ("message without content", {"model": "m", "messages": [{"role": "user"}]},
-     ("body", "messages", 0, "content"), "missing"),
-    ("content a number", {"model": "m", "messages": [user(5)]}, ("body", "messages", 0, "content", "str"),
-     "string_type"),
+    (
+        "unknown role",
+        {"model": "m", "messages": [{"role": "robot", "content": "hi"}]},
+        ("body", "messages", 0, "role"),
+        "literal_error",
+    ),
+    (
+        "message without content",
+        {"model": "m", "messages": [{"role": "user"}]},
+        ("body", "messages", 0, "content"),
+        "missing",
+    ),
+    (
+        "content a number",
+        {"model": "m", "messages": [user(5)]},
+        ("body", "messages", 0, "content", "str"),
+        "string_type",
+    ),
     ("user not a string", {**VALID, "user": 5}, ("body", "user"), "string_type"),
     ("metadata not an object", {**VALID, "metadata": "x"}, ("body", "metadata"), "dict_type"),
     ("body a list", [1, 2], ("body",), "model_attributes_type"),
@@ -141,13 +161,17 @@ INVALID_BODIES: list[tuple[str, Any, tuple[Any, ...], str]] = [
     ("body", "location", "error_type"),
     [pytest.param(body, location, kind, id=name) for name, body, location, kind in INVALID_BODIES],
 )
-def test_invalid_request_body(raw: httpx2.Client, body: Any, location: tuple[Any, ...], error_type: str) -> None:
+def test_invalid_request_body(
+    raw: httpx2.Client, body: Any, location: tuple[Any, ...], error_type: str
+) -> None:
     errors = validation_errors(raw.post("/v1/chat/completions", json=body))
     assert (location, error_type) in [(tuple(error["loc"]), error["type"]) for error in errors], errors
 
 
 def test_body_that_is_not_json(raw: httpx2.Client) -> None:
-    response = raw.post("/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"})
+    response = raw.post(
+        "/v1/chat/completions", content=b"{not json", headers={"content-type": "application/json"}
+    )
     [error] = validation_errors(response)
     assert (error["type"], error["loc"][0]) == ("json_invalid", "body")
 
@@ -177,7 +201,9 @@ def test_agent_failure(raw: httpx2.Client, target: Target, fault: Fault, status:
 @pytest.mark.needs("faults")
 def test_agent_crash_is_a_plain_text_500(raw: httpx2.Client, target: Target) -> None:
     injection = target.inject(Fault.CRASHED)
-    response = complete(raw, target, injection.messages([user("Tell me a story")]), metadata=dict(injection.metadata))
+    response = complete(
+        raw, target, injection.messages([user("Tell me a story")]), metadata=dict(injection.metadata)
+    )
     assert_internal_error(response)
 
 

@@ -16,7 +16,7 @@ def test_health(raw: httpx2.Client) -> None:
         "circuit_breaker_status": None,
         "active_agents": [],
     }
-    assert HEALTH_KEYS == {"status", "circuit_breaker_status", "active_agents"}
+    assert {"status", "circuit_breaker_status", "active_agents"} == HEALTH_KEYS
 
 
 def test_models_list(raw: httpx2.Client, target: Target) -> None:

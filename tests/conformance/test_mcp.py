@@ -59,14 +59,17 @@ def org_scope(org_id: str) -> dict[str, Any]:
 
 
 def test_create(raw: httpx2.Client, created: list[str], org_id: str) -> None:
-    response = raw.post(MCP, json={
-        "name": "docs",
-        "endpoint": "https://mcp.example.com/",
-        "scope": org_scope(org_id),
-        "auth_type": "bearer",
-        "bearer_token": SECRET,
-        "metadata": {"args": ["--verbose"], "env": {"LOG_LEVEL": "debug"}},
-    })
+    response = raw.post(
+        MCP,
+        json={
+            "name": "docs",
+            "endpoint": "https://mcp.example.com/",
+            "scope": org_scope(org_id),
+            "auth_type": "bearer",
+            "bearer_token": SECRET,
+            "metadata": {"args": ["--verbose"], "env": {"LOG_LEVEL": "debug"}},
+        },
+    )
     server = json_body(response, 201)
     created.append(server["id"])
     assert set(server) == MCP_KEYS
@@ -92,7 +95,10 @@ def test_create(raw: httpx2.Client, created: list[str], org_id: str) -> None:
 def test_create_defaults_and_url_normalisation(raw: httpx2.Client, created: list[str], org_id: str) -> None:
     server = create(raw, created, org_scope(org_id), endpoint="https://mcp.example.com")
     assert (server["endpoint"], server["auth_type"], server["enabled"], server["metadata"]) == (
-        "https://mcp.example.com/", "none", True, {"args": [], "env": {}}
+        "https://mcp.example.com/",
+        "none",
+        True,
+        {"args": [], "env": {}},
     )
 
 
@@ -104,26 +110,52 @@ def test_auth_types(raw: httpx2.Client, created: list[str], org_id: str, auth_ty
 @pytest.mark.parametrize(
     ("scope", "stored"),
     [
-        pytest.param({"type": "platform"}, {"type": "platform", "organization_id": None, "user_id": None},
-                     id="platform"),
-        pytest.param({"type": "organization", "organization_id": "ORG"},
-                     {"type": "organization", "organization_id": "ORG", "user_id": None}, id="organization"),
-        pytest.param({"type": "user", "organization_id": "ORG", "user_id": "USER"},
-                     {"type": "user", "organization_id": "ORG", "user_id": "USER"}, id="user"),
+        pytest.param(
+            {"type": "platform"},
+            {"type": "platform", "organization_id": None, "user_id": None},
+            id="platform",
+        ),
+        pytest.param(
+            {"type": "organization", "organization_id": "ORG"},
+            {"type": "organization", "organization_id": "ORG", "user_id": None},
+            id="organization",
+        ),
+        pytest.param(
+            {"type": "user", "organization_id": "ORG", "user_id": "USER"},
+            {"type": "user", "organization_id": "ORG", "user_id": "USER"},
+            id="user",
+        ),
         # Scopes missing their ids are not refused: they come back as platform scope ...
-        pytest.param({"type": "organization"}, {"type": "platform", "organization_id": None, "user_id": None},
-                     id="organization-without-id"),
-        pytest.param({"type": "user"}, {"type": "platform", "organization_id": None, "user_id": None},
-                     id="user-without-ids"),
+        pytest.param(
+            {"type": "organization"},
+            {"type": "platform", "organization_id": None, "user_id": None},
+            id="organization-without-id",
+        ),
+        pytest.param(
+            {"type": "user"},
+            {"type": "platform", "organization_id": None, "user_id": None},
+            id="user-without-ids",
+        ),
         # ... and an organization scope naming a user comes back as user scope.
-        pytest.param({"type": "organization", "organization_id": "ORG", "user_id": "USER"},
-                     {"type": "user", "organization_id": "ORG", "user_id": "USER"}, id="organization-with-user"),
-        pytest.param({"type": "platform", "organization_id": "ORG"},
-                     {"type": "platform", "organization_id": None, "user_id": None}, id="platform-with-org"),
+        pytest.param(
+            {"type": "organization", "organization_id": "ORG", "user_id": "USER"},
+            {"type": "user", "organization_id": "ORG", "user_id": "USER"},
+            id="organization-with-user",
+        ),
+        pytest.param(
+            {"type": "platform", "organization_id": "ORG"},
+            {"type": "platform", "organization_id": None, "user_id": None},
+            id="platform-with-org",
+        ),
     ],
 )
 def test_scopes(
-    raw: httpx2.Client, created: list[str], org_id: str, user_id: str, scope: dict[str, Any], stored: dict[str, Any]
+    raw: httpx2.Client,
+    created: list[str],
+    org_id: str,
+    user_id: str,
+    scope: dict[str, Any],
+    stored: dict[str, Any],
 ) -> None:
     ids = {"ORG": org_id, "USER": user_id}
     sent = {key: ids.get(value, value) for key, value in scope.items()}
@@ -161,15 +193,29 @@ def test_list_follows_scope_and_enabled(
     ("params", "location", "error_type"),
     [
         pytest.param({}, ["query", "organization_id"], "missing", id="no-organization"),
-        pytest.param({"organization_id": "acme"}, ["query", "organization_id"], "uuid_parsing",
-                     id="organization-not-uuid"),
-        pytest.param({"organization_id": "00000000-0000-0000-0000-0000000000aa", "user_id": "bob"},
-                     ["query", "user_id"], "uuid_parsing", id="user-not-uuid"),
-        pytest.param({"organization_id": "00000000-0000-0000-0000-0000000000aa", "include_platform": "maybe"},
-                     ["query", "include_platform"], "bool_parsing", id="include_platform-not-a-boolean"),
+        pytest.param(
+            {"organization_id": "acme"},
+            ["query", "organization_id"],
+            "uuid_parsing",
+            id="organization-not-uuid",
+        ),
+        pytest.param(
+            {"organization_id": "00000000-0000-0000-0000-0000000000aa", "user_id": "bob"},
+            ["query", "user_id"],
+            "uuid_parsing",
+            id="user-not-uuid",
+        ),
+        pytest.param(
+            {"organization_id": "00000000-0000-0000-0000-0000000000aa", "include_platform": "maybe"},
+            ["query", "include_platform"],
+            "bool_parsing",
+            id="include_platform-not-a-boolean",
+        ),
     ],
 )
-def test_list_validation(raw: httpx2.Client, params: dict[str, str], location: list[str], error_type: str) -> None:
+def test_list_validation(
+    raw: httpx2.Client, params: dict[str, str], location: list[str], error_type: str
+) -> None:
     [error] = validation_errors(raw.get(MCP, params=params))
     assert (error["loc"], error["type"]) == (location, error_type)
 
@@ -177,26 +223,67 @@ def test_list_validation(raw: httpx2.Client, params: dict[str, str], location: l
 @pytest.mark.parametrize(
     ("payload", "location", "error_type"),
     [
-        pytest.param({"endpoint": "https://x.example.com", "scope": {"type": "platform"}}, ["body", "name"],
-                     "missing", id="no-name"),
-        pytest.param({"name": "x", "scope": {"type": "platform"}}, ["body", "endpoint"], "missing",
-                     id="no-endpoint"),
-        pytest.param({"name": "x", "endpoint": "https://x.example.com"}, ["body", "scope"], "missing",
-                     id="no-scope"),
-        pytest.param({"name": "x", "endpoint": "not a url", "scope": {"type": "platform"}}, ["body", "endpoint"],
-                     "url_parsing", id="endpoint-not-a-url"),
-        pytest.param({"name": "x", "endpoint": "https://x.example.com", "scope": {"type": "galaxy"}},
-                     ["body", "scope", "type"], "literal_error", id="unknown-scope"),
-        pytest.param({"name": "x", "endpoint": "https://x.example.com", "scope": {"type": "platform"},
-                      "auth_type": "magic"}, ["body", "auth_type"], "literal_error", id="unknown-auth_type"),
-        pytest.param({"name": "x", "endpoint": "https://x.example.com", "scope": {"type": "platform"},
-                      "type": "stdio"}, ["body", "type"], "literal_error", id="type-not-http"),
-        pytest.param({"name": "x", "endpoint": "https://x.example.com",
-                      "scope": {"type": "organization", "organization_id": "acme"}},
-                     ["body", "scope", "organization_id"], "uuid_parsing", id="scope-id-not-uuid"),
+        pytest.param(
+            {"endpoint": "https://x.example.com", "scope": {"type": "platform"}},
+            ["body", "name"],
+            "missing",
+            id="no-name",
+        ),
+        pytest.param(
+            {"name": "x", "scope": {"type": "platform"}}, ["body", "endpoint"], "missing", id="no-endpoint"
+        ),
+        pytest.param(
+            {"name": "x", "endpoint": "https://x.example.com"}, ["body", "scope"], "missing", id="no-scope"
+        ),
+        pytest.param(
+            {"name": "x", "endpoint": "not a url", "scope": {"type": "platform"}},
+            ["body", "endpoint"],
+            "url_parsing",
+            id="endpoint-not-a-url",
+        ),
+        pytest.param(
+            {"name": "x", "endpoint": "https://x.example.com", "scope": {"type": "galaxy"}},
+            ["body", "scope", "type"],
+            "literal_error",
+            id="unknown-scope",
+        ),
+        pytest.param(
+            {
+                "name": "x",
+                "endpoint": "https://x.example.com",
+                "scope": {"type": "platform"},
+                "auth_type": "magic",
+            },
+            ["body", "auth_type"],
+            "literal_error",
+            id="unknown-auth_type",
+        ),
+        pytest.param(
+            {
+                "name": "x",
+                "endpoint": "https://x.example.com",
+                "scope": {"type": "platform"},
+                "type": "stdio",
+            },
+            ["body", "type"],
+            "literal_error",
+            id="type-not-http",
+        ),
+        pytest.param(
+            {
+                "name": "x",
+                "endpoint": "https://x.example.com",
+                "scope": {"type": "organization", "organization_id": "acme"},
+            },
+            ["body", "scope", "organization_id"],
+            "uuid_parsing",
+            id="scope-id-not-uuid",
+        ),
     ],
 )
-def test_create_validation(raw: httpx2.Client, payload: dict[str, Any], location: list[str], error_type: str) -> None:
+def test_create_validation(
+    raw: httpx2.Client, payload: dict[str, Any], location: list[str], error_type: str
+) -> None:
     errors = validation_errors(raw.post(MCP, json=payload))
     assert (location, error_type) in [(error["loc"], error["type"]) for error in errors], errors
 
@@ -204,22 +291,37 @@ def test_create_validation(raw: httpx2.Client, payload: dict[str, Any], location
 @pytest.mark.needs("disposable")
 def test_empty_name_is_stored_then_refused_and_breaks_the_list(raw: httpx2.Client, org_id: str) -> None:
     # Upstream inserts the row, then cannot read it back.
-    response = raw.post(MCP, json={"name": "", "endpoint": "https://x.example.com", "scope": org_scope(org_id)})
+    response = raw.post(
+        MCP, json={"name": "", "endpoint": "https://x.example.com", "scope": org_scope(org_id)}
+    )
     assert detail(response, 400) == "MCP configuration row missing name"
     assert_internal_error(raw.get(MCP, params={"organization_id": org_id, "include_platform": "false"}))
 
 
 def test_update_changes_only_the_fields_given(raw: httpx2.Client, created: list[str], org_id: str) -> None:
-    server = create(raw, created, org_scope(org_id), metadata={"args": ["-v"], "env": {}}, auth_type="bearer",
-                    bearer_token=SECRET)
+    server = create(
+        raw,
+        created,
+        org_scope(org_id),
+        metadata={"args": ["-v"], "env": {}},
+        auth_type="bearer",
+        bearer_token=SECRET,
+    )
     updated = json_body(raw.put(f"{MCP}/{server['id']}", json={"name": "docs-v2", "enabled": False}), 200)
     assert updated == {**server, "name": "docs-v2", "enabled": False}
     # Disabled: no longer listed, but still there to update.
     assert server["id"] not in listed(raw, org_id)
-    moved = json_body(raw.put(f"{MCP}/{server['id']}", json={"endpoint": "https://new.example.com/x",
-                                                             "metadata": {"args": [], "env": {"A": "1"}}}), 200)
+    moved = json_body(
+        raw.put(
+            f"{MCP}/{server['id']}",
+            json={"endpoint": "https://new.example.com/x", "metadata": {"args": [], "env": {"A": "1"}}},
+        ),
+        200,
+    )
     assert (moved["endpoint"], moved["metadata"], moved["name"]) == (
-        "https://new.example.com/x", {"args": [], "env": {"A": "1"}}, "docs-v2"
+        "https://new.example.com/x",
+        {"args": [], "env": {"A": "1"}},
+        "docs-v2",
     )
     assert json_body(raw.put(f"{MCP}/{server['id']}", json={}), 200) == moved
     enabled = json_body(raw.put(f"{MCP}/{server['id']}", json={"enabled": True}), 200)

@@ -86,10 +86,17 @@ def test_stats_count_every_mcp_server(raw: httpx2.Client, admin_raw: httpx2.Clie
         return int(json_body(admin_raw.get(STATS), 200)["total_mcp_servers"])
 
     before = count()
-    server = json_body(raw.post("/atoms/mcp", json={
-        "name": "counted", "endpoint": "https://mcp.example.com/", "scope": {"type": "organization",
-                                                                          "organization_id": org_id},
-    }), 201)
+    server = json_body(
+        raw.post(
+            "/atoms/mcp",
+            json={
+                "name": "counted",
+                "endpoint": "https://mcp.example.com/",
+                "scope": {"type": "organization", "organization_id": org_id},
+            },
+        ),
+        201,
+    )
     assert count() == before + 1
     # Disabled servers are still counted.
     json_body(raw.put(f"/atoms/mcp/{server['id']}", json={"enabled": False}), 200)
@@ -164,14 +171,20 @@ def test_add_admin_needs_email_and_workos_id(admin_raw: httpx2.Client, body: dic
     [
         pytest.param({"workos_id": "user_x"}, ["body", "email"], "missing", id="no-email"),
         pytest.param({"email": "x@example.com"}, ["body", "workos_id"], "missing", id="no-workos_id"),
-        pytest.param({"workos_id": "u", "email": "x@example.com", "name": 5}, ["body", "name"], "string_type",
-                     id="name-not-a-string"),
+        pytest.param(
+            {"workos_id": "u", "email": "x@example.com", "name": 5},
+            ["body", "name"],
+            "string_type",
+            id="name-not-a-string",
+        ),
     ],
 )
 def test_add_admin_validation(
     admin_raw: httpx2.Client, body: dict[str, Any], location: list[str], error_type: str
 ) -> None:
-    assert (location, error_type) in [(e["loc"], e["type"]) for e in validation_errors(admin_raw.post(ADMINS, json=body))]
+    assert (location, error_type) in [
+        (e["loc"], e["type"]) for e in validation_errors(admin_raw.post(ADMINS, json=body))
+    ]
 
 
 def test_adding_an_admin_twice_is_a_500(admin_raw: httpx2.Client, emails: list[str]) -> None:
@@ -188,13 +201,16 @@ def seed_audit_entries(target: Target) -> None:
     if target.upstream is None:
         return
     for number in range(3):
-        target.upstream.seed("audit_logs", {
-            "action": f"conformance.seeded.{number}",
-            "resource_type": "conformance",
-            "resource_id": str(number),
-            "details": {"user_id": new_id(), "organization_id": new_id(), "number": number},
-            "success": True,
-        })
+        target.upstream.seed(
+            "audit_logs",
+            {
+                "action": f"conformance.seeded.{number}",
+                "resource_type": "conformance",
+                "resource_id": str(number),
+                "details": {"user_id": new_id(), "organization_id": new_id(), "number": number},
+                "success": True,
+            },
+        )
 
 
 def test_audit_log_defaults(admin_raw: httpx2.Client) -> None:
@@ -205,9 +221,7 @@ def test_audit_log_defaults(admin_raw: httpx2.Client) -> None:
     assert body["count"] == len(body["entries"]) <= 50
 
 
-def test_audit_log_entries_and_pages(
-    target: Target, admin_raw: httpx2.Client, emails: list[str]
-) -> None:
+def test_audit_log_entries_and_pages(target: Target, admin_raw: httpx2.Client, emails: list[str]) -> None:
     seed_audit_entries(target)
     add_admin(admin_raw, emails, "audited")
     everything = audit(admin_raw, limit=200)["entries"]
@@ -248,7 +262,9 @@ def test_admin_changes_write_no_audit_entry(admin_raw: httpx2.Client, emails: li
         pytest.param({"offset": "1.5"}, "offset", "int_parsing", id="offset-fraction"),
     ],
 )
-def test_audit_log_bounds(admin_raw: httpx2.Client, params: dict[str, Any], location: str, error_type: str) -> None:
+def test_audit_log_bounds(
+    admin_raw: httpx2.Client, params: dict[str, Any], location: str, error_type: str
+) -> None:
     [error] = validation_errors(admin_raw.get(AUDIT, params=params))
     assert (error["loc"], error["type"]) == (["query", location], error_type)
 

@@ -33,9 +33,15 @@ SESSION_NOT_FOUND = "chat session not found"
 
 
 def complete(
-    raw: httpx2.Client, target: Target, messages: list[dict[str, Any]], metadata: dict[str, Any], **fields: Any
+    raw: httpx2.Client,
+    target: Target,
+    messages: list[dict[str, Any]],
+    metadata: dict[str, Any],
+    **fields: Any,
 ) -> httpx2.Response:
-    return raw.post("/v1/chat/completions", json=completion_body(messages, target.model, metadata=metadata, **fields))
+    return raw.post(
+        "/v1/chat/completions", json=completion_body(messages, target.model, metadata=metadata, **fields)
+    )
 
 
 def turn(
@@ -46,12 +52,16 @@ def turn(
 
 
 def sessions(raw: httpx2.Client, user_id: str, **params: Any) -> dict[str, Any]:
-    body: dict[str, Any] = json_body(raw.get("/atoms/chat/sessions", params={"user_id": user_id, **params}), 200)
+    body: dict[str, Any] = json_body(
+        raw.get("/atoms/chat/sessions", params={"user_id": user_id, **params}), 200
+    )
     return body
 
 
 def session_detail(raw: httpx2.Client, session_id: str, user_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = json_body(raw.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": user_id}), 200)
+    body: dict[str, Any] = json_body(
+        raw.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": user_id}), 200
+    )
     return body
 
 
@@ -71,9 +81,13 @@ def assert_summary(summary: dict[str, Any]) -> None:
 # --- what is stored ------------------------------------------------------------------------------------
 
 
-def test_history_is_stored_when_metadata_names_a_user(raw: httpx2.Client, target: Target, user_id: str) -> None:
+def test_history_is_stored_when_metadata_names_a_user(
+    raw: httpx2.Client, target: Target, user_id: str
+) -> None:
     session_id = new_id()
-    first = turn(raw, target, [user("Draft a project update email.")], {"user_id": user_id, "session_id": session_id})
+    first = turn(
+        raw, target, [user("Draft a project update email.")], {"user_id": user_id, "session_id": session_id}
+    )
     assert first["system_fingerprint"] == session_id
 
     listing = sessions(raw, user_id)
@@ -135,21 +149,27 @@ def test_resending_the_whole_transcript_appends_to_the_session(
     assert summary["message_count"] == 4
     assert summary["title"] == "What is recursion?"
     # Session totals are the sums of the replies' usage.
-    for key, usage_key in (("tokens_in", "prompt_tokens"), ("tokens_out", "completion_tokens"),
-                           ("tokens_total", "total_tokens")):
+    for key, usage_key in (
+        ("tokens_in", "prompt_tokens"),
+        ("tokens_out", "completion_tokens"),
+        ("tokens_total", "total_tokens"),
+    ):
         assert summary[key] == first["usage"][usage_key] + second["usage"][usage_key]
 
 
 def test_streamed_reply_is_stored(raw: httpx2.Client, target: Target, user_id: str) -> None:
     metadata = {"user_id": user_id, "session_id": new_id()}
     response = raw.post(
-        "/v1/chat/completions", json=completion_body([user("Tell me a story")], target.model, stream=True,
-                                                     metadata=metadata)
+        "/v1/chat/completions",
+        json=completion_body([user("Tell me a story")], target.model, stream=True, metadata=metadata),
     )
     *chunks, final = sse_events(response)
     text = "".join(chunk["choices"][0]["delta"]["content"] for chunk in chunks)
     stored = session_detail(raw, metadata["session_id"], user_id)
-    assert [(r["role"], r["content"]) for r in stored["messages"]] == [("user", "Tell me a story"), ("assistant", text)]
+    assert [(r["role"], r["content"]) for r in stored["messages"]] == [
+        ("user", "Tell me a story"),
+        ("assistant", text),
+    ]
     assert stored["messages"][1]["tokens"] == final["usage"]["total_tokens"]
     assert stored["session"]["tokens_total"] == final["usage"]["total_tokens"]
 
@@ -167,8 +187,11 @@ def test_session_keeps_organization_agent_type_workflow_and_variables(
         "allowed_tools": ["Read"],
     }
     # A system prompt of our own, so no stored prompt or workflow template is needed.
-    raw.post("/v1/chat/completions", json=completion_body(
-        [user("Review this diff")], target.model, metadata=metadata, system_prompt="Be terse.")
+    raw.post(
+        "/v1/chat/completions",
+        json=completion_body(
+            [user("Review this diff")], target.model, metadata=metadata, system_prompt="Be terse."
+        ),
     ).raise_for_status()
     summary = session_detail(raw, metadata["session_id"], user_id)["session"]
     assert (summary["organization_id"], summary["agent_type"]) == (org_id, "claude")
@@ -181,13 +204,20 @@ def test_title_is_the_first_line_of_the_first_user_message_cut_at_80(
 ) -> None:
     long_line = "x" * 100
     metadata = {"user_id": user_id, "session_id": new_id()}
-    turn(raw, target, [{"role": "system", "content": "Be brief."}, user(f"  {long_line}\nsecond line")], metadata)
+    turn(
+        raw,
+        target,
+        [{"role": "system", "content": "Be brief."}, user(f"  {long_line}\nsecond line")],
+        metadata,
+    )
     assert session_detail(raw, metadata["session_id"], user_id)["session"]["title"] == long_line[:80]
 
 
 def test_the_user_field_alone_stores_nothing(raw: httpx2.Client, target: Target, user_id: str) -> None:
     # History follows metadata.user_id; the OpenAI "user" field is only passed to the agent.
-    raw.post("/v1/chat/completions", json=completion_body([user("Hi")], target.model, user=user_id)).raise_for_status()
+    raw.post(
+        "/v1/chat/completions", json=completion_body([user("Hi")], target.model, user=user_id)
+    ).raise_for_status()
     assert sessions(raw, user_id)["total"] == 0
 
 
@@ -210,7 +240,9 @@ def test_another_users_session_is_a_500(
     conversation = [user("Mine")]
     first = turn(raw, target, conversation, {"user_id": user_id, "session_id": session_id})
     conversation += [assistant(reply_of(first)), user("Not yours")]
-    assert_internal_error(complete(raw, target, conversation, {"user_id": other_user_id, "session_id": session_id}))
+    assert_internal_error(
+        complete(raw, target, conversation, {"user_id": other_user_id, "session_id": session_id})
+    )
     assert session_detail(raw, session_id, user_id)["session"]["message_count"] == 2
     assert sessions(raw, other_user_id)["total"] == 0
 
@@ -256,8 +288,12 @@ def test_agent_failure_keeps_the_user_message_and_a_retry_completes_the_session(
 def test_error_mid_stream_stores_no_reply(raw: httpx2.Client, target: Target, user_id: str) -> None:
     metadata = {"user_id": user_id, "session_id": new_id()}
     injection = target.inject(Fault.FAILED)
-    body = completion_body(injection.messages([user("Tell me a story")]), target.model, stream=True,
-                           metadata={**metadata, **injection.metadata})
+    body = completion_body(
+        injection.messages([user("Tell me a story")]),
+        target.model,
+        stream=True,
+        metadata={**metadata, **injection.metadata},
+    )
     assert "error" in sse_events(raw.post("/v1/chat/completions", json=body))[-1]
     stored = session_detail(raw, metadata["session_id"], user_id)
     assert [r["role"] for r in stored["messages"]] == ["user"]
@@ -285,14 +321,34 @@ def test_detail_of_a_missing_session_is_not_found(raw: httpx2.Client, user_id: s
     ("path", "params", "location", "error_type"),
     [
         pytest.param("/atoms/chat/sessions", {}, ["query", "user_id"], "missing", id="list-no-user"),
-        pytest.param("/atoms/chat/sessions", {"user_id": "bob"}, ["query", "user_id"], "uuid_parsing",
-                     id="list-user-not-uuid"),
-        pytest.param("/atoms/chat/sessions/00000000-0000-0000-0000-000000000001", {}, ["query", "user_id"],
-                     "missing", id="detail-no-user"),
-        pytest.param("/atoms/chat/sessions/not-a-uuid", {"user_id": "00000000-0000-0000-0000-000000000001"},
-                     ["path", "session_id"], "uuid_parsing", id="detail-session-not-uuid"),
-        pytest.param("/atoms/chat/sessions/00000000-0000-0000-0000-000000000001", {"user_id": "bob"},
-                     ["query", "user_id"], "uuid_parsing", id="detail-user-not-uuid"),
+        pytest.param(
+            "/atoms/chat/sessions",
+            {"user_id": "bob"},
+            ["query", "user_id"],
+            "uuid_parsing",
+            id="list-user-not-uuid",
+        ),
+        pytest.param(
+            "/atoms/chat/sessions/00000000-0000-0000-0000-000000000001",
+            {},
+            ["query", "user_id"],
+            "missing",
+            id="detail-no-user",
+        ),
+        pytest.param(
+            "/atoms/chat/sessions/not-a-uuid",
+            {"user_id": "00000000-0000-0000-0000-000000000001"},
+            ["path", "session_id"],
+            "uuid_parsing",
+            id="detail-session-not-uuid",
+        ),
+        pytest.param(
+            "/atoms/chat/sessions/00000000-0000-0000-0000-000000000001",
+            {"user_id": "bob"},
+            ["query", "user_id"],
+            "uuid_parsing",
+            id="detail-user-not-uuid",
+        ),
     ],
 )
 def test_session_route_validation(
@@ -314,7 +370,10 @@ def test_pages_of_sessions(raw: httpx2.Client, target: Target, user_id: str) -> 
     first = sessions(raw, user_id, page=1, page_size=2)
     second = sessions(raw, user_id, page=2, page_size=2)
     beyond = sessions(raw, user_id, page=3, page_size=2)
-    assert [(p["page"], p["page_size"], p["total"], len(p["sessions"]), p["has_more"]) for p in (first, second, beyond)] == [
+    assert [
+        (p["page"], p["page_size"], p["total"], len(p["sessions"]), p["has_more"])
+        for p in (first, second, beyond)
+    ] == [
         (1, 2, 3, 2, True),
         (2, 2, 3, 1, False),
         (3, 2, 3, 0, False),
@@ -351,5 +410,8 @@ def test_session_page_bounds(
 def test_session_page_bounds_accepted(raw: httpx2.Client, user_id: str, page: int, page_size: int) -> None:
     listing = sessions(raw, user_id, page=page, page_size=page_size)
     assert (listing["page"], listing["page_size"], listing["sessions"], listing["has_more"]) == (
-        page, page_size, [], False
+        page,
+        page_size,
+        [],
+        False,
     )

@@ -20,8 +20,12 @@ from .wire import (
 )
 
 
-def stream(raw: httpx2.Client, target: Target, messages: list[dict[str, Any]], **fields: Any) -> httpx2.Response:
-    return raw.post("/v1/chat/completions", json=completion_body(messages, target.model, stream=True, **fields))
+def stream(
+    raw: httpx2.Client, target: Target, messages: list[dict[str, Any]], **fields: Any
+) -> httpx2.Response:
+    return raw.post(
+        "/v1/chat/completions", json=completion_body(messages, target.model, stream=True, **fields)
+    )
 
 
 def content_chunks(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -81,7 +85,9 @@ def test_stream_has_no_cache_or_event_names(raw: httpx2.Client, target: Target) 
 
 def fault_stream(raw: httpx2.Client, target: Target, fault: Fault) -> httpx2.Response:
     injection = target.inject(fault)
-    return stream(raw, target, injection.messages([user("Tell me a story")]), metadata=dict(injection.metadata))
+    return stream(
+        raw, target, injection.messages([user("Tell me a story")]), metadata=dict(injection.metadata)
+    )
 
 
 def assert_error_event(event: dict[str, Any], kind: str) -> None:
@@ -115,7 +121,10 @@ def test_error_event_before_any_text(raw: httpx2.Client, target: Target) -> None
 def test_unhandled_failure_cuts_the_stream_off(raw: httpx2.Client, target: Target) -> None:
     injection = target.inject(Fault.CRASHED)
     body = completion_body(
-        injection.messages([user("Tell me a story")]), target.model, stream=True, metadata=dict(injection.metadata)
+        injection.messages([user("Tell me a story")]),
+        target.model,
+        stream=True,
+        metadata=dict(injection.metadata),
     )
     received = b""
     with raw.stream("POST", "/v1/chat/completions", json=body) as response:

@@ -23,7 +23,16 @@ MESSAGE_KEYS = {"role", "content", "name"}
 USAGE_KEYS = {"prompt_tokens", "completion_tokens", "total_tokens"}
 CHUNK_KEYS = {"id", "object", "created", "model", "choices", "system_fingerprint"}
 CHUNK_CHOICE_KEYS = {"index", "delta", "finish_reason"}
-MODEL_KEYS = {"id", "object", "owned_by", "created", "description", "context_length", "provider", "capabilities"}
+MODEL_KEYS = {
+    "id",
+    "object",
+    "owned_by",
+    "created",
+    "description",
+    "context_length",
+    "provider",
+    "capabilities",
+}
 SESSION_KEYS = {
     "id",
     "user_id",
@@ -109,7 +118,9 @@ def invalid_locations(response: httpx2.Response) -> list[tuple[Any, ...]]:
 def assert_internal_error(response: httpx2.Response) -> None:
     """Upstream's answer to an exception it does not handle: Starlette's plain-text 500."""
     assert response.status_code == 500, (response.status_code, response.text[:500])
-    assert response.headers["content-type"] == "text/plain; charset=utf-8", response.headers.get("content-type")
+    assert response.headers["content-type"] == "text/plain; charset=utf-8", response.headers.get(
+        "content-type"
+    )
     assert response.text == INTERNAL_SERVER_ERROR
 
 
