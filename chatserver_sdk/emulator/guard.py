@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import AGENT_CONTROL_PATHS, problem_body
@@ -248,7 +249,10 @@ class BodyGuardMiddleware:
             return
         content_type = (_header(scope, b"content-type") or "").lower()
         if body and ("json" in content_type or scope["path"] == "/message"):
-            problem = _json_problem(body)
+            # Large bodies are checked off the event loop, so parsing them never stalls other clients.
+            problem = (
+                await run_in_threadpool(_json_problem, body) if len(body) > 65536 else _json_problem(body)
+            )
             if problem is not None:
                 await _refuse(scope, send, 400, problem)
                 return
