@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, get_origin, overload
 
 import httpx2
 import openai
@@ -142,8 +142,23 @@ def _unreadable_body(response: httpx2.Response, cause: object) -> ResponseValida
     )
 
 
+def _refuse_non_json(cast_to: object, response: httpx2.Response, stream: bool) -> None:
+    """openai hands back the text of a 2xx body that is not JSON (a proxy's HTML page) as if it
+    were the result; refuse it first. Only bodies not labelled JSON are parsed here, so the
+    common path is not parsed twice."""
+    if stream or response.request.headers.get(_RAW_RESPONSE_HEADER) == "true" or not _expects_model(cast_to):
+        return
+    if "json" in response.headers.get("content-type", ""):
+        return
+    try:
+        json.loads(response.read())
+    except ValueError:
+        raise _unreadable_body(response, "not JSON") from None
+
+
 def _expects_model(cast_to: object) -> bool:
-    return isinstance(cast_to, type) and issubclass(cast_to, openai.BaseModel)
+    origin = get_origin(cast_to) or cast_to  # SyncPage[Model] and the like
+    return isinstance(origin, type) and issubclass(origin, openai.BaseModel)
 
 
 # --- openai's own streams, with this SDK's errors ------------------------------------
@@ -173,11 +188,13 @@ class NativeStream(openai.Stream[_T]):
         for sse in super()._iter_events():
             if not _dispatchable(sse):
                 continue
-            yield sse
             if sse.data.startswith("[DONE]"):
+                # Closed before openai sees [DONE]: nothing waits on a connection a proxy keeps open.
                 self.response.close()
+                yield sse
                 return
             received += 1
+            yield sse
         raise IncompleteStreamError(request=self.response.request, received_chunks=received)
 
     @override
@@ -201,11 +218,12 @@ class AsyncNativeStream(openai.AsyncStream[_T]):
         async for sse in super()._iter_events():
             if not _dispatchable(sse):
                 continue
-            yield sse
             if sse.data.startswith("[DONE]"):
                 await self.response.aclose()
+                yield sse
                 return
             received += 1
+            yield sse
         raise IncompleteStreamError(request=self.response.request, received_chunks=received)
 
     @override
@@ -376,6 +394,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         stream_cls: Any,
         retries_taken: int = 0,
     ) -> _ResponseT:
+        _refuse_non_json(cast_to, response, stream)
         try:
             result = super()._process_response(
                 cast_to=cast_to,
@@ -490,6 +509,9 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         stream_cls: Any,
         retries_taken: int = 0,
     ) -> _ResponseT:
+        if not stream and _expects_model(cast_to):
+            await response.aread()
+        _refuse_non_json(cast_to, response, stream)
         try:
             result = await super()._process_response(
                 cast_to=cast_to,

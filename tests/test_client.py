@@ -311,3 +311,89 @@ def test_stream_that_is_not_an_event_stream(client: ChatServerClient, server: Fa
     server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion()))
     with pytest.raises(ResponseValidationError, match="text/event-stream"):
         list(client.create_completion("m", ["hi"], stream=True))
+
+
+# --- timeouts and base_url, as openai has them (issues 8 and 10) -----------------------------
+
+
+def test_default_timeout_fits_an_agent_turn() -> None:
+    for cls in (ChatServerClient, AsyncChatServerClient):
+        timeout = cls().timeout
+        assert isinstance(timeout, httpx2.Timeout)
+        assert timeout.read == 600 and timeout.connect == 5.0
+
+
+def test_the_earlier_sdks_timeout_number_still_works(server: FakeServer) -> None:
+    server.on("GET", "/api/v1/platform/admins", {"admins": [], "count": 0})
+    client = ChatServerClient("k", BASE_URL, 30, http_client=transport(server))
+    assert client.timeout == 30
+    client.list_admins()
+    assert server.last.extensions["timeout"] == {"connect": 30, "read": 30, "write": 30, "pool": 30}
+
+
+def test_the_timeout_of_a_given_http_client_is_kept() -> None:
+    assert ChatServerClient(http_client=httpx2.Client(timeout=300)).timeout == httpx2.Timeout(300)
+    assert AsyncChatServerClient(http_client=httpx2.AsyncClient(timeout=300)).timeout == httpx2.Timeout(300)
+    # As in openai: an explicit timeout wins over the http client's.
+    assert ChatServerClient(timeout=12, http_client=httpx2.Client(timeout=300)).timeout == 12
+
+
+def test_a_per_call_timeout_applies_to_that_request_only(
+    client: ChatServerClient, server: FakeServer
+) -> None:
+    server.on("GET", "/api/v1/platform/admins", {"admins": [], "count": 0})
+    client.list_admins(timeout=3.5)
+    assert server.last.extensions["timeout"]["read"] == 3.5
+    client.list_admins()
+    assert server.last.extensions["timeout"]["read"] == 600
+
+
+@pytest.mark.parametrize(
+    "root", ["http://other.test:9000", "http://other.test:9000/v1", "http://other.test:9000/v1/"]
+)
+def test_setting_base_url_applies_the_v1_rule(root: str, server: FakeServer) -> None:
+    server.on("GET", "/v1/models", {"object": "list", "data": []})
+    server.on("GET", "/status", {"agent_type": "claude", "status": "stable"})
+    client = ChatServerClient(base_url=BASE_URL, http_client=transport(server))
+    client.base_url = root  # type: ignore[assignment]
+    assert str(client.base_url) == "http://other.test:9000/v1/"
+    client.models.list()
+    assert str(server.last.url) == "http://other.test:9000/v1/models"
+    client.get_agent_status()
+    assert str(server.last.url) == "http://other.test:9000/status"
+    with pytest.raises(ValueError, match="base_url"):
+        client.base_url = "other.test:9000"  # type: ignore[assignment]
+
+
+# --- per-call options on every ChatServer method (issue 9) -----------------------------------
+
+
+def test_per_call_options_reach_the_request(client: ChatServerClient, server: FakeServer) -> None:
+    server.on(
+        "POST", "/api/v1/platform/admins", httpx2.Response(201, json={"status": "success", "email": "a@b.c"})
+    )
+    client.add_admin(
+        "wos_1",
+        "a@b.c",
+        extra_headers={"X-Trace": "t-1"},
+        extra_query={"dry_run": "1"},
+        extra_body={"note": "from a script"},
+        timeout=7,
+    )
+    request = server.last
+    assert request.headers["x-trace"] == "t-1"
+    assert request.url.params["dry_run"] == "1"
+    assert json.loads(request.content) == {
+        "workos_id": "wos_1",
+        "email": "a@b.c",
+        "name": "",
+        "note": "from a script",
+    }
+    assert request.extensions["timeout"]["read"] == 7
+
+
+def test_update_mcp_server_takes_only_known_fields(client: ChatServerClient, server: FakeServer) -> None:
+    mcp_id = "33333333-3333-3333-3333-333333333333"
+    with pytest.raises(TypeError, match="nmae"):
+        client.update_mcp_server(mcp_id, nmae="x")  # type: ignore[call-arg]
+    assert server.requests == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import pickle
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import httpx2
@@ -188,3 +191,201 @@ def test_secret_never_in_error_text(server: FakeServer) -> None:
     assert "sk-test-secret" not in str(caught.value) and "sk-test-secret" not in repr(caught.value)
     assert "sk-test-secret" not in repr(client)
 
+
+# --- issue 10: OpenAI-shaped error bodies carry openai's fields ---------------------------
+
+OPENAI_SHAPED = {
+    "error": {
+        "message": "This model's maximum context length is 8192 tokens.",
+        "type": "invalid_request_error",
+        "code": "context_length_exceeded",
+        "param": "messages",
+    }
+}
+
+
+@pytest.mark.parametrize("path", ["hand-written", "native"])
+def test_openai_shaped_error_fields_match_openais(path: str, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", httpx2.Response(400, json=OPENAI_SHAPED))
+    client = make_client(server)
+    with pytest.raises(BadRequestError) as caught:
+        if path == "native":
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        else:
+            client.create_completion("m", ["hi"])
+    # What openai.OpenAI itself gives for the same body:
+    plain = openai.OpenAI(
+        api_key="k",
+        base_url=f"{BASE_URL}/v1",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
+    )
+    with pytest.raises(openai.BadRequestError) as theirs:
+        plain.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    ours = caught.value
+    assert (ours.code, ours.type, ours.param, ours.body) == (
+        theirs.value.code,
+        theirs.value.type,
+        theirs.value.param,
+        theirs.value.body,
+    )
+    assert ours.code == "context_length_exceeded" and ours.param == "messages"
+    assert ours.body == OPENAI_SHAPED["error"]
+    assert ours.message == OPENAI_SHAPED["error"]["message"]
+
+
+def test_other_bodies_keep_the_whole_body(server: FakeServer) -> None:
+    problem = {"title": "Unprocessable Entity", "status": 422, "detail": "validation failed", "errors": []}
+    server.on("POST", "/message", httpx2.Response(422, json=problem))
+    with pytest.raises(UnprocessableEntityError) as caught:
+        make_client(server).send_agent_message("hi")
+    assert caught.value.body == problem and caught.value.code is None and caught.value.type is None
+
+
+# --- issue 8: secrets and bounded, actionable errors ----------------------------------------
+
+KEY = "sk-live-0123456789abcdef"
+
+
+@pytest.mark.parametrize("bad", [KEY + "\n", KEY + " ", " " + KEY, "sk-live 0123", KEY + "\r\n"])
+def test_a_key_with_whitespace_is_refused_at_construction_without_echoing_it(bad: str) -> None:
+    with pytest.raises(ValueError, match="api_key: the key contains whitespace") as caught:
+        ChatServerClient(api_key=bad)
+    assert "0123" not in str(caught.value)
+
+
+def test_a_key_from_the_environment_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATSERVER_API_KEY", KEY + "\n")
+    with pytest.raises(ValueError, match=r"\$CHATSERVER_API_KEY: the key contains whitespace"):
+        ChatServerClient()
+
+
+@pytest.mark.parametrize("url", ["localhost:3284", "chatserver.internal", "ftp://host/", "http://"])
+def test_a_base_url_without_scheme_or_host_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="base_url: .* needs an http:// or https:// scheme and a host"):
+        ChatServerClient(base_url=url)
+
+
+def test_a_password_in_base_url_is_hidden() -> None:
+    client = ChatServerClient(base_url="https://ops:hunter2@chatserver.example.com")
+    assert "hunter2" not in repr(client) and "ops" not in repr(client)
+    assert "chatserver.example.com" in repr(client)
+
+
+def failing_client(status: int, body: Any) -> ChatServerClient:
+    server = FakeServer()
+    server.on("GET", "/api/v1/platform/stats", httpx2.Response(status, json=body))
+    server.on("POST", "/v1/chat/completions", httpx2.Response(status, json=body))
+    return ChatServerClient(
+        api_key=KEY,
+        base_url=BASE_URL,
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
+    )
+
+
+def caught_errors() -> list[ChatServerError]:
+    errors: list[ChatServerError] = []
+    for status, body in [(401, {"detail": "invalid api key"}), (503, {"detail": "busy"})]:
+        client = failing_client(status, body)
+        for call in (
+            client.get_platform_stats,
+            lambda: client.chat.completions.create(model="m", messages=[]),
+        ):
+            try:
+                call()  # type: ignore[operator]
+            except ChatServerError as error:
+                errors.append(error)
+    try:
+        ChatServerClient(api_key=KEY, base_url="http://127.0.0.1:9", max_retries=0).list_models()
+    except ChatServerError as error:
+        errors.append(error)
+    return errors
+
+
+def test_exceptions_pickle_without_credentials() -> None:
+    errors = caught_errors()
+    assert len(errors) == 5
+    for error in errors:
+        assert error.request.headers.get("authorization") in (f"Bearer {KEY}", None)
+        data = pickle.dumps(error)
+        assert KEY.encode() not in data
+        copy = pickle.loads(data)
+        assert type(copy) is type(error)
+        assert str(copy) == str(error) and copy.message == error.message
+        assert getattr(copy, "status_code", None) == getattr(error, "status_code", None)
+        assert "authorization" not in copy.request.headers
+        assert KEY not in repr(copy) and KEY not in repr(error)
+
+
+def _unauthorized_in_a_worker(base_url: str) -> None:
+    ChatServerClient(api_key=KEY, base_url=base_url, max_retries=0).get_platform_stats()
+
+
+@pytest.mark.slow
+@pytest.mark.chatserver_emulator(api_keys=["the-only-valid-key"])
+def test_an_error_in_a_worker_process_reaches_the_parent(chatserver_emulator: str) -> None:
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_unauthorized_in_a_worker, chatserver_emulator)
+        with pytest.raises(UnauthorizedError) as caught:
+            future.result(timeout=60)
+    assert caught.value.status_code == 401 and KEY not in repr(caught.value)
+
+
+def test_error_messages_are_bounded() -> None:
+    huge = "x" * (5 << 20)
+    client = failing_client(500, {"detail": huge})
+    with pytest.raises(InternalServerError) as caught:
+        client.get_platform_stats()
+    assert len(caught.value.message) < 3000 and len(str(caught.value)) < 3000
+    assert "more characters" in caught.value.message
+
+
+@pytest.mark.parametrize("path", ["hand-written", "native"])
+def test_a_2xx_error_object_raises(path: str) -> None:
+    client = failing_client(
+        200, {"error": {"message": "upstream agent pool exhausted", "type": "server_error"}}
+    )
+    with pytest.raises(ResponseValidationError, match="upstream agent pool exhausted"):
+        if path == "native":
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        else:
+            client.get_platform_stats()
+
+
+BAD_2XX = {
+    "truncated": httpx2.Response(
+        200, headers={"content-type": "application/json"}, content=b'{"id": "chatcmpl-1", "cho'
+    ),
+    "empty": httpx2.Response(200, headers={"content-type": "application/json"}, content=b""),
+    "html": httpx2.Response(
+        200, headers={"content-type": "text/html"}, content=b"<html><body>Gateway login</body></html>"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_2XX)
+@pytest.mark.parametrize("path", ["hand-written", "native", "native-models"])
+def test_an_unreadable_2xx_body_is_an_sdk_error(kind: str, path: str) -> None:
+    server = FakeServer()
+    server.on("POST", "/v1/chat/completions", BAD_2XX[kind])
+    server.on("GET", "/v1/models", BAD_2XX[kind])
+    client = make_client(server)
+    with pytest.raises(ResponseValidationError) as caught:
+        if path == "native":
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+        elif path == "native-models":
+            client.models.list()
+        else:
+            client.create_completion("m", ["hi"])
+    assert isinstance(caught.value, openai.APIResponseValidationError)
+    assert "answered 200" in caught.value.message
+
+
+def test_a_connection_error_names_the_url_and_the_fix() -> None:
+    client = ChatServerClient(base_url="http://user:pw@127.0.0.1:9", max_retries=0)
+    for call in (client.list_models, client.models.list):
+        with pytest.raises(APIConnectionError) as caught:
+            call()
+        message = caught.value.message
+        assert "http://127.0.0.1:9" in message and "chatserver emulator" in message
+        assert "pw" not in message

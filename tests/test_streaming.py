@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
 from typing import Any
 
 import httpx2
@@ -12,9 +14,11 @@ import pytest
 from chatserver_sdk import (
     AsyncChatServerClient,
     ChatServerClient,
+    ChatServerError,
     IncompleteStreamError,
     MessageUpdateEvent,
     StatusChangeEvent,
+    Stream,
     StreamError,
     UsageInfo,
 )
@@ -243,3 +247,126 @@ def test_dropping_the_stream_releases_the_connection(client: ChatServerClient, s
         break
     del stream  # no with, no close(): letting go of the stream is enough
     assert body.closed
+
+
+# --- issue 8: streams that behave like openai's, whatever the server or a proxy does ---------
+
+DONE_THEN_HANG = [
+    f"data: {json.dumps(chunk('Hello'))}\n\n".encode(),
+    f"data: {json.dumps(chunk(None, finish='stop', usage=USAGE))}\n\n".encode(),
+    b"data: [DONE]\n\n",
+]
+
+
+class KeptOpen(httpx2.SyncByteStream, httpx2.AsyncByteStream):
+    """A body whose connection stays open after ``[DONE]``: reading past it fails the test."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = parts
+
+    def __iter__(self) -> Any:
+        yield from self.parts
+        raise AssertionError("read past [DONE]: the stream waited for the connection to close")
+
+    async def __aiter__(self) -> Any:
+        for part in self.parts:
+            yield part
+        raise AssertionError("read past [DONE]: the stream waited for the connection to close")
+
+
+def kept_open() -> httpx2.Response:
+    return httpx2.Response(200, headers=SSE, stream=KeptOpen(DONE_THEN_HANG))
+
+
+def test_done_ends_the_stream_at_once(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", lambda request: kept_open())
+    with client.create_completion("m", ["hi"], stream=True) as stream:
+        assert list(stream) == ["Hello"]
+    assert stream.metadata["usage"].total_tokens == 7
+    native = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert [c.choices[0].delta.content for c in native if c.choices] == ["Hello", None]
+
+
+async def test_async_done_ends_the_stream_at_once(aclient: AsyncChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", lambda request: kept_open())
+    stream = await aclient.create_completion("m", ["hi"], stream=True)
+    assert [delta async for delta in stream] == ["Hello"]
+    native = await aclient.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert len([c async for c in native]) == 2
+
+
+FIELDS_WITHOUT_DATA = (
+    b"retry: 3000\n\n"
+    + b"id: 7\n\n"
+    + b": a comment\n\n"
+    + f"id: 8\ndata: {json.dumps(chunk('Hi'))}\n\n".encode()
+    + b"event: ping\n\n"
+    + f"data: {json.dumps(chunk(None, finish='stop'))}\n\n".encode()
+    + b"data: [DONE]\n\n"
+)
+
+
+def test_blocks_without_data_dispatch_nothing(client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", stream_response(FIELDS_WITHOUT_DATA))
+    assert list(client.create_completion("m", ["hi"], stream=True)) == ["Hi"]
+    native = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert [c.choices[0].delta.content for c in native] == ["Hi", None]
+
+
+def test_one_large_event_is_read_like_openais_stream(client: ChatServerClient, server: FakeServer) -> None:
+    big = "x" * (3 << 20)  # 3 MiB in one event: httpx2's EventSource refuses over 1 MiB by default
+    server.on(
+        "POST", "/v1/chat/completions", stream_response(sse_body(chunk(big), chunk(None, finish="stop")))
+    )
+    assert list(client.create_completion("m", ["hi"], stream=True)) == [big]
+    native = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert next(iter(native)).choices[0].delta.content == big
+
+
+def gzip_garbage() -> httpx2.Response:
+    return httpx2.Response(
+        200, headers={**SSE, "content-encoding": "gzip"}, content=b"this is not gzip at all"
+    )
+
+
+@pytest.mark.parametrize("path", ["sdk", "native"])
+def test_a_decoding_failure_is_an_sdk_error(path: str, client: ChatServerClient, server: FakeServer) -> None:
+    server.on("POST", "/v1/chat/completions", lambda request: gzip_garbage())
+    with pytest.raises(ChatServerError) as caught:
+        if path == "sdk":
+            list(client.create_completion("m", ["hi"], stream=True))
+        else:
+            list(
+                client.chat.completions.create(
+                    model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+                )
+            )
+    assert isinstance(caught.value, openai.APIError)
+    assert not isinstance(caught.value, httpx2.HTTPError)
+
+
+def test_a_returned_stream_keeps_its_client_alive(chatserver_emulator: str) -> None:
+    # Over real sockets: a client that is garbage-collected closes its connection pool.
+    def sdk_stream() -> Stream[str]:
+        return ChatServerClient(base_url=chatserver_emulator).create_completion(
+            "m", ["Hello there"], stream=True
+        )
+
+    def native_stream() -> openai.Stream[Any]:
+        return ChatServerClient(base_url=chatserver_emulator).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "Hello there"}], stream=True
+        )
+
+    stream = sdk_stream()
+    native = native_stream()
+    gc.collect()
+    assert "Hello there" in "".join(stream)
+    assert "Hello there" in "".join(c.choices[0].delta.content or "" for c in native if c.choices)
