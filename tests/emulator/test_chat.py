@@ -430,7 +430,7 @@ def test_emulated_backend_faults(client: httpx2.Client, fault: str, status: int)
     [
         ("stream_error", ["Echo "], "server_error"),
         ("unavailable", [], "server_error"),
-        ("bad_request", [], "invalid_request_error"),
+        ("bad_request", ["Echo "], "invalid_request_error"),
     ],
 )
 def test_emulated_faults_arrive_inside_a_stream(
