@@ -29,6 +29,7 @@ import httpx2
 import pytest
 
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
+from chatserver_sdk._parameters import UnsupportedParameterError
 from chatserver_sdk.emulator import run_emulator
 
 try:
@@ -171,6 +172,16 @@ class ChatServerStandardTests(ChatModelIntegrationTests):
     @property
     def model_override_value(self) -> str:
         return OTHER_MODEL
+
+    # LangChain's way to record a standard test an integration fails on purpose.
+    @pytest.mark.xfail(
+        reason="a ChatServer ignores `stop`, so the SDK refuses stop=['you'] (UnsupportedParameterError) "
+        "rather than return text as if it had stopped there; the standard test expects the call to succeed",
+        raises=UnsupportedParameterError,
+        strict=True,
+    )
+    def test_stop_sequence(self, model: BaseChatModel) -> None:
+        super().test_stop_sequence(model)
 
 
 class TestStandardOnTheEmulator(ChatServerStandardTests):

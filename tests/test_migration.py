@@ -63,6 +63,7 @@ EARLIER_SDK = Path(__file__).resolve().parents[2] / "shared" / "spec" / "earlier
 
 USER = "00000000-0000-0000-0000-000000000001"
 SESSION = "11111111-1111-1111-1111-111111111111"
+ORG = "22222222-2222-2222-2222-222222222222"
 WHEN = "2024-05-01T12:00:00Z"
 WHEN_PARSED = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
 SSE = {"content-type": "text/event-stream"}
@@ -465,7 +466,7 @@ def test_create_completion_with_every_earlier_argument(client: ChatServerClient,
         "claude-3-haiku",
         [Message(MessageRole.SYSTEM, "Be terse."), {"role": "user", "content": "Hi"}],
         0.5, 100, 0.9, False, USER, "Prompt",
-        session_id=SESSION, metadata={"extra": 1}, organization_id="org-1", workflow="review",
+        session_id=SESSION, metadata={"extra": 1}, organization_id=ORG, workflow="review",
         variables={"x": 1}, allowed_tools=["Read"], setting_sources=["project"], mcp_servers={"docs": {}},
     )
     assert isinstance(response, ChatCompletionResponse)
@@ -477,7 +478,7 @@ def test_create_completion_with_every_earlier_argument(client: ChatServerClient,
     )
     assert body["stream"] is False and body["user"] == USER and body["system_prompt"] == "Prompt"
     assert body["metadata"] == {
-        "extra": 1, "session_id": SESSION, "organization_id": "org-1", "workflow": "review",
+        "extra": 1, "session_id": SESSION, "organization_id": ORG, "workflow": "review",
         "variables": {"x": 1}, "allowed_tools": ["Read"], "setting_sources": ["project"],
         "mcp_servers": {"docs": {}}, "user_id": USER,
     }
