@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -261,7 +260,7 @@ def test_a_key_from_the_environment_is_checked_too(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize("url", ["localhost:3284", "chatserver.internal", "ftp://host/", "http://"])
 def test_a_base_url_without_scheme_or_host_is_refused(url: str) -> None:
-    with pytest.raises(ValueError, match="base_url: .* needs an http:// or https:// scheme and a host"):
+    with pytest.raises(ValueError, match=r"base_url: .* needs an http:// or https:// scheme and a host"):
         ChatServerClient(base_url=url)
 
 
@@ -289,7 +288,7 @@ def caught_errors() -> list[ChatServerError]:
         client = failing_client(status, body)
         for call in (
             client.get_platform_stats,
-            lambda: client.chat.completions.create(model="m", messages=[]),
+            lambda client=client: client.chat.completions.create(model="m", messages=[]),  # type: ignore[misc]
         ):
             try:
                 call()  # type: ignore[operator]
