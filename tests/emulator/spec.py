@@ -1,20 +1,25 @@
-"""Checking emulator responses against the upstream OpenAPI contract."""
+"""Checking emulator responses against the upstream OpenAPI contract.
+
+The spec is found and read by :mod:`tests.spec`, the loader the SDK's contract
+test uses too; this module adds the response checker the emulator fixtures hook
+into their HTTP clients.
+"""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx2
-from openapi_core import Config, OpenAPI
+from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from ..spec import load_spec_document, spec_path
+from ..spec import SPEC_FILE_NAME, load_contract, load_spec_document, spec_path, template_matches
 
-SPEC_NAME = "chatserver-openapi.json"
+__all__ = ["SPEC_NAME", "SSE_PATHS", "SpecChecker", "find_spec", "load_openapi", "matches"]
+
+SPEC_NAME = SPEC_FILE_NAME
 SSE_PATHS = frozenset({"/events"})
 
 
@@ -27,20 +32,8 @@ def find_spec() -> Path:
 
 
 def load_openapi(path: Path) -> OpenAPI:
-    document: dict[str, Any] = json.loads(path.read_text())
-    # The file says 3.0.3 but its schemas are JSON Schema 2020-12 (FastAPI and Huma both emit 3.1
-    # schemas, e.g. {"type": "null"} and "const"), which only a 3.1 validator understands.
-    document["openapi"] = "3.1.0"
-    # An SSE body is validated as the JSON array of its events, so give those responses a JSON twin.
-    for path_item in document["paths"].values():
-        for operation in path_item.values():
-            for response in operation.get("responses", {}).values():
-                content = response.get("content", {})
-                if "text/event-stream" in content and "application/json" not in content:
-                    content["application/json"] = copy.deepcopy(content["text/event-stream"])
-    # Huma's error bodies are JSON under their own media type.
-    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
-    return OpenAPI.from_dict(document, config=config)
+    """openapi-core loaded with the spec at ``path``, read as :mod:`tests.spec` reads it."""
+    return load_contract(path).api
 
 
 class SpecChecker:
@@ -81,7 +74,7 @@ class SpecChecker:
             args=query,
         )
         if content_type == "text/event-stream" and body is not None:
-            content_type = "application/json"
+            content_type = "application/json"  # the stream's events as a JSON array: see tests.spec
         mock_response = MockResponse(
             data,
             status_code=response.status_code,
@@ -99,10 +92,5 @@ class SpecChecker:
 
 
 def matches(template: str, path: str) -> bool:
-    t_parts = template.strip("/").split("/")
-    p_parts = path.strip("/").split("/")
-    if len(t_parts) != len(p_parts):
-        return False
-    return all(
-        t == p or (t.startswith("{") and t.endswith("}") and p) for t, p in zip(t_parts, p_parts, strict=True)
-    )
+    """Whether a request path is an instance of a spec path template (leading/trailing slashes aside)."""
+    return template_matches("/" + template.strip("/"), "/" + path.strip("/"))
