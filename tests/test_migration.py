@@ -416,6 +416,9 @@ def test_constructor_positional_arguments(monkeypatch: pytest.MonkeyPatch) -> No
     assert client.timeout == 12
     default = ChatServerClient()
     assert default.server_url == "http://localhost:3284"
+    client.base_url = "http://elsewhere.test:3284"  # type: ignore[assignment]  # the earlier attribute held the root
+    assert client.server_url == "http://elsewhere.test:3284"
+    assert str(client.base_url) == "http://elsewhere.test:3284/v1/"
 
 
 @pytest.mark.parametrize("factory", [create_client, ChatServerClient])
