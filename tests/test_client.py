@@ -23,11 +23,7 @@ from chatserver_sdk import (
     PlatformStats,
 )
 
-from .conftest import BASE_URL, FakeServer, completion
-
-
-def transport(server: FakeServer) -> httpx2.Client:
-    return httpx2.Client(transport=httpx2.MockTransport(server))
+from .conftest import BASE_URL, FakeServer, completion, transport_client
 
 
 def test_is_an_openai_client() -> None:
@@ -49,7 +45,7 @@ def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch, server: FakeServ
     monkeypatch.setenv("CHATSERVER_API_KEY", "sk-from-env")
     monkeypatch.setenv("CHATSERVER_BASE_URL", "http://env.test:9000")
     server.on("GET", "/status", {"agent_type": "claude", "status": "stable"})
-    client = ChatServerClient(http_client=transport(server))
+    client = ChatServerClient(http_client=transport_client(server))
     client.get_agent_status()
     assert str(server.last.url) == "http://env.test:9000/status"
     assert server.last.headers["authorization"] == "Bearer sk-from-env"
@@ -67,7 +63,7 @@ def test_openai_environment_is_never_sent(monkeypatch: pytest.MonkeyPatch, serve
     monkeypatch.delenv("CHATSERVER_API_KEY", raising=False)
     server.on("GET", "/v1/models", {"data": []})
     client = ChatServerClient(
-        base_url=BASE_URL, default_headers={"X-Mine": "1"}, http_client=transport(server)
+        base_url=BASE_URL, default_headers={"X-Mine": "1"}, http_client=transport_client(server)
     )
     client.models.list()
     client.list_models()
@@ -83,7 +79,7 @@ def test_openai_environment_is_never_sent(monkeypatch: pytest.MonkeyPatch, serve
 def test_base_url_root_or_v1(given: str, server: FakeServer) -> None:
     server.on("GET", "/v1/models", {"data": []})
     server.on("GET", "/status", {"status": "stable"})
-    client = ChatServerClient(base_url=given, http_client=transport(server))
+    client = ChatServerClient(base_url=given, http_client=transport_client(server))
     client.models.list()
     client.get_agent_status()
     assert [str(r.url) for r in server.requests] == ["http://h:1/v1/models", "http://h:1/status"]
@@ -92,7 +88,7 @@ def test_base_url_root_or_v1(given: str, server: FakeServer) -> None:
 def test_base_url_with_a_prefix(server: FakeServer) -> None:
     server.on("GET", "/chat/v1/models", {"data": []})
     server.on("GET", "/chat/api/v1/platform/stats", {})
-    client = ChatServerClient(base_url="http://h/chat", http_client=transport(server))
+    client = ChatServerClient(base_url="http://h/chat", http_client=transport_client(server))
     client.list_models()
     client.get_platform_stats()
     assert [r.url.path for r in server.requests] == ["/chat/v1/models", "/chat/api/v1/platform/stats"]
@@ -106,14 +102,14 @@ def test_positional_arguments_like_the_earlier_sdk() -> None:
 def test_default_headers_are_sent(server: FakeServer) -> None:
     server.on("GET", "/status", {"status": "stable"})
     ChatServerClient(
-        base_url=BASE_URL, default_headers={"X-Team": "core"}, http_client=transport(server)
+        base_url=BASE_URL, default_headers={"X-Team": "core"}, http_client=transport_client(server)
     ).get_agent_status()
     assert server.last.headers["x-team"] == "core"
 
 
 def test_with_options_keeps_key_and_server(server: FakeServer) -> None:
     server.on("GET", "/status", {"status": "stable"})
-    client = ChatServerClient(api_key="sk-1", base_url=BASE_URL, http_client=transport(server))
+    client = ChatServerClient(api_key="sk-1", base_url=BASE_URL, http_client=transport_client(server))
     copy = client.with_options(timeout=3, max_retries=5)
     assert isinstance(copy, ChatServerClient)
     assert (copy.timeout, copy.max_retries, str(copy.base_url)) == (3, 5, f"{BASE_URL}/v1/")
@@ -151,7 +147,7 @@ def test_key_never_logged(
 
 
 def test_context_manager_closes(server: FakeServer) -> None:
-    http = transport(server)
+    http = transport_client(server)
     with ChatServerClient(http_client=http) as client:
         assert not client.is_closed()
     assert http.is_closed
@@ -163,7 +159,7 @@ def test_shared_across_threads(server: FakeServer) -> None:
         "/v1/chat/completions",
         lambda r: httpx2.Response(200, json=completion(json.loads(r.content)["messages"][0]["content"])),
     )
-    client = ChatServerClient(base_url=BASE_URL, http_client=transport(server))
+    client = ChatServerClient(base_url=BASE_URL, http_client=transport_client(server))
     with ThreadPoolExecutor(8) as pool:
         answers = list(
             pool.map(lambda i: client.create_completion("m", [f"q{i}"]).choices[0].message.content, range(64))
@@ -325,7 +321,7 @@ def test_default_timeout_fits_an_agent_turn() -> None:
 
 def test_the_earlier_sdks_timeout_number_still_works(server: FakeServer) -> None:
     server.on("GET", "/api/v1/platform/admins", {"admins": [], "count": 0})
-    client = ChatServerClient("k", BASE_URL, 30, http_client=transport(server))
+    client = ChatServerClient("k", BASE_URL, 30, http_client=transport_client(server))
     assert client.timeout == 30
     client.list_admins()
     assert server.last.extensions["timeout"] == {"connect": 30, "read": 30, "write": 30, "pool": 30}
@@ -354,7 +350,7 @@ def test_a_per_call_timeout_applies_to_that_request_only(
 def test_setting_base_url_applies_the_v1_rule(root: str, server: FakeServer) -> None:
     server.on("GET", "/v1/models", {"object": "list", "data": []})
     server.on("GET", "/status", {"agent_type": "claude", "status": "stable"})
-    client = ChatServerClient(base_url=BASE_URL, http_client=transport(server))
+    client = ChatServerClient(base_url=BASE_URL, http_client=transport_client(server))
     client.base_url = root  # type: ignore[assignment]
     assert str(client.base_url) == "http://other.test:9000/v1/"
     client.models.list()

@@ -26,7 +26,7 @@ from chatserver_sdk.exceptions import (
     UnprocessableEntityError,
 )
 
-from .conftest import BASE_URL, FakeServer
+from .conftest import BASE_URL, FakeServer, client_for, transport_client
 
 STATUSES = [
     (400, BadRequestError, openai.BadRequestError),
@@ -41,23 +41,6 @@ STATUSES = [
 ]
 
 
-def retrying_client(handler: Any, *, max_retries: int) -> ChatServerClient:
-    transport = httpx2.MockTransport(handler)
-    return ChatServerClient(
-        base_url=BASE_URL, max_retries=max_retries, http_client=httpx2.Client(transport=transport)
-    )
-
-
-def make_client(server: FakeServer, **kwargs: Any) -> ChatServerClient:
-    kwargs.setdefault("max_retries", 0)
-    return ChatServerClient(
-        api_key="sk-test-secret",
-        base_url=BASE_URL,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
-        **kwargs,
-    )
-
-
 @pytest.mark.parametrize(("status", "ours", "theirs"), STATUSES)
 @pytest.mark.parametrize("path", ["hand-written", "native"])
 def test_status_maps_to_class_that_is_also_openais(
@@ -65,7 +48,7 @@ def test_status_maps_to_class_that_is_also_openais(
 ) -> None:
     failing = httpx2.Response(status, json={"detail": f"nope {status}"})
     server.on("GET", "/v1/models", failing)
-    client = make_client(server)
+    client = client_for(server)
     with pytest.raises(ours) as caught:
         client.list_models() if path == "hand-written" else client.models.list()
     error = caught.value
@@ -80,7 +63,7 @@ def test_status_maps_to_class_that_is_also_openais(
 def test_other_4xx_is_a_plain_status_error(server: FakeServer) -> None:
     server.on("GET", "/v1/models", httpx2.Response(418, json={"detail": "teapot"}))
     with pytest.raises(exceptions.APIStatusError) as caught:
-        make_client(server).list_models()
+        client_for(server).list_models()
     assert type(caught.value) is exceptions.APIStatusError and caught.value.status_code == 418
 
 
@@ -128,7 +111,7 @@ BODIES = [
 def test_message_is_the_servers_own_words(payload: Any, message: str, server: FakeServer) -> None:
     server.on("GET", "/status", httpx2.Response(422, json=payload))
     with pytest.raises(UnprocessableEntityError) as caught:
-        make_client(server).get_agent_status()
+        client_for(server).get_agent_status()
     assert caught.value.message == message
     assert str(caught.value) == message
 
@@ -137,7 +120,7 @@ def test_non_json_body_gives_status_and_excerpt(server: FakeServer) -> None:
     html = "<html><body>" + "Bad Gateway " * 50 + "</body></html>"
     server.on("GET", "/v1/models", httpx2.Response(502, text=html))
     with pytest.raises(InternalServerError) as caught:
-        make_client(server).list_models()
+        client_for(server).list_models()
     assert caught.value.message.startswith("HTTP 502: <html><body>Bad Gateway")
     assert len(caught.value.message) < 260
     assert caught.value.body == html
@@ -148,7 +131,7 @@ def test_native_completion_errors_are_ours(server: FakeServer) -> None:
         "POST", "/v1/chat/completions", httpx2.Response(400, json={"detail": "model field is required"})
     )
     with pytest.raises(BadRequestError) as caught:
-        make_client(server).chat.completions.create(model="", messages=[])
+        client_for(server).chat.completions.create(model="", messages=[])
     assert caught.value.message == "model field is required"
 
 
@@ -156,7 +139,7 @@ def test_connection_error_on_both_paths(server: FakeServer) -> None:
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("connection refused")
 
-    client = retrying_client(refuse, max_retries=0)
+    client = client_for(refuse, api_key=None)
     for call in (client.list_models, client.models.list):
         with pytest.raises(APIConnectionError) as caught:
             call()
@@ -167,7 +150,7 @@ def test_timeout_error_on_both_paths() -> None:
     def slow(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ReadTimeout("timed out", request=request)
 
-    client = retrying_client(slow, max_retries=0)
+    client = client_for(slow, api_key=None)
     for call in (client.get_platform_stats, client.models.list):
         with pytest.raises(APITimeoutError) as caught:
             call()
@@ -177,14 +160,14 @@ def test_timeout_error_on_both_paths() -> None:
 def test_unparseable_success_body_is_a_validation_error(server: FakeServer) -> None:
     server.on("GET", "/api/v1/platform/stats", httpx2.Response(200, text="not json"))
     with pytest.raises(ResponseValidationError) as caught:
-        make_client(server).get_platform_stats()
+        client_for(server).get_platform_stats()
     assert isinstance(caught.value, openai.APIResponseValidationError)
     assert "GET /api/v1/platform/stats" in caught.value.message
 
 
 def test_secret_never_in_error_text(server: FakeServer) -> None:
     server.on("GET", "/v1/models", httpx2.Response(401, json={"detail": "invalid api key"}))
-    client = make_client(server)
+    client = client_for(server)
     with pytest.raises(UnauthorizedError) as caught:
         client.list_models()
     assert "sk-test-secret" not in str(caught.value) and "sk-test-secret" not in repr(caught.value)
@@ -206,7 +189,7 @@ OPENAI_SHAPED = {
 @pytest.mark.parametrize("path", ["hand-written", "native"])
 def test_openai_shaped_error_fields_match_openais(path: str, server: FakeServer) -> None:
     server.on("POST", "/v1/chat/completions", httpx2.Response(400, json=OPENAI_SHAPED))
-    client = make_client(server)
+    client = client_for(server)
     with pytest.raises(BadRequestError) as caught:
         if path == "native":
             client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
@@ -216,7 +199,7 @@ def test_openai_shaped_error_fields_match_openais(path: str, server: FakeServer)
     plain = openai.OpenAI(
         api_key="k",
         base_url=f"{BASE_URL}/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
+        http_client=transport_client(server),
     )
     with pytest.raises(openai.BadRequestError) as theirs:
         plain.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
@@ -236,7 +219,7 @@ def test_other_bodies_keep_the_whole_body(server: FakeServer) -> None:
     problem = {"title": "Unprocessable Entity", "status": 422, "detail": "validation failed", "errors": []}
     server.on("POST", "/message", httpx2.Response(422, json=problem))
     with pytest.raises(UnprocessableEntityError) as caught:
-        make_client(server).send_agent_message("hi")
+        client_for(server).send_agent_message("hi")
     assert caught.value.body == problem and caught.value.code is None and caught.value.type is None
 
 
@@ -274,12 +257,7 @@ def failing_client(status: int, body: Any) -> ChatServerClient:
     server = FakeServer()
     server.on("GET", "/api/v1/platform/stats", httpx2.Response(status, json=body))
     server.on("POST", "/v1/chat/completions", httpx2.Response(status, json=body))
-    return ChatServerClient(
-        api_key=KEY,
-        base_url=BASE_URL,
-        max_retries=0,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
-    )
+    return client_for(server, api_key=KEY)
 
 
 def caught_errors() -> list[ChatServerError]:
@@ -368,7 +346,7 @@ def test_an_unreadable_2xx_body_is_an_sdk_error(kind: str, path: str) -> None:
     server = FakeServer()
     server.on("POST", "/v1/chat/completions", BAD_2XX[kind])
     server.on("GET", "/v1/models", BAD_2XX[kind])
-    client = make_client(server)
+    client = client_for(server)
     with pytest.raises(ResponseValidationError) as caught:
         if path == "native":
             client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])

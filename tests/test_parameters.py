@@ -13,7 +13,7 @@ from langchain_openai import ChatOpenAI
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
 from chatserver_sdk._parameters import READ_BY_SERVER, REFUSED, UnsupportedParameterError
 
-from .conftest import BASE_URL, FakeServer, completion
+from .conftest import FakeServer, client_for, completion
 
 UPSTREAM_REQUEST_MODEL = {
     "model",
@@ -122,11 +122,7 @@ def test_values_that_change_nothing_are_left_out(
 
 def test_send_unsupported_params_sends_the_body_unchanged(server: FakeServer) -> None:
     server.on("POST", "/v1/chat/completions", httpx2.Response(200, json=completion()))
-    client = ChatServerClient(
-        base_url=BASE_URL,
-        send_unsupported_params=True,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
-    )
+    client = client_for(server, api_key=None, send_unsupported_params=True)
     native(client, tools=REFUSALS["tools"], max_completion_tokens=9)
     sent = server.last_json()
     assert sent["tools"] == REFUSALS["tools"] and sent["max_completion_tokens"] == 9

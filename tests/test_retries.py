@@ -12,7 +12,7 @@ import pytest
 
 from chatserver_sdk import APIConnectionError, APITimeoutError, ChatServerClient, InternalServerError
 
-from .conftest import BASE_URL, completion
+from .conftest import BASE_URL, FakeServer, client_for, completion
 
 USER = "00000000-0000-0000-0000-000000000001"
 ORG = "00000000-0000-0000-0000-0000000000aa"
@@ -29,18 +29,11 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-class Flaky:
+def flaky(failures: int, fail: Outcome, ok: httpx2.Response) -> FakeServer:
     """Fails the first ``failures`` requests with ``fail``, then answers ``ok``; counts what it saw."""
-
-    def __init__(self, failures: int, fail: Outcome, ok: httpx2.Response) -> None:
-        self.failures, self.fail, self.ok = failures, fail, ok
-        self.requests: list[httpx2.Request] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        if len(self.requests) <= self.failures:
-            return self.fail(request)
-        return httpx2.Response(self.ok.status_code, headers=self.ok.headers, content=self.ok.content)
+    server = FakeServer(fallback=ok)
+    server.fail_next(failures, fail)
+    return server
 
 
 def status(code: int, headers: dict[str, str] | None = None) -> Outcome:
@@ -54,11 +47,9 @@ def raises(error: type[Exception]) -> Outcome:
     return fail
 
 
-def client_for(handler: Flaky, **options: Any) -> ChatServerClient:
+def retrying_client(server: FakeServer, **options: Any) -> ChatServerClient:
     options.setdefault("max_retries", 2)
-    return ChatServerClient(
-        base_url=BASE_URL, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)), **options
-    )
+    return client_for(server, api_key=None, **options)
 
 
 ADMIN = httpx2.Response(201, json={"status": "success", "email": "ada@example.com"})
@@ -123,20 +114,20 @@ NOT_PROCESSED: dict[str, Outcome] = {
 @pytest.mark.parametrize("failure", AMBIGUOUS)
 def test_a_post_is_sent_once_when_it_may_have_been_processed(post: str, failure: str) -> None:
     call, ok = POSTS[post]
-    flaky = Flaky(1, AMBIGUOUS[failure], ok)
+    server = flaky(1, AMBIGUOUS[failure], ok)
     with pytest.raises((InternalServerError, openai.APIStatusError, APIConnectionError)):
-        call(client_for(flaky))
-    assert len(flaky.requests) == 1
+        call(retrying_client(server))
+    assert len(server.requests) == 1
 
 
 @pytest.mark.parametrize("post", POSTS)
 @pytest.mark.parametrize("failure", NOT_PROCESSED)
 def test_a_post_is_retried_when_it_provably_was_not_processed(post: str, failure: str) -> None:
     call, ok = POSTS[post]
-    flaky = Flaky(2, NOT_PROCESSED[failure], ok)
-    call(client_for(flaky))
-    assert len(flaky.requests) == 3
-    bodies = {request.content for request in flaky.requests}
+    server = flaky(2, NOT_PROCESSED[failure], ok)
+    call(retrying_client(server))
+    assert len(server.requests) == 3
+    bodies = {request.content for request in server.requests}
     assert len(bodies) == 1 or post == "upload_file"  # multipart boundaries differ per attempt
 
 
@@ -158,38 +149,38 @@ READS: dict[str, tuple[Callable[[ChatServerClient], object], httpx2.Response]] =
 @pytest.mark.parametrize("failure", [*AMBIGUOUS, *NOT_PROCESSED])
 def test_idempotent_calls_keep_openais_policy(call: str, failure: str) -> None:
     run, ok = READS[call]
-    flaky = Flaky(2, {**AMBIGUOUS, **NOT_PROCESSED}[failure], ok)
-    run(client_for(flaky))
-    assert len(flaky.requests) == 3
+    server = flaky(2, {**AMBIGUOUS, **NOT_PROCESSED}[failure], ok)
+    run(retrying_client(server))
+    assert len(server.requests) == 3
 
 
 def test_a_slow_agent_turn_is_not_sent_again_after_a_read_timeout() -> None:
-    flaky = Flaky(5, raises(httpx2.ReadTimeout), httpx2.Response(200, json=completion()))
-    client = client_for(flaky, timeout=2)
+    server = flaky(5, raises(httpx2.ReadTimeout), httpx2.Response(200, json=completion()))
+    client = retrying_client(server, timeout=2)
     with pytest.raises(APITimeoutError) as caught:
         client.create_completion("m", ["Refactor the parser"])
-    assert len(flaky.requests) == 1
+    assert len(server.requests) == 1
     message = caught.value.message
     assert "POST http://chatserver.test/v1/chat/completions" in message
     assert "read timeout" in message and "Not sent again" in message
 
 
 def test_retry_non_idempotent_opts_posts_into_openais_policy() -> None:
-    flaky = Flaky(2, status(503), httpx2.Response(200, json=completion()))
-    client_for(flaky, retry_non_idempotent=True).create_completion("m", ["hi"])
-    assert len(flaky.requests) == 3
+    server = flaky(2, status(503), httpx2.Response(200, json=completion()))
+    retrying_client(server, retry_non_idempotent=True).create_completion("m", ["hi"])
+    assert len(server.requests) == 3
 
 
 def test_with_options_overrides_the_policy_per_call() -> None:
-    flaky = Flaky(1, status(503), httpx2.Response(200, json=completion()))
-    client = client_for(flaky)
+    server = flaky(1, status(503), httpx2.Response(200, json=completion()))
+    client = retrying_client(server)
     client.with_options(retry_non_idempotent=True).create_completion("m", ["hi"])
-    assert len(flaky.requests) == 2
+    assert len(server.requests) == 2
     # The client itself is unchanged.
-    flaky = Flaky(1, status(503), httpx2.Response(200, json=completion()))
+    server = flaky(1, status(503), httpx2.Response(200, json=completion()))
     with pytest.raises(InternalServerError):
-        client_for(flaky).create_completion("m", ["hi"])
-    assert len(flaky.requests) == 1
+        retrying_client(server).create_completion("m", ["hi"])
+    assert len(server.requests) == 1
 
 
 def test_with_options_keeps_the_clients_own_settings() -> None:
@@ -201,20 +192,20 @@ def test_with_options_keeps_the_clients_own_settings() -> None:
 
 
 def test_max_retries_zero_turns_every_retry_off() -> None:
-    flaky = Flaky(1, status(429), ADMINS)
+    server = flaky(1, status(429), ADMINS)
     with pytest.raises(openai.RateLimitError):
-        client_for(flaky, max_retries=0).list_admins()
-    assert len(flaky.requests) == 1
+        retrying_client(server, max_retries=0).list_admins()
+    assert len(server.requests) == 1
 
 
 def test_retry_after_is_honoured(waits: list[float]) -> None:
-    flaky = Flaky(2, status(429, {"retry-after": "7", "retry-after-ms": ""}), ADMINS)
-    client_for(flaky).list_admins()
+    server = flaky(2, status(429, {"retry-after": "7", "retry-after-ms": ""}), ADMINS)
+    retrying_client(server).list_admins()
     assert waits == [7.0, 7.0]
 
 
 def test_a_retried_request_resends_the_same_body() -> None:
-    flaky = Flaky(1, status(429), ADMIN)
-    client_for(flaky).add_admin("wos_1", "ada@example.com", "Ada")
-    bodies = [json.loads(request.content) for request in flaky.requests]
+    server = flaky(1, status(429), ADMIN)
+    retrying_client(server).add_admin("wos_1", "ada@example.com", "Ada")
+    bodies = [json.loads(request.content) for request in server.requests]
     assert bodies[0] == bodies[1] == {"workos_id": "wos_1", "email": "ada@example.com", "name": "Ada"}

@@ -23,7 +23,7 @@ from chatserver_sdk import (
     UsageInfo,
 )
 
-from .conftest import BASE_URL, ClosingStream, FakeServer, chunk, sse_body
+from .conftest import ClosingStream, FakeServer, chunk, client_for, sse_body
 
 SSE = {"content-type": "text/event-stream"}
 USAGE = {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7}
@@ -71,11 +71,7 @@ def collect_sync(client: ChatServerClient) -> list[str]:
 
 def collect_async(server: FakeServer) -> list[str]:
     async def main() -> list[str]:
-        async with AsyncChatServerClient(
-            base_url=BASE_URL,
-            max_retries=0,
-            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(server)),
-        ) as client:
+        async with client_for(server, asynchronous=True, api_key=None) as client:
             return [d async for d in await client.create_completion("claude-3-haiku", ["hi"], stream=True)]
 
     return asyncio.run(main())
