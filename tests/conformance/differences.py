@@ -14,8 +14,17 @@ this list is the only place that excuses the emulator from one.
 from __future__ import annotations
 
 EMULATOR_DIFFERS: dict[str, tuple[str, ...]] = {
-    # Its agent echoes the last message; scenarios never pin an agent's words.
     "Replies": (),
-    # It records admin changes in the audit log; upstream's Python server writes no entries.
     "Audit log": ("test_platform.py::test_admin_changes_write_no_audit_entry",),
+    "500 bodies": ("test_server_errors.py::test_client_mistakes_get_a_plain_text_500",),
+    "Agent failures on request": (),
+    "Agent control": (),
+    "API and admin keys": (),
+    "Host and Origin checks": (),
+    "Body limits and strict JSON": (),
+    "UUID columns": (),
+    "One session at a time": (),
+    "State after a failed request": (),
+    "MCP bearer tokens": (),
+    "Model list": (),
 }

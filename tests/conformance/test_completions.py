@@ -16,6 +16,7 @@ from .wire import (
     MESSAGE_KEYS,
     USAGE_KEYS,
     assert_internal_error,
+    assert_server_error,
     completion_body,
     detail,
     json_body,
@@ -210,4 +211,4 @@ def test_agent_crash_is_a_plain_text_500(raw: httpx2.Client, target: Target) -> 
 @pytest.mark.parametrize("field", ["user_id", "organization_id"])
 def test_non_uuid_ids_in_metadata_are_a_500(raw: httpx2.Client, target: Target, field: str) -> None:
     metadata = {"user_id": new_id(), "session_id": new_id(), field: "not-a-uuid"}
-    assert_internal_error(complete(raw, target, [user("Hi")], metadata=metadata))
+    assert_server_error(complete(raw, target, [user("Hi")], metadata=metadata))

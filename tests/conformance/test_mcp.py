@@ -19,8 +19,8 @@ from .wire import (
     MCP_KEYS,
     MCP_SCOPE_KEYS,
     UUID,
-    assert_internal_error,
     assert_iso_timestamp,
+    assert_server_error,
     detail,
     json_body,
     validation_errors,
@@ -295,7 +295,7 @@ def test_empty_name_is_stored_then_refused_and_breaks_the_list(raw: httpx2.Clien
         MCP, json={"name": "", "endpoint": "https://x.example.com", "scope": org_scope(org_id)}
     )
     assert detail(response, 400) == "MCP configuration row missing name"
-    assert_internal_error(raw.get(MCP, params={"organization_id": org_id, "include_platform": "false"}))
+    assert_server_error(raw.get(MCP, params={"organization_id": org_id, "include_platform": "false"}))
 
 
 def test_update_changes_only_the_fields_given(raw: httpx2.Client, created: list[str], org_id: str) -> None:
@@ -337,7 +337,7 @@ def test_update_validation(raw: httpx2.Client, created: list[str], org_id: str) 
 
 
 def test_updating_a_missing_server_is_a_500(raw: httpx2.Client) -> None:
-    assert_internal_error(raw.put(f"{MCP}/{new_id()}", json={"enabled": True}))
+    assert_server_error(raw.put(f"{MCP}/{new_id()}", json={"enabled": True}))
 
 
 def test_delete(raw: httpx2.Client, created: list[str], org_id: str) -> None:
@@ -345,7 +345,7 @@ def test_delete(raw: httpx2.Client, created: list[str], org_id: str) -> None:
     response = raw.delete(f"{MCP}/{server['id']}")
     assert (response.status_code, response.content) == (204, b"")
     assert server["id"] not in listed(raw, org_id, include_platform="false")
-    assert_internal_error(raw.put(f"{MCP}/{server['id']}", json={"enabled": True}))
+    assert_server_error(raw.put(f"{MCP}/{server['id']}", json={"enabled": True}))
     # Deleting what is not there is not an error.
     again = raw.delete(f"{MCP}/{server['id']}")
     assert (again.status_code, again.content) == (204, b"")

@@ -23,9 +23,9 @@ from .wire import (
     HEALTH_KEYS,
     STATS_KEYS,
     UUID,
-    assert_internal_error,
     assert_iso_timestamp,
     assert_not_found_route,
+    assert_server_error,
     detail,
     json_body,
     validation_errors,
@@ -189,7 +189,7 @@ def test_add_admin_validation(
 
 def test_adding_an_admin_twice_is_a_500(admin_raw: httpx2.Client, emails: list[str]) -> None:
     email = add_admin(admin_raw, emails, "twice")
-    assert_internal_error(admin_raw.post(ADMINS, json={"workos_id": "user_twice", "email": email}))
+    assert_server_error(admin_raw.post(ADMINS, json={"workos_id": "user_twice", "email": email}))
     assert [admin["email"] for admin in admin_list(admin_raw)].count(email) == 1
 
 

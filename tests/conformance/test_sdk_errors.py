@@ -17,22 +17,24 @@ from .targets import Target, new_email
 
 
 def test_sdk_call_after_a_server_error(target: Target) -> None:
-    email = new_email("after-500")
+    # Whether the reset hits depends on how soon the next request follows, so a few rounds.
     with ChatServerClient(base_url=target.base_url, api_key=target.admin_key or target.api_key) as client:
-        client.add_admin(workos_id="user_after_500", email=email)
-        try:
-            with pytest.raises(InternalServerError):
-                client.add_admin(workos_id="user_after_500", email=email)
-            prompt = f"Are you still there? {email}"
-            response = client.create_completion(model=target.model, messages=[prompt])
-            assert response.choices[0].message.content
-            if target.upstream is not None:
-                # Sent once: one agent run saw this prompt.
-                runs = [run for run in target.upstream.agent_runs() if prompt in str(run["prompts"])]
-                assert len(runs) == 1, runs
-            assert client.list_admins().count >= 1
-        finally:
-            client.remove_admin(email)
+        for round_number in range(5):
+            email = new_email(f"after-500-{round_number}")
+            client.add_admin(workos_id="user_after_500", email=email)
+            try:
+                with pytest.raises(InternalServerError):
+                    client.add_admin(workos_id="user_after_500", email=email)
+                prompt = f"Are you still there? {email}"
+                response = client.create_completion(model=target.model, messages=[prompt])
+                assert response.choices[0].message.content
+                if target.upstream is not None:
+                    # Sent once: one agent run saw this prompt.
+                    runs = [run for run in target.upstream.agent_runs() if prompt in str(run["prompts"])]
+                    assert len(runs) == 1, runs
+            finally:
+                with target.raw(admin=True) as raw:
+                    raw.delete(f"/api/v1/platform/admins/{email}")
 
 
 @pytest.mark.needs("no_agent_control")

@@ -120,7 +120,8 @@ async def test_async_sdk_history(asdk: AsyncChatServerClient, target: Target, us
 
 
 def test_sdk_content_parts_with_history(sdk: ChatServerClient, target: Target, user_id: str) -> None:
-    # Upstream cannot store parts (a 500); the SDK sends them as text when history is on.
+    # Upstream cannot store parts (a 500); the SDK sends them as text when history is on, one
+    # line per part, as upstream's agent reads them.
     response = sdk.create_completion(
         model=target.model,
         messages=[
@@ -132,7 +133,7 @@ def test_sdk_content_parts_with_history(sdk: ChatServerClient, target: Target, u
         user=user_id,
     )
     detail = sdk.get_session(response.system_fingerprint, user_id=user_id)
-    assert detail.messages[0].content == "Hello parts"
+    assert detail.messages[0].content == "Hello \nparts"
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from .wire import (
     RECORD_KEYS,
     SESSION_KEYS,
     SESSION_LIST_KEYS,
-    assert_internal_error,
     assert_iso_timestamp,
+    assert_server_error,
     assistant,
     completion_body,
     detail,
@@ -228,7 +228,7 @@ def test_sending_only_the_new_message_is_a_500(raw: httpx2.Client, target: Targe
     metadata = {"user_id": user_id, "session_id": new_id()}
     first = turn(raw, target, [user("Draft a project update email.")], metadata)
     # The server takes this one message as index 0, which it already holds.
-    assert_internal_error(complete(raw, target, [user("Add a bullet list of risks.")], metadata))
+    assert_server_error(complete(raw, target, [user("Add a bullet list of risks.")], metadata))
     stored = session_detail(raw, metadata["session_id"], user_id)
     assert [r["content"] for r in stored["messages"]] == ["Draft a project update email.", reply_of(first)]
 
@@ -240,7 +240,7 @@ def test_another_users_session_is_a_500(
     conversation = [user("Mine")]
     first = turn(raw, target, conversation, {"user_id": user_id, "session_id": session_id})
     conversation += [assistant(reply_of(first)), user("Not yours")]
-    assert_internal_error(
+    assert_server_error(
         complete(raw, target, conversation, {"user_id": other_user_id, "session_id": session_id})
     )
     assert session_detail(raw, session_id, user_id)["session"]["message_count"] == 2
@@ -250,7 +250,7 @@ def test_another_users_session_is_a_500(
 def test_content_parts_with_history_are_a_500(raw: httpx2.Client, target: Target, user_id: str) -> None:
     # Without a user id the same message is fine (test_completions.py).
     metadata = {"user_id": user_id, "session_id": new_id()}
-    assert_internal_error(complete(raw, target, [user([{"type": "text", "text": "Hi"}])], metadata))
+    assert_server_error(complete(raw, target, [user([{"type": "text", "text": "Hi"}])], metadata))
 
 
 def test_default_session_id_breaks_the_users_session_routes(
@@ -260,7 +260,7 @@ def test_default_session_id_breaks_the_users_session_routes(
     session_id = turn(raw, target, [user("Hi")], {"user_id": user_id})["system_fingerprint"]
     assert session_id.startswith("atoms_session_")
     # ... which the session routes cannot read back.
-    assert_internal_error(raw.get("/atoms/chat/sessions", params={"user_id": user_id}))
+    assert_server_error(raw.get("/atoms/chat/sessions", params={"user_id": user_id}))
     [error] = validation_errors(raw.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": user_id}))
     assert (error["loc"], error["type"]) == (["path", "session_id"], "uuid_parsing")
 
