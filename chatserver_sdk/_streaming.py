@@ -53,11 +53,12 @@ class CompletionDecoder:
 
     ``metadata`` collects what the chunks carry besides text: ``id``,
     ``model``, ``created``, ``system_fingerprint`` (the session id),
-    ``finish_reason`` and ``usage``.
+    ``finish_reason`` and ``usage``. The session id and usage are there from
+    the start (``None`` until a chunk carries them), as in the earlier SDK.
     """
 
     def __init__(self, response: httpx2.Response) -> None:
-        self.metadata: dict[str, Any] = {}
+        self.metadata: dict[str, Any] = {"system_fingerprint": None, "usage": None}
         self._response = response
         self._chunks = 0
         self._done = False
@@ -87,7 +88,7 @@ class CompletionDecoder:
 
         self._chunks += 1
         metadata = self.metadata
-        if not metadata:
+        if self._chunks == 1:
             metadata.update(id=chunk.get("id"), model=chunk.get("model"), created=chunk.get("created"))
         fingerprint = chunk.get("system_fingerprint")
         if fingerprint:

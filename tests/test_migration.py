@@ -694,11 +694,6 @@ def test_tables_cover_the_earlier_sdk() -> None:
     assert attributes == set(EARLIER_CLIENT_ATTRIBUTES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the earlier stream's metadata held system_fingerprint and usage (None until seen) from the "
-    "start; ours gains the keys as chunks carry them (chatserver_sdk/_streaming.py, asked of its owner)",
-)
 def test_stream_metadata_has_the_earlier_keys_before_they_arrive(
     client: ChatServerClient, server: FakeServer
 ) -> None:
