@@ -16,19 +16,15 @@ Re-record (one command; it replaces the cassettes of the tests it runs)::
 
     python -m pytest tests/cassettes --record-mode=rewrite
 
-records against whatever ``CHATSERVER_BASE_URL`` points at: unset, each test
-gets a fresh bundled emulator, called with an API key so that scrubbing is
-exercised; set, the live ChatServer there, called with ``CHATSERVER_API_KEY``::
-
-    CHATSERVER_BASE_URL=https://chat.example.com CHATSERVER_API_KEY=sk-... \\
-        python -m pytest tests/cassettes --record-mode=rewrite
+starts upstream's own ChatServer from ``../shared/upstream-server`` (``tests/servers.py``;
+an empty database per test) and records against it. Each cassette says so in its metadata:
+``recorded_against: upstream`` and ``upstream_commit``. What upstream's Python server cannot
+serve — agent control (coder/agentapi's routes) and an API key check — is recorded against
+a fresh bundled emulator instead, by the tests marked ``recorded_against_emulator(reason)``,
+whose cassettes say ``recorded_against: emulator`` and give the reason.
 
 Add ``-k NAME`` to re-record only some tests. A test that fails while recording
 saves no cassette (and ``test_cassette_hygiene`` then reports it missing).
-Against a live server the tests marked ``emulator_only`` (the never-ending
-agent event stream, which only the emulator can be told to end) are skipped and
-keep their emulator cassettes, and replies are not expected to be the
-emulator's echoes (each cassette records which kind of server it came from).
 
 Before anything is written, credentials are scrubbed (see :mod:`.scrubbing`):
 credential headers, query parameters and JSON fields become ``REDACTED``, the
@@ -42,14 +38,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import vcr as vcrpy
@@ -65,6 +61,8 @@ if int(vcrpy.__version__.split(".")[0]) < 9:
         "run the rest of the suite with --ignore=tests/cassettes"
     )
 
+from ..conformance.targets import FAULTS, Fault, upstream_commit
+from ..servers import UpstreamServer
 from .scrubbing import (
     CREDENTIAL_HEADERS,
     CREDENTIAL_QUERY_PARAMETERS,
@@ -74,14 +72,20 @@ from .scrubbing import (
     response_scrubber,
 )
 
+HARNESS_PREFIX = "/__harness/"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CASSETTE_ROOT = REPO_ROOT / "cassettes"
 RECORD_COMMAND = "python -m pytest tests/cassettes --record-mode=rewrite"
 
-# The key the emulator demands while recording: it must never reach a cassette.
-EMULATOR_API_KEY = "sk-record-secret"
+# The key every recording sends (the emulator demands it; upstream's server checks none):
+# it must never reach a cassette.
+RECORDING_API_KEY = "sk-record-secret"
 # What replay sends instead; the cassettes hold REDACTED either way.
 REPLAY_API_KEY = "sk-replay-placeholder"
+
+UPSTREAM = "upstream"
+EMULATOR = "emulator"
+EMULATOR_MARKER = "recorded_against_emulator"
 
 
 def is_live(config: pytest.Config) -> bool:
@@ -89,14 +93,21 @@ def is_live(config: pytest.Config) -> bool:
     return (config.getoption("--record-mode") or "none") != "none"
 
 
-def recording_against_live_chatserver(config: pytest.Config) -> bool:
-    return is_live(config) and bool(os.environ.get("CHATSERVER_BASE_URL"))
+def emulator_reason(node: pytest.Item) -> str | None:
+    """Why a test is recorded against the emulator, or None when upstream's server records it."""
+    marker = node.get_closest_marker(EMULATOR_MARKER)
+    if marker is None:
+        return None
+    if len(marker.args) != 1 or not str(marker.args[0]).strip():
+        raise pytest.UsageError(f"{node.nodeid}: {EMULATOR_MARKER} takes one argument, the reason")
+    return str(marker.args[0])
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "emulator_only: needs the bundled emulator to record (skipped when recording against a live server)",
+        f"{EMULATOR_MARKER}(reason): upstream's Python server cannot serve this test; record it against "
+        "the bundled emulator, and say why in its cassette",
     )
 
 
@@ -104,11 +115,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # The hygiene tests check the cassettes the others use, or have just written: they run last.
     hygiene = [item for item in items if item.path.name == "test_cassette_hygiene.py"]
     items[:] = [item for item in items if item not in hygiene] + hygiene
-    if recording_against_live_chatserver(config):
-        skip = pytest.mark.skip(reason="recorded against the emulator only; its cassette is kept")
-        for item in items:
-            if item.get_closest_marker("emulator_only"):
-                item.add_marker(skip)
 
 
 # --- matching ----------------------------------------------------------------------------
@@ -122,7 +128,7 @@ def _comparable_body(request: Any) -> tuple[str, Any]:
     media_type = content_type.split(";")[0].strip().lower()
     if media_type == "application/json" or media_type.endswith("+json"):
         with contextlib.suppress(ValueError):
-            return "json", json.loads(body)
+            return "json", _without_session_id(json.loads(body))
     if media_type.startswith("multipart/"):
         # Each request draws a random boundary; the parts are what must match.
         boundary = re.search(r'boundary="?([^";]+)', content_type)
@@ -130,6 +136,19 @@ def _comparable_body(request: Any) -> tuple[str, Any]:
             body = body.replace(boundary.group(1).encode(), b"BOUNDARY")
         return "multipart", body
     return "raw", body
+
+
+def _without_session_id(body: Any) -> Any:
+    """A completion body with ``metadata.session_id`` masked.
+
+    The SDK gives each new history session a fresh random UUID, so the id a replay sends
+    can never be the recorded one. Replay plays interactions in recorded order, so the
+    answer still belongs to the request.
+    """
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    if isinstance(metadata, dict) and "session_id" in metadata:
+        return {**body, "metadata": {**metadata, "session_id": "<session id>"}}
+    return body
 
 
 def body_matcher(r1: Any, r2: Any) -> None:
@@ -151,20 +170,27 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where requests go. ``app`` is the emulator's app when this run started one."""
+    """Where requests go: the recording server (``kind``), or nowhere in replay (``kind`` None)."""
 
     base_url: str
     api_key: str
-    live: bool
+    kind: str | None
     app: Any = None
+    """The emulator's app, when this recording started one (to end its event streams)."""
+    upstream: UpstreamServer | None = None
+    """Upstream's harness, when this recording runs against upstream's server."""
+
+    @property
+    def live(self) -> bool:
+        return self.kind is not None
 
 
 @contextlib.contextmanager
 def _emulator() -> Iterator[tuple[str, Any]]:
-    """A fresh emulator requiring :data:`EMULATOR_API_KEY`, and its app (to end event streams)."""
+    """A fresh emulator requiring :data:`RECORDING_API_KEY`, and its app (to end event streams)."""
     from chatserver_sdk.emulator import create_app, run_emulator
 
-    app = create_app(api_keys=[EMULATOR_API_KEY], admin_keys=[EMULATOR_API_KEY])
+    app = create_app(api_keys=[RECORDING_API_KEY], admin_keys=[RECORDING_API_KEY])
     with run_emulator(app=app) as url:
         yield url, app
 
@@ -182,14 +208,15 @@ def _assert_offline() -> None:
 @pytest.fixture
 def chatserver_endpoint(request: pytest.FixtureRequest) -> Iterator[Endpoint]:
     if not is_live(request.config):
-        yield Endpoint(REPLAY_BASE_URL, REPLAY_API_KEY, live=False)
+        yield Endpoint(REPLAY_BASE_URL, REPLAY_API_KEY, kind=None)
         return
-    base_url = os.environ.get("CHATSERVER_BASE_URL")
-    if base_url:
-        yield Endpoint(base_url, os.environ.get("CHATSERVER_API_KEY", ""), live=True)
+    if emulator_reason(request.node) is not None:
+        with _emulator() as (url, app):
+            yield Endpoint(url, RECORDING_API_KEY, EMULATOR, app=app)
         return
-    with _emulator() as (url, app):
-        yield Endpoint(url, EMULATOR_API_KEY, live=True, app=app)
+    # Upstream's own server, started once for the run, with an empty database for this test.
+    server: UpstreamServer = request.getfixturevalue("upstream")
+    yield Endpoint(server.base_url, RECORDING_API_KEY, UPSTREAM, upstream=server)
 
 
 @dataclass(frozen=True)
@@ -199,9 +226,27 @@ class ChatServer:
     base_url: str
     api_key: str
     live: bool
-    emulator: bool
-    """Whether the answers come from the bundled emulator (its echo replies can be predicted)."""
+    kind: str
+    """``upstream`` or ``emulator``: the server the cassette was recorded against."""
     app: Any = None
+    upstream: UpstreamServer | None = None
+
+    @property
+    def emulator(self) -> bool:
+        """Whether the answers come from the bundled emulator (its echo replies can be predicted)."""
+        return self.kind == EMULATOR
+
+    def failing(
+        self, fault: Fault, messages: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """``messages`` and the metadata that make the recording server's agent fail with ``fault``."""
+        injection = FAULTS[self.kind][fault]
+        return injection.messages(messages), dict(injection.metadata)
+
+    def seed(self, table: str, row: dict[str, object]) -> None:
+        """Put a row in upstream's database while recording (the harness route is never recorded)."""
+        if self.live and self.upstream is not None:
+            self.upstream.seed(table, row)
 
     def pause(self, seconds: float) -> None:
         """Wait for the server to make progress; replay has nothing to wait for."""
@@ -242,14 +287,23 @@ class ChatServer:
 @pytest.fixture
 def chatserver(request: pytest.FixtureRequest, chatserver_endpoint: Endpoint, vcr: Any) -> ChatServer:
     endpoint = chatserver_endpoint
-    kind = "emulator" if endpoint.app is not None else "chatserver"
     if not endpoint.live:
         _assert_offline()
+    kind = endpoint.kind
     if vcr is not None:
         if not endpoint.live and not Path(vcr.path).exists():
             pytest.fail(f"no cassette at {vcr.path}; record it with: {RECORD_COMMAND}")
+        # Written into the cassette when recording; read back from it in replay.
         kind = vcr.get_metadata("recorded_against", kind)
-    return ChatServer(endpoint.base_url, endpoint.api_key, endpoint.live, kind == "emulator", endpoint.app)
+        if endpoint.kind == UPSTREAM:
+            vcr.get_metadata("upstream_commit", upstream_commit())
+        elif endpoint.kind == EMULATOR:
+            vcr.get_metadata("why_not_upstream", emulator_reason(request.node))
+    if kind not in (UPSTREAM, EMULATOR):
+        pytest.fail(f"cassette {getattr(vcr, 'path', '?')} does not say which server recorded it")
+    return ChatServer(
+        endpoint.base_url, endpoint.api_key, endpoint.live, kind, endpoint.app, endpoint.upstream
+    )
 
 
 @pytest.fixture
@@ -277,21 +331,28 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def vcr_config(chatserver_endpoint: Endpoint) -> dict[str, Any]:
-    secrets = sorted(
-        {EMULATOR_API_KEY, chatserver_endpoint.api_key, os.environ.get("CHATSERVER_API_KEY", "")} - {""},
-        key=len,
-        reverse=True,
-    )
+    secrets = sorted({RECORDING_API_KEY, chatserver_endpoint.api_key} - {""}, key=len, reverse=True)
     return {
         "filter_headers": [(name, REDACTED) for name in CREDENTIAL_HEADERS],
         "filter_query_parameters": [(name, REDACTED) for name in CREDENTIAL_QUERY_PARAMETERS],
-        "before_record_request": request_scrubber(chatserver_endpoint.base_url, secrets),
+        "before_record_request": _unless_harness(request_scrubber(chatserver_endpoint.base_url, secrets)),
         "before_record_response": response_scrubber(secrets),
         "decode_compressed_response": True,
         # Not host or port: the recording server listened on a random port; the
         # scrubber rewrites its address to REPLAY_BASE_URL anyway.
         "match_on": ["method", "scheme", "path", "query", "chatserver_body"],
     }
+
+
+def _unless_harness(scrub: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Upstream's harness routes (seeding its database) are set-up, not ChatServer traffic: never recorded."""
+
+    def before_record_request(request: Any) -> Any:
+        if urlsplit(request.uri).path.startswith(HARNESS_PREFIX):
+            return None
+        return scrub(request)
+
+    return before_record_request
 
 
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()

@@ -1,4 +1,5 @@
-"""The async client against the same recorded server: scenarios and endpoints, awaited."""
+"""The async client against the same recorded servers (upstream's; the emulator for agent
+control): scenarios and endpoints, awaited."""
 
 from __future__ import annotations
 
@@ -12,19 +13,19 @@ from .conftest import ChatServer
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
 MODEL = "claude-3-haiku"
+AGENT_CONTROL = "agent control: coder/agentapi's routes, which upstream's Python server does not serve"
 USER_ID = "00000000-0000-0000-0000-000000000001"
 ORG_ID = "00000000-0000-0000-0000-0000000000aa"
 
 
-async def test_async_quick_start(aclient: AsyncChatServerClient, chatserver: ChatServer) -> None:
+async def test_async_quick_start(aclient: AsyncChatServerClient) -> None:
     models = await aclient.list_models()
-    assert MODEL in [model.id for model in models.data]
+    assert models.data
     response = await aclient.create_completion(model=MODEL, messages=["Hello!"])
     assert response.choices[0].message.role == MessageRole.ASSISTANT
+    assert response.choices[0].message.content
     assert response.usage.total_tokens == response.usage.prompt_tokens + response.usage.completion_tokens
     assert response.system_fingerprint
-    if chatserver.emulator:
-        assert response.choices[0].message.content == "Echo (turn 1): Hello!"
 
 
 async def test_async_context_manager(chatserver: ChatServer) -> None:
@@ -36,7 +37,7 @@ async def test_async_context_manager(chatserver: ChatServer) -> None:
     assert client.is_closed()
 
 
-async def test_async_streaming_and_resume(aclient: AsyncChatServerClient, chatserver: ChatServer) -> None:
+async def test_async_streaming_and_resume(aclient: AsyncChatServerClient) -> None:
     first = await aclient.create_completion(model=MODEL, messages=["Story?"], user=USER_ID)
     session_id = first.system_fingerprint
     assert session_id
@@ -51,8 +52,6 @@ async def test_async_streaming_and_resume(aclient: AsyncChatServerClient, chatse
     assert stream.metadata["system_fingerprint"] == session_id
     assert stream.metadata["finish_reason"] == "stop"
     assert isinstance(stream.metadata["usage"], UsageInfo)
-    if chatserver.emulator:
-        assert deltas == ["Echo ", "(turn ", "2): ", "And ", "then?"]
 
     page = await aclient.list_sessions(USER_ID, page=1, page_size=20)
     assert page.sessions[0].id == session_id
@@ -70,18 +69,14 @@ async def test_async_errors(aclient: AsyncChatServerClient) -> None:
         await aclient.get_session("00000000-0000-0000-0000-00000000beef", user_id=USER_ID)
 
 
-async def test_async_platform_and_mcp(aclient: AsyncChatServerClient, chatserver: ChatServer) -> None:
-    email = "async/admin?#%@example.com"
+async def test_async_platform_and_mcp(aclient: AsyncChatServerClient) -> None:
+    email = "async+admin?#%@example.com"
     assert (await aclient.add_admin("user_async", email, "Async")).email == email
     assert email in [admin.email for admin in (await aclient.list_admins()).admins]
     assert (await aclient.remove_admin(email)).status == "success"
     log = await aclient.get_audit_log(limit=5)
-    assert log.count == len(log.entries) <= 5
-    if chatserver.emulator:
-        assert [entry.action for entry in log.entries][:2] == [
-            "platform_admin.removed",
-            "platform_admin.added",
-        ]
+    # Upstream's server writes no audit entries of its own.
+    assert (log.limit, log.count, log.entries) == (5, 0, [])
 
     server = await aclient.create_mcp_server(
         name="async-docs",
@@ -90,12 +85,13 @@ async def test_async_platform_and_mcp(aclient: AsyncChatServerClient, chatserver
         auth_type="bearer",
         bearer_token="super-secret-token",
     )
-    assert server.bearer_token_id
+    assert server.bearer_token_id is None
     assert server.id in [item.id for item in (await aclient.list_mcp_servers(ORG_ID)).items]
     assert (await aclient.update_mcp_server(server.id, enabled=False)).enabled is False
     assert await aclient.delete_mcp_server(server.id) is None
 
 
+@pytest.mark.recorded_against_emulator(AGENT_CONTROL)
 async def test_async_agent_control(aclient: AsyncChatServerClient, chatserver: ChatServer) -> None:
     before = len((await aclient.get_agent_messages()).messages)
     assert (await aclient.send_agent_message("Async hello")).ok
@@ -108,7 +104,6 @@ async def test_async_agent_control(aclient: AsyncChatServerClient, chatserver: C
     new = (await aclient.get_agent_messages()).messages[before:]
     assert (new[0].role, new[0].content) == ("user", "Async hello")
     assert new[-1].role == "agent" and new[-1].content
-    if chatserver.emulator:
-        assert [(m.id, m.content) for m in new] == [(0, "Async hello"), (1, "Echo (turn 1): Async hello")]
+    assert [(m.id, m.content) for m in new] == [(0, "Async hello"), (1, "Echo (turn 1): Async hello")]
     uploaded = await aclient.upload_file("async.txt", b"async bytes")
     assert uploaded.ok and uploaded.file_path.endswith("async.txt")

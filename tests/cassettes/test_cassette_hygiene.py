@@ -1,4 +1,5 @@
-"""The cassettes themselves: no credential in any of them, one for every test, none left over.
+"""The cassettes themselves: no credential in any of them, one for every test, none left over,
+and each recorded against upstream's server unless its test says why it could not be.
 
 These tests read files and make no HTTP request, so they have no cassette.
 """
@@ -16,7 +17,9 @@ import pytest
 import yaml
 from vcr.request import Request
 
-from .conftest import CASSETTE_ROOT, EMULATOR_API_KEY, RECORD_COMMAND
+from ..conformance.targets import upstream_commit
+from ..servers import upstream_available
+from .conftest import CASSETTE_ROOT, EMULATOR_MARKER, RECORD_COMMAND, RECORDING_API_KEY
 from .scrubbing import (
     REDACTED,
     find_credentials,
@@ -32,7 +35,7 @@ MCP_BEARER_TOKEN = "super-secret-token"
 
 
 def forbidden_values() -> list[str]:
-    values = [EMULATOR_API_KEY, MCP_BEARER_TOKEN, os.environ.get("CHATSERVER_API_KEY", "")]
+    values = [RECORDING_API_KEY, MCP_BEARER_TOKEN, os.environ.get("CHATSERVER_API_KEY", "")]
     return [value for value in values if value]
 
 
@@ -106,26 +109,56 @@ def _marks_vcr(node: ast.expr) -> bool:
     return "mark.vcr" in ast.unparse(node)
 
 
-def recorded_tests() -> dict[str, list[str]]:
-    """Test functions that run under a cassette, by module: module-wide ``pytestmark`` or their own mark."""
-    tests: dict[str, list[str]] = {}
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``NAME = "text"`` assignments, to read marker arguments given by name."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                    found[target.id] = node.value.value
+    return found
+
+
+def _emulator_reason(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, constants: dict[str, str]
+) -> str | None:
+    for decorator in function.decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and isinstance(decorator.func, ast.Attribute)
+            and decorator.func.attr == EMULATOR_MARKER
+        ):
+            [argument] = decorator.args
+            if isinstance(argument, ast.Constant):
+                return str(argument.value)
+            assert isinstance(argument, ast.Name), ast.unparse(argument)
+            return constants[argument.id]
+    return None
+
+
+def recorded_tests() -> dict[str, dict[str, str | None]]:
+    """Test functions that run under a cassette, by module, each with the reason it is recorded
+    against the emulator (None: recorded against upstream's server)."""
+    tests: dict[str, dict[str, str | None]] = {}
     for module in sorted(HERE.glob("test_*.py")):
         tree = ast.parse(module.read_text(encoding="utf-8"))
+        constants = _constants(tree)
         module_marked = any(
             isinstance(node, ast.Assign)
             and any(isinstance(target, ast.Name) and target.id == "pytestmark" for target in node.targets)
             and _marks_vcr(node.value)
             for node in tree.body
         )
-        names = [
-            node.name
+        functions = {
+            node.name: _emulator_reason(node, constants)
             for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.name.startswith("test_")
             and (module_marked or any(_marks_vcr(decorator) for decorator in node.decorator_list))
-        ]
-        if names:
-            tests[module.stem] = names
+        }
+        if functions:
+            tests[module.stem] = functions
     return tests
 
 
@@ -139,12 +172,30 @@ def test_every_recorded_test_has_its_cassette() -> None:
         if not (CASSETTE_ROOT / module / f"{name}.yaml").is_file()
     ]
     assert not missing, f"tests without a cassette (record them with: {RECORD_COMMAND}): {missing}"
-
     for module, names in tests.items():
         for name in names:
             cassette = load(CASSETTE_ROOT / module / f"{name}.yaml")
             assert cassette.get("interactions"), f"{module}/{name}.yaml holds no interaction"
-            assert cassette.get("metadata", {}).get("recorded_against") in ("emulator", "chatserver")
+
+
+def test_cassettes_say_which_server_recorded_them() -> None:
+    """Upstream's server records every cassette it can serve, and the cassette names its commit;
+    the rest say they come from the emulator, and why."""
+    commit = upstream_commit() if upstream_available() else None
+    wrong = []
+    for module, names in recorded_tests().items():
+        for name, reason in names.items():
+            metadata = load(CASSETTE_ROOT / module / f"{name}.yaml").get("metadata") or {}
+            if reason is None:
+                expected = {
+                    "recorded_against": "upstream",
+                    "upstream_commit": commit or metadata.get("upstream_commit"),
+                }
+                if metadata != expected or not metadata.get("upstream_commit"):
+                    wrong.append(f"{module}/{name}.yaml: {metadata} (want {expected})")
+            elif metadata != {"recorded_against": "emulator", "why_not_upstream": reason}:
+                wrong.append(f"{module}/{name}.yaml: {metadata} (want emulator, because {reason!r})")
+    assert not wrong, f"re-record with {RECORD_COMMAND}: {wrong}"
 
 
 def test_no_cassette_without_a_test() -> None:

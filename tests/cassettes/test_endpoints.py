@@ -1,10 +1,10 @@
 """Every endpoint the SDK covers that the README scenarios do not: sessions,
 the MCP registry, agent control, openai's own API on this client, raw responses
-and validation errors, replayed from cassettes."""
+and validation errors, replayed from cassettes recorded against upstream's server
+(agent control and the API key check against the emulator: upstream's Python
+server serves neither)."""
 
 from __future__ import annotations
-
-import re
 
 import openai
 import pytest
@@ -20,17 +20,24 @@ from chatserver_sdk import (
     StatusChangeEvent,
 )
 from chatserver_sdk.exceptions import (
+    BadRequestError,
     IncompleteStreamError,
+    InternalServerError,
     NotFoundError,
     StreamError,
+    UnauthorizedError,
     UnprocessableEntityError,
 )
 
+from ..conformance.targets import Fault
 from .conftest import ChatServer
 
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
-MODEL = "claude-3-haiku"
+# A model upstream's server lists (its Vertex listing is stubbed with a fixed set).
+MODEL = "claude-sonnet-4-5@20250929"
+AGENT_CONTROL = "agent control: coder/agentapi's routes, which upstream's Python server does not serve"
+SESSION_ID = "00000000-0000-0000-0000-0000000000c1"
 USER_ID = "00000000-0000-0000-0000-000000000001"
 PAGING_USER_ID = "00000000-0000-0000-0000-0000000000b2"
 ORG_ID = "00000000-0000-0000-0000-0000000000aa"
@@ -56,12 +63,11 @@ def wait_until_stable(client: ChatServerClient, chatserver: ChatServer) -> list[
 def test_list_models_details(client: ChatServerClient, chatserver: ChatServer) -> None:
     models = client.list_models()
     assert models.object == "list"
-    haiku = next(model for model in models.data if model.id == MODEL)
-    assert haiku.object == "model"
-    if chatserver.emulator:
-        assert haiku.provider == "claude"
-        assert haiku.context_length and haiku.context_length > 0
-        assert haiku.capabilities and all(isinstance(capability, str) for capability in haiku.capabilities)
+    sonnet = next(model for model in models.data if model.id == MODEL)
+    assert sonnet.object == "model"
+    assert sonnet.provider == "vertexai"
+    assert sonnet.context_length and sonnet.context_length > 0
+    assert sonnet.capabilities and all(isinstance(capability, str) for capability in sonnet.capabilities)
 
 
 def test_get_session_not_found(client: ChatServerClient) -> None:
@@ -85,13 +91,11 @@ def test_list_sessions_pages(client: ChatServerClient, chatserver: ChatServer) -
     assert first.has_more
     assert second.page == 2
     ids = [session.id for session in first.sessions + second.sessions]
-    assert set(started) <= set(ids)
-    if chatserver.emulator:
-        assert first.total == second.total == 3
-        assert len(second.sessions) == 1 and not second.has_more
-        # Newest first.
-        assert ids == started[::-1]
-        assert [session.title for session in first.sessions] == ["Topic 3", "Topic 2"]
+    assert first.total == second.total == 3
+    assert len(second.sessions) == 1 and not second.has_more
+    # Newest first.
+    assert ids == started[::-1]
+    assert [session.title for session in first.sessions] == ["Topic 3", "Topic 2"]
 
 
 def test_session_validation_error(client: ChatServerClient) -> None:
@@ -121,25 +125,21 @@ def test_completion_with_extensions(client: ChatServerClient, chatserver: ChatSe
         variables={"repo": "chatserver"},
     )
     assert response.system_fingerprint
-    assert response.usage.completion_tokens <= 3
-    if chatserver.emulator:
-        assert response.choices[0].message.content == "Echo (turn 1):"
-        assert response.choices[0].finish_reason == "length"
+    # Upstream does not cut the reply at max_tokens, and says "stop" whatever happened.
+    assert response.choices[0].finish_reason == "stop"
     detail = client.get_session(response.system_fingerprint, user_id=USER_ID)
     assert detail.session.organization_id == ORG_ID
+    assert detail.session.metadata == {"workflow": "code-review", "variables": {"repo": "chatserver"}}
     assert detail.messages[-1].content == response.choices[0].message.content
 
 
-@pytest.mark.emulator_only
-def test_stream_error_mid_stream(client: ChatServerClient) -> None:
-    # emulator_fault makes the emulator fail the way upstream does when its agent breaks mid-stream.
+def test_stream_error_mid_stream(client: ChatServerClient, chatserver: ChatServer) -> None:
+    # The recording server's agent was told to fail after its first message (upstream: a prompt marker).
+    messages, metadata = chatserver.failing(Fault.FAILED, [{"role": "user", "content": "Tell me a story"}])
     received = []
     with pytest.raises(StreamError) as caught:  # noqa: SIM117 - the stream is the thing under test
         with client.create_completion(
-            model=MODEL,
-            messages=["Tell me a story"],
-            stream=True,
-            metadata={"emulator_fault": "stream_error"},
+            model=MODEL, messages=messages, stream=True, metadata=metadata
         ) as stream:
             received.extend(stream)
     assert received, "the error came after some text"
@@ -161,16 +161,34 @@ def test_raw_response(client: ChatServerClient) -> None:
 
 
 def test_audit_log_paging(client: ChatServerClient, chatserver: ChatServer) -> None:
+    # Upstream's server writes no audit entries itself: the recording put three in its database.
     for n in range(3):
-        client.add_admin(workos_id=f"user_paging_{n}", email=f"paging{n}@example.com", name=f"Paging {n}")
+        chatserver.seed(
+            "audit_logs",
+            {
+                "action": "platform_admin.added",
+                "resource_type": "platform_admin",
+                "resource_id": f"paging{n}@example.com",
+                "details": {"user_id": USER_ID, "organization_id": ORG_ID, "email": f"paging{n}@example.com"},
+                "success": True,
+            },
+        )
+    everything = client.get_audit_log(limit=200)
+    assert everything.count == 3
     page = client.get_audit_log(limit=2, offset=1)
     assert (page.limit, page.offset) == (2, 1)
     assert page.count == len(page.entries) == 2
-    if chatserver.emulator:
-        # Newest first; offset 1 skips the third addition.
-        assert [entry.resource_id for entry in page.entries] == ["paging1@example.com", "paging0@example.com"]
-        assert all(entry.action == "platform_admin.added" for entry in page.entries)
-        assert page.entries[0].metadata == {"email": "paging1@example.com", "workos_id": "user_paging_1"}
+    # Newest first; offset 1 skips the last one written.
+    assert [entry.resource_id for entry in page.entries] == ["paging1@example.com", "paging0@example.com"]
+    assert [entry.id for entry in page.entries] == [entry.id for entry in everything.entries[1:3]]
+    first = page.entries[0]
+    assert (first.action, first.resource, first.user_id, first.org_id) == (
+        "platform_admin.added",
+        "platform_admin",
+        USER_ID,
+        ORG_ID,
+    )
+    assert first.metadata == {"user_id": USER_ID, "organization_id": ORG_ID, "email": "paging1@example.com"}
 
 
 # --- MCP registry ------------------------------------------------------------------------------
@@ -193,8 +211,8 @@ def test_mcp_server_registry(client: ChatServerClient, chatserver: ChatServer) -
         True,
     )
     assert server.scope == MCPScope(type="organization", organization_id=ORG_ID)
-    # The registry keeps a reference to the token, never the token.
-    assert server.bearer_token_id
+    # The registry keeps the token to itself: it is never sent back, nor any reference to it.
+    assert server.bearer_token_id is None
     assert "super-secret-token" not in server.model_dump_json()
 
     listed = client.list_mcp_servers(ORG_ID, include_platform=True)
@@ -208,13 +226,16 @@ def test_mcp_server_registry(client: ChatServerClient, chatserver: ChatServer) -
 
     assert client.delete_mcp_server(server.id) is None
     assert server.id not in [item.id for item in client.list_mcp_servers(ORG_ID).items]
-    with pytest.raises(NotFoundError):
+    # Upstream: deleting again is fine, updating what is gone is a 500.
+    assert client.delete_mcp_server(server.id) is None
+    with pytest.raises(InternalServerError):
         client.update_mcp_server(server.id, enabled=True)
 
 
 # --- agent control ---------------------------------------------------------------------------
 
 
+@pytest.mark.recorded_against_emulator(AGENT_CONTROL)
 def test_agent_control(client: ChatServerClient, chatserver: ChatServer) -> None:
     assert client.get_agent_status().status == "stable"
     before = client.get_agent_messages().messages
@@ -229,24 +250,24 @@ def test_agent_control(client: ChatServerClient, chatserver: ChatServer) -> None
     assert (new[0].role, new[0].content) == ("user", "Run the tests")
     assert new[-1].role == "agent" and new[-1].content
     assert [message.id for message in messages] == sorted(message.id for message in messages)
-    if chatserver.emulator:
-        assert [(m.id, m.role, m.content) for m in new] == [
-            (0, "user", "Run the tests"),
-            (1, "agent", "Echo (turn 1): Run the tests"),
-        ]
+    assert [(m.id, m.role, m.content) for m in new] == [
+        (0, "user", "Run the tests"),
+        (1, "agent", "Echo (turn 1): Run the tests"),
+    ]
 
     # Raw keystrokes are acknowledged and never join the conversation.
     assert client.send_agent_message("\x1b", type="raw").ok is True
     assert len(client.get_agent_messages().messages) == len(messages)
 
 
+@pytest.mark.recorded_against_emulator(AGENT_CONTROL)
 def test_upload_file(client: ChatServerClient) -> None:
     uploaded = client.upload_file("notes.txt", b"hello from the cassette suite\n")
     assert uploaded.ok is True
     assert uploaded.file_path.endswith("notes.txt")
 
 
-@pytest.mark.emulator_only
+@pytest.mark.recorded_against_emulator(AGENT_CONTROL)
 def test_stream_agent_events(client: ChatServerClient, chatserver: ChatServer) -> None:
     assert client.send_agent_message("Summarise the repository").ok
     events = []
@@ -278,8 +299,7 @@ def test_openai_chat_completions(client: ChatServerClient, chatserver: ChatServe
     assert completion.choices[0].message.role == "assistant"
     assert completion.usage is not None and completion.usage.total_tokens > 0
     assert completion.system_fingerprint
-    if chatserver.emulator:
-        assert completion.choices[0].message.content == "Echo (turn 1): Hello!"
+    assert completion.choices[0].message.content
 
 
 def test_openai_chat_completions_stream(client: ChatServerClient, chatserver: ChatServer) -> None:
@@ -294,9 +314,8 @@ def test_openai_chat_completions_stream(client: ChatServerClient, chatserver: Ch
     assert len({chunk.system_fingerprint for chunk in chunks}) == 1
     finishes = [chunk.choices[0].finish_reason for chunk in chunks if chunk.choices]
     assert finishes[-1] == "stop"
-    if chatserver.emulator:
-        assert text == "Echo (turn 1): Count to 3"
-        assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens > 0
 
 
 def test_openai_models_list(client: ChatServerClient) -> None:
@@ -305,34 +324,52 @@ def test_openai_models_list(client: ChatServerClient) -> None:
     assert ids == [model.id for model in client.list_models().data]
 
 
-def test_openai_extra_body_resumes_a_session(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_openai_extra_body_resumes_a_session(client: ChatServerClient) -> None:
+    # openai's own API sends what it is given: the session id, and on resuming the whole conversation.
     first = client.chat.completions.create(
         model=MODEL,
         messages=[{"role": "user", "content": "Start the review"}],
         extra_body={
             "system_prompt": "Be terse.",
-            "metadata": {"user_id": USER_ID, "workflow": "code-review"},
+            "metadata": {"user_id": USER_ID, "session_id": SESSION_ID, "workflow": "code-review"},
         },
     )
-    session_id = first.system_fingerprint
-    assert session_id and re.fullmatch(r"[0-9a-f-]{36}", session_id)
+    assert first.system_fingerprint == SESSION_ID
     second = client.chat.completions.create(
         model=MODEL,
-        messages=[{"role": "user", "content": "Continue the review"}],
-        extra_body={"metadata": {"user_id": USER_ID, "session_id": session_id}},
+        messages=[
+            {"role": "user", "content": "Start the review"},
+            {"role": "assistant", "content": first.choices[0].message.content or ""},
+            {"role": "user", "content": "Continue the review"},
+        ],
+        extra_body={"metadata": {"user_id": USER_ID, "session_id": SESSION_ID}},
     )
-    assert second.system_fingerprint == session_id
-    if chatserver.emulator:
-        assert second.choices[0].message.content == "Echo (turn 2): Continue the review"
-    detail = client.get_session(session_id, user_id=USER_ID)
+    assert second.system_fingerprint == SESSION_ID
+    detail = client.get_session(SESSION_ID, user_id=USER_ID)
     assert [record.content for record in detail.messages if record.role == "user"] == [
         "Start the review",
         "Continue the review",
     ]
+    assert detail.messages[-1].content == second.choices[0].message.content
 
 
 def test_openai_status_error(client: ChatServerClient) -> None:
     with pytest.raises(openai.APIStatusError) as caught:
-        client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model=MODEL, messages=[])
     assert caught.value.status_code == 400
-    assert "no-such-model" in caught.value.message
+    assert isinstance(caught.value, BadRequestError)
+    assert caught.value.message == "messages array must include at least one message"
+
+
+@pytest.mark.recorded_against_emulator("authentication: upstream's Python server checks no API key")
+def test_unauthorized(chatserver: ChatServer) -> None:
+    with (
+        ChatServerClient(
+            api_key="sk-not-a-valid-key", base_url=chatserver.base_url, max_retries=0
+        ) as stranger,
+        pytest.raises(UnauthorizedError) as denied,
+    ):
+        stranger.create_completion(model=MODEL, messages=["hi"])
+    assert denied.value.status_code == 401
+    assert isinstance(denied.value, openai.AuthenticationError)
+    assert "sk-not-a-valid-key" not in str(denied.value)

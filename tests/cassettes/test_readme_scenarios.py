@@ -1,8 +1,10 @@
-"""The earlier SDK's README, scenario by scenario, replayed from cassettes.
+"""The earlier SDK's README, scenario by scenario, replayed from cassettes recorded against
+upstream's server.
 
 Each test follows its README example (quick start, context manager, streaming,
 multi-turn, session history and resume, platform administration, error
-handling, message formats) and checks what the recorded answers say.
+handling, message formats) and checks what the recorded answers say. The
+replies are upstream's agent's, so no test predicts their words.
 """
 
 from __future__ import annotations
@@ -20,18 +22,19 @@ from chatserver_sdk import (
     ModelsResponse,
     UsageInfo,
 )
-from chatserver_sdk.exceptions import BadRequestError, ChatServerError, UnauthorizedError
+from chatserver_sdk.exceptions import BadRequestError, ChatServerError
 
 from .conftest import ChatServer
 
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
+# The earlier README's model. Upstream's server passes any model name to its agent.
 MODEL = "claude-3-haiku"
 USER_ID = "00000000-0000-0000-0000-000000000001"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def assert_completion(response: ChatCompletionResponse, chatserver: ChatServer, echo: str) -> str:
+def assert_completion(response: ChatCompletionResponse) -> str:
     """The checks every completion passes; returns the reply text."""
     assert isinstance(response, ChatCompletionResponse)
     assert response.object == "chat.completion"
@@ -42,22 +45,20 @@ def assert_completion(response: ChatCompletionResponse, chatserver: ChatServer, 
     assert choice.finish_reason == "stop"
     usage = response.usage
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens > 0
-    assert response.system_fingerprint and UUID.match(response.system_fingerprint)
+    assert response.system_fingerprint
     text = choice.message.content
     assert isinstance(text, str) and text
-    if chatserver.emulator:
-        assert text == echo
-        assert usage.completion_tokens == len(echo.split())
     return text
 
 
-def test_quick_start(client: ChatServerClient, chatserver: ChatServer) -> None:
-    models = client.list_models()
-    assert isinstance(models, ModelsResponse)
+def assert_models(models: ModelsResponse) -> None:
+    assert isinstance(models, ModelsResponse) and models.object == "list"
     ids = [model.id for model in models.data]
-    assert MODEL in ids
-    assert len(ids) == len(set(ids))
+    assert ids and len(ids) == len(set(ids))
 
+
+def test_quick_start(client: ChatServerClient) -> None:
+    assert_models(client.list_models())
     response = client.create_completion(
         model=MODEL,
         messages=[
@@ -65,23 +66,19 @@ def test_quick_start(client: ChatServerClient, chatserver: ChatServer) -> None:
             Message(role=MessageRole.USER, content="Write a hello world function in Python."),
         ],
     )
-    assert_completion(response, chatserver, "Echo (turn 1): Write a hello world function in Python.")
-    if chatserver.emulator:
-        # Prompt tokens are the words of both messages: 5 + 7.
-        assert response.usage.prompt_tokens == 12
+    assert_completion(response)
 
 
 def test_context_manager(chatserver: ChatServer) -> None:
     with ChatServerClient(api_key=chatserver.api_key, base_url=chatserver.base_url, max_retries=0) as client:
-        response = client.create_completion(model=MODEL, messages=["Hello!"])
-        assert_completion(response, chatserver, "Echo (turn 1): Hello!")
+        assert_completion(client.create_completion(model=MODEL, messages=["Hello!"]))
         assert not client.is_closed()
     assert client.is_closed()
 
     # The earlier SDK's style: construct, use, close().
     client = ChatServerClient(api_key=chatserver.api_key, base_url=chatserver.base_url, max_retries=0)
     try:
-        assert MODEL in [model.id for model in client.list_models().data]
+        assert_models(client.list_models())
     finally:
         client.close()
     assert client.is_closed()
@@ -92,69 +89,60 @@ def test_configured_from_environment(chatserver: ChatServer, monkeypatch: pytest
     monkeypatch.setenv("CHATSERVER_API_KEY", chatserver.api_key)
     with ChatServerClient(max_retries=0) as client:
         assert str(client.base_url).startswith(chatserver.base_url.rstrip("/"))
-        assert MODEL in [model.id for model in client.list_models().data]
+        assert_models(client.list_models())
 
 
-def test_streaming(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_streaming(client: ChatServerClient) -> None:
     messages = [{"role": "user", "content": "Tell me a story"}]
     stream = client.create_completion(model=MODEL, messages=messages, stream=True)
     deltas = list(stream)
 
     assert deltas and all(isinstance(delta, str) and delta for delta in deltas)
     metadata = stream.metadata
-    session = metadata.get("system_fingerprint")
-    assert session and UUID.match(session)
+    # No history, so the session id is the server's own.
+    assert metadata.get("system_fingerprint")
     assert metadata["id"].startswith("chatcmpl-")
     assert metadata["model"] == MODEL
     assert metadata["finish_reason"] == "stop"
     usage = metadata["usage"]
     assert isinstance(usage, UsageInfo)
-    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
-    if chatserver.emulator:
-        # One whitespace-separated token per chunk.
-        assert deltas == ["Echo ", "(turn ", "1): ", "Tell ", "me ", "a ", "story"]
-        assert usage.completion_tokens == len(deltas)
-        assert usage.prompt_tokens == 4
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens > 0
 
 
-def test_streaming_with_statement_and_early_exit(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_streaming_with_statement_and_early_exit(client: ChatServerClient) -> None:
     with client.create_completion(model=MODEL, messages=["Tell me a story"], stream=True) as stream:
         first = next(iter(stream))
     assert isinstance(first, str) and first
-    if chatserver.emulator:
-        assert first == "Echo "
     assert stream.response.is_closed
     assert stream.metadata["system_fingerprint"]
     # Breaking out released the connection: the client keeps working.
-    again = client.create_completion(model=MODEL, messages=["Still there?"])
-    assert_completion(again, chatserver, "Echo (turn 1): Still there?")
+    assert_completion(client.create_completion(model=MODEL, messages=["Still there?"]))
 
 
-def test_multi_turn_conversation(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_multi_turn_conversation(client: ChatServerClient) -> None:
     conversation: list[Message] = [Message(role=MessageRole.USER, content="What is recursion?")]
     response1 = client.create_completion(model=MODEL, messages=conversation)
-    assert_completion(response1, chatserver, "Echo (turn 1): What is recursion?")
+    assert_completion(response1)
 
     conversation.append(response1.choices[0].message)
     conversation.append(Message(role=MessageRole.USER, content="Can you give me an example?"))
     response2 = client.create_completion(model=MODEL, messages=conversation)
-    assert_completion(response2, chatserver, "Echo (turn 2): Can you give me an example?")
-    # No session_id was sent, so each call is its own session.
+    assert_completion(response2)
+    # No session_id was sent, so each call is its own session; the second saw the whole transcript.
     assert response2.system_fingerprint != response1.system_fingerprint
-    if chatserver.emulator:
-        # The whole transcript was sent back: 3 + 6 + 6 words.
-        assert response2.usage.prompt_tokens == 15
+    assert response2.usage.prompt_tokens > response1.usage.prompt_tokens
 
 
-def test_session_history_and_resume(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_session_history_and_resume(client: ChatServerClient) -> None:
+    # As the earlier README wrote it: the resume sends only the new message.
     first = client.create_completion(
         model=MODEL,
         messages=[Message(role=MessageRole.USER, content="Draft a project update email.")],
         user=USER_ID,
     )
-    assert_completion(first, chatserver, "Echo (turn 1): Draft a project update email.")
+    assert_completion(first)
     session_id = first.system_fingerprint
-    assert session_id
+    assert session_id and UUID.match(session_id)
 
     stream = client.create_completion(
         model=MODEL,
@@ -165,14 +153,10 @@ def test_session_history_and_resume(client: ChatServerClient, chatserver: ChatSe
     )
     streamed = "".join(stream)
     assert stream.metadata.get("system_fingerprint") == session_id
-    if chatserver.emulator:
-        # The server holds the first turn, so this is turn 2.
-        assert streamed == "Echo (turn 2): Add a bullet list of risks."
 
     sessions = client.list_sessions(USER_ID)
     assert sessions.page == 1 and sessions.page_size == 20
-    if chatserver.emulator:  # a fresh server: this user has this one session
-        assert sessions.total == 1 and not sessions.has_more
+    assert sessions.total == 1 and not sessions.has_more
     latest = sessions.sessions[0]
     assert latest.id == session_id
     assert latest.user_id == USER_ID
@@ -194,16 +178,18 @@ def test_session_history_and_resume(client: ChatServerClient, chatserver: ChatSe
     assert detail.messages[3].content == streamed
 
 
-def test_platform_administration(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_platform_administration(client: ChatServerClient) -> None:
     stats = client.get_platform_stats()
     for count in (stats.total_users, stats.active_users, stats.total_requests, stats.total_tokens):
         assert isinstance(count, int) and count >= 0
-    assert stats.system_health.status
+    assert stats.system_health.status == "healthy"
 
     before = client.list_admins()
     assert before["count"] == before.count == len(before.admins)
 
-    email = "ops/team?x#y%z@example.com"
+    # Characters that must be percent-encoded in a path segment (a "/" cannot be: upstream
+    # decodes it before routing, so no route matches).
+    email = "ops+team?x#y%z@example.com"
     added = client.add_admin(workos_id="user_01HOPS", email=email, name="Ops Team")
     assert added.status == "success" and added.email == email
     admins = client.list_admins()
@@ -213,23 +199,18 @@ def test_platform_administration(client: ChatServerClient, chatserver: ChatServe
     # The email travels as one percent-encoded path segment.
     raw = client.with_raw_response.remove_admin(email)
     assert raw.status_code == 200
-    assert raw.request.url.raw_path.decode().endswith("/admins/ops%2Fteam%3Fx%23y%25z%40example.com")
+    assert raw.request.url.raw_path.decode().endswith("/admins/ops%2Bteam%3Fx%23y%25z%40example.com")
     removed = raw.parse()
     assert removed.status == "success" and removed.email == email
     assert email not in [admin.email for admin in client.list_admins().admins]
 
     audit_log = client.get_audit_log(limit=20)
     assert audit_log.limit == 20 and audit_log.offset == 0
-    assert audit_log.count == len(audit_log.entries) <= 20
-    ours = [(entry.action, entry.resource_id) for entry in audit_log.entries if entry.resource_id == email]
-    if chatserver.emulator:
-        # Newest first.
-        assert ours == [("platform_admin.removed", email), ("platform_admin.added", email)]
-    for entry in audit_log.entries:
-        assert entry.timestamp is not None and entry.action and entry.resource
+    # Upstream's server writes no audit entries of its own.
+    assert audit_log.count == len(audit_log.entries) == 0
 
 
-def test_error_handling(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_error_handling(client: ChatServerClient) -> None:
     with pytest.raises(BadRequestError) as caught:
         client.create_completion(model="", messages=[])
     error = caught.value
@@ -241,24 +222,8 @@ def test_error_handling(client: ChatServerClient, chatserver: ChatServer) -> Non
         client.create_completion(model="", messages=["hi"])
     assert caught.value.message.startswith("model field is required")
 
-    if chatserver.emulator:
-        with pytest.raises(BadRequestError) as caught:
-            client.create_completion(model="no-such-model", messages=["hi"])
-        assert caught.value.message.startswith("model 'no-such-model' is not available")
 
-    with (
-        ChatServerClient(
-            api_key="sk-not-a-valid-key", base_url=chatserver.base_url, max_retries=0
-        ) as stranger,
-        pytest.raises(UnauthorizedError) as denied,
-    ):
-        stranger.create_completion(model=MODEL, messages=["hi"])
-    assert denied.value.status_code == 401
-    assert isinstance(denied.value, openai.AuthenticationError)
-    assert "sk-not-a-valid-key" not in str(denied.value)
-
-
-def test_message_formats(client: ChatServerClient, chatserver: ChatServer) -> None:
+def test_message_formats(client: ChatServerClient) -> None:
     as_objects = [
         Message(role=MessageRole.SYSTEM, content="You are helpful."),
         Message(role=MessageRole.USER, content="Hello!"),
@@ -270,8 +235,7 @@ def test_message_formats(client: ChatServerClient, chatserver: ChatServer) -> No
     dicts = client.create_completion(model=MODEL, messages=as_dicts)
     strings = client.create_completion(model=MODEL, messages=as_strings)
 
-    assert_completion(objects, chatserver, "Echo (turn 1): Hello!")
-    assert_completion(dicts, chatserver, "Echo (turn 1): Hello!")
-    # Strings are user messages: two of them make turn 2.
-    assert_completion(strings, chatserver, "Echo (turn 2): How are you?")
-    assert objects.choices[0].message.content == dicts.choices[0].message.content
+    # Objects and dicts are the same request, so the same answer.
+    assert assert_completion(objects) == assert_completion(dicts)
+    assert objects.usage == dicts.usage
+    assert_completion(strings)
