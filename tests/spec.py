@@ -294,6 +294,20 @@ class Contract:
         return [describe(error) for error in result.errors], dict(result.parameters.query)
 
     def response_errors(self, wire: WireRequest, status: int, content_type: str, data: bytes) -> list[str]:
+        """Every way the response breaks the spec.
+
+        A status the operation does not declare (404 for an unknown session, 500 ...) must
+        carry FastAPI's ``{"detail": "<text>"}``, as upstream's raised errors do.
+        """
+        declared = self.declared_statuses(wire.method, wire.path)
+        if declared is not None and str(status) not in declared and "default" not in declared:
+            try:
+                detail = json.loads(data)["detail"] if content_type == "application/json" else None
+            except (ValueError, TypeError, KeyError):
+                detail = None
+            if isinstance(detail, str) and detail:
+                return []
+            return [f"undeclared status {status} without a {{'detail': str}} JSON body: {data[:200]!r}"]
         response = WireResponse(
             status_code=status,
             content_type=content_type,

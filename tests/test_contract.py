@@ -1,6 +1,10 @@
-"""Contract test: every request the SDK can send, held to the upstream server's OpenAPI file.
+"""Every client method, held to the upstream server's OpenAPI file: one case table for every endpoint.
 
-A fake ChatServer sits behind ``httpx2.MockTransport``. For each request it
+Each case is one endpoint (or openai's own ``chat.completions.create`` and
+``models.list`` on the same client) with one variant of its arguments. It runs
+through four views -- the sync client, the async client, and each one's
+``with_raw_response`` -- against the shared fake server (``tests/conftest.py``)
+given the contract (``tests/spec.py``). For every request the fake server
 
 1. matches the raw (still percent-encoded) path to one ``(method, path template)`` of
    ``chatserver-openapi.json``, and checks that openapi-core's path finder agrees;
@@ -9,56 +13,42 @@ A fake ChatServer sits behind ``httpx2.MockTransport``. For each request it
 3. answers with a hand-written response for that operation, which is itself validated
    against the spec's response schema, so these fixtures cannot drift from the contract.
 
-Each SDK method (sync and async client, and openai's own ``chat.completions.create`` and
-``models.list`` on the same client) is then asserted to send a valid request to the right
-operation, and to return the right type with the right values. A last test asserts that
-the calls together reach every operation the spec declares.
-
-Two things about the spec file shape how it is validated:
-
-* It says ``openapi: 3.0.3``, but its schemas are JSON Schema 2020-12 as FastAPI and Huma
-  emit them (``{"type": "null"}`` in ``anyOf``, ``const``), which a 3.0 validator rejects
-  (openapi-spec-validator refuses the file) or misreads. It is validated as 3.1.
-* Under 3.1, openapi-schema-validator does not accept Python ``bytes`` as ``type: string``,
-  so the ``file`` part of ``POST /upload`` (``format: binary``, sent as
-  ``application/octet-stream``) is handed to it as Latin-1 text: same octets, same length.
+A case then asserts that the SDK sent a valid request to the right operation
+(after the requests it must send first, such as the stored-session lookup of a
+resume), with the arguments it was given, and returned the right type with the
+right values. The last tests assert that the cases together reach every
+operation of the spec and every entry of ``_operations.ENDPOINTS``.
 
 Server behaviours the spec does not state (stream chunks, session ids in
-``system_fingerprint``, ...) follow ``shared/spec/NOTES.md``.
+``system_fingerprint``, history rules, ...) follow ``tests/upstream/NOTES.md``
+and were checked on upstream's own server; the answers below follow it
+(e.g. the MCP registry never returns a token id; a completion without a
+session id is recorded under ``atoms_session_<hex>``).
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import functools
 import inspect
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import quote
 
 import httpx2
 import openai
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
-from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
-from openapi_core.templating.paths.exceptions import PathError
-from openapi_core.templating.paths.finders import APICallPathFinder
-from openapi_core.validation.schemas import (
-    oas30_read_schema_validators_factory,
-    oas31_schema_validators_factory,
-)
-from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 import chatserver_sdk
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
+from chatserver_sdk._conveniences import AsyncConveniences, SyncConveniences
+from chatserver_sdk._operations import ENDPOINTS
 from chatserver_sdk.types import (
     AdminListResponse,
     AdminResponse,
@@ -85,18 +75,20 @@ from chatserver_sdk.types import (
     UsageInfo,
 )
 
-from .spec import SPEC_ENV_VAR, SpecUnavailableError, load_spec_document, spec_path
+from .conftest import Exchange, FakeServer, client_for
+from .spec import SPEC_ENV_VAR, Contract, SpecUnavailableError, WireRequest, load_contract, spec_path
 
 BASE_URL = "http://chatserver.test:3284"
-HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+KEY = "sk-contract"
 
-MODEL = "claude-sonnet-4"
+MODEL = "claude-sonnet-4-5@20250929"
 USER_ID = "3f0b6c9e-2d4a-4c1e-9a57-0d2f8e6b1a11"
 ORG_ID = "a7c2e4f1-5b3d-4e8a-b6c9-1d0e2f3a4b5c"
-SESSION_ID = "5e8d1c2b-7a6f-4b3e-8d9c-0a1b2c3d4e5f"
-NEW_SESSION_ID = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"  # what the server assigns when none is sent
+SESSION_ID = "5e8d1c2b-7a6f-4b3e-8d9c-0a1b2c3d4e5f"  # a stored session (see STORED)
+NEW_SESSION_ID = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"  # a session the caller starts with its own id
+DEFAULT_SESSION_ID = "atoms_session_4b1d9c0e7a2f4e3c8d5b6a7f9e0c1d2b"  # upstream's id when none is sent
 MCP_ID = "9b8a7c6d-5e4f-4a3b-8c1d-0e9f8a7b6c5d"
-TOKEN_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+PLATFORM_MCP_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 WORKOS_ID = "user_01HZX4Q8M2T5V7W9Y0A1B3C5D7"
 NOW = "2025-06-01T12:00:00Z"
 NOW_DT = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -124,72 +116,26 @@ UPLOAD = ("POST", "/upload")
 EVENTS = ("GET", "/events")
 
 
-# --- the spec ---------------------------------------------------------------------------------------
+def contract() -> Contract:
+    """The contract, loaded once per spec file.
+
+    Called from inside each test rather than from a fixture, so that a missing spec makes
+    the tests FAIL (a fixture would make them ERROR), with a message saying where it looked.
+    """
+    try:
+        return load_contract()
+    except SpecUnavailableError as err:
+        problem = str(err)
+    pytest.fail(problem, pytrace=False)
 
 
-def _binary_as_text(value: bytes, **parameters: str) -> str:
-    # See the module docstring: lossless, and a ``str`` is what the 3.1 validator can check.
-    return value.decode("latin-1")
+# --- schema-valid answers, one per operation -----------------------------------------------------------
+
+Responder = Callable[[Exchange], httpx2.Response]
 
 
-def _uses_31_schemas(node: Any) -> bool:
-    if isinstance(node, dict):
-        if node.get("type") == "null" or "const" in node:
-            return True
-        return any(_uses_31_schemas(value) for value in node.values())
-    if isinstance(node, list):
-        return any(_uses_31_schemas(value) for value in node)
-    return False
-
-
-def _describe(error: BaseException) -> str:
-    """An openapi-core error with the JSON Schema errors behind it, each with its location."""
-    headline = f"{type(error).__name__}: {error}".splitlines()[0]
-    lines = [headline if len(headline) <= 200 else headline[:200] + "..."]
-    cause: BaseException | None = error if isinstance(error, InvalidSchemaValue) else error.__cause__
-    for schema_error in getattr(cause, "schema_errors", None) or ():
-        where = "/".join(str(part) for part in schema_error.absolute_path) or "(whole value)"
-        lines.append(f"    at {where}: {schema_error.message}")
-    return "\n".join(lines)
-
-
-@dataclass
-class WireRequest:
-    """An ``httpx2.Request`` as openapi-core's ``Request`` protocol sees it."""
-
-    host_url: str
-    path: str
-    method: str
-    parameters: RequestParameters
-    content_type: str
-    body: bytes | None
-
-    @classmethod
-    def from_httpx(cls, request: httpx2.Request) -> WireRequest:
-        url = request.url
-        query = parse_qsl(url.query.decode("ascii"), keep_blank_values=True)
-        return cls(
-            host_url=f"{url.scheme}://{url.netloc.decode('ascii')}",
-            path=url.raw_path.split(b"?", 1)[0].decode("ascii"),
-            method=request.method.lower(),
-            parameters=RequestParameters(
-                query=ImmutableMultiDict(query),
-                header=Headers(list(request.headers.multi_items())),
-                cookie=ImmutableMultiDict(),
-            ),
-            content_type=request.headers.get("content-type", "").lower(),
-            body=request.content or None,
-        )
-
-
-@dataclass
-class WireResponse:
-    """A fixture response as openapi-core's ``Response`` protocol sees it."""
-
-    status_code: int
-    content_type: str
-    headers: Headers
-    data: bytes | None
+def json_reply(status: int, payload: Any) -> httpx2.Response:
+    return httpx2.Response(status, json=payload)
 
 
 @dataclass
@@ -199,271 +145,29 @@ class SSEEvent:
     id: int | None = None
 
 
-@dataclass
-class Reply:
-    """What the fake server answers: a JSON document, an event stream, or nothing."""
-
-    status: int = 200
-    payload: Any = None
-    events: list[SSEEvent] | None = None
-    done_marker: bool = False  # chat streams end with ``data: [DONE]``
-
-    @property
-    def content_type(self) -> str:
-        if self.events is not None:
-            return "text/event-stream"
-        return "" if self.payload is None else "application/json"
-
-    @property
-    def content(self) -> bytes:
-        if self.events is not None:
-            blocks = []
-            for event in self.events:
-                lines = [f"event: {event.event}"] if event.event else []
-                lines += [f"id: {event.id}"] if event.id is not None else []
-                lines.append(f"data: {json.dumps(event.data)}")
-                blocks.append("\n".join(lines) + "\n\n")
-            if self.done_marker:
-                blocks.append("data: [DONE]\n\n")
-            return "".join(blocks).encode()
-        return b"" if self.payload is None else json.dumps(self.payload).encode()
+def sse_reply(events: list[SSEEvent], *, done_marker: bool = False) -> httpx2.Response:
+    """An event stream; chat streams end with ``data: [DONE]``."""
+    blocks = []
+    for event in events:
+        lines = [f"event: {event.event}"] if event.event else []
+        lines += [f"id: {event.id}"] if event.id is not None else []
+        lines.append(f"data: {json.dumps(event.data)}")
+        blocks.append("\n".join(lines) + "\n\n")
+    if done_marker:
+        blocks.append("data: [DONE]\n\n")
+    return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content="".join(blocks))
 
 
-class Contract:
-    """The OpenAPI document, openapi-core loaded with it, and the operations it declares."""
-
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.declared_version = str(document["openapi"])
-        if self.declared_version.startswith("3.0") and _uses_31_schemas(document):
-            document = {**document, "openapi": "3.1.0"}
-        self.document = document
-        self.is_31 = str(document["openapi"]).startswith("3.1")
-        self.api = OpenAPI.from_dict(
-            document,
-            config=Config(extra_media_type_deserializers={"application/octet-stream": _binary_as_text}),
-        )
-        self._schema_validators = (
-            oas31_schema_validators_factory if self.is_31 else oas30_read_schema_validators_factory
-        )
-        self._finder = APICallPathFinder(self.api.spec)
-        self.operations: frozenset[tuple[str, str]] = frozenset(
-            (method.upper(), template)
-            for template, item in document["paths"].items()
-            for method in item
-            if method in HTTP_METHODS
-        )
-
-    def match(self, method: str, raw_path: str) -> tuple[tuple[str, str] | None, dict[str, str]]:
-        """The operation a raw path is for, with its path parameters percent-decoded.
-
-        A template parameter stands for exactly one non-empty segment; literal segments
-        must be equal; with several matches the one with fewer parameters wins.
-        """
-        segments = raw_path.split("/")
-        found: list[tuple[int, str, dict[str, str]]] = []
-        for template in self.document["paths"]:
-            if (method.upper(), template) not in self.operations:
-                continue
-            parts = template.split("/")
-            if len(parts) != len(segments):
-                continue
-            params: dict[str, str] = {}
-            for part, segment in zip(parts, segments, strict=True):
-                if part.startswith("{") and part.endswith("}"):
-                    if not segment:
-                        break
-                    params[part[1:-1]] = unquote(segment)
-                elif part != segment:
-                    break
-            else:
-                found.append((len(params), template, params))
-        if not found:
-            return None, {}
-        _, template, params = min(found)
-        return (method.upper(), template), params
-
-    def finder_match(self, wire: WireRequest) -> tuple[str, dict[str, str]] | None:
-        """Which template openapi-core itself routes the request to, and its raw parameters."""
-        try:
-            found = self._finder.find(wire.method, wire.host_url + wire.path)
-        except PathError:
-            return None
-        return found.path_result.pattern, dict(found.path_result.variables or {})
-
-    def request_errors(self, wire: WireRequest) -> tuple[list[str], Mapping[str, Any]]:
-        result = self.api.unmarshal_request(wire)
-        return [_describe(error) for error in result.errors], dict(result.parameters.query)
-
-    def response_errors(self, wire: WireRequest, reply: Reply) -> list[str]:
-        response = WireResponse(
-            status_code=reply.status,
-            content_type=reply.content_type,
-            headers=Headers({"Content-Type": reply.content_type} if reply.content_type else {}),
-            data=reply.content or None,
-        )
-        return [_describe(error) for error in self.api.iter_response_errors(wire, response)]
-
-    def schema_errors(self, pointer: tuple[str, ...], value: Any) -> list[str]:
-        """Errors of ``value`` against the schema at ``pointer`` inside the document."""
-        schema = self.api.spec
-        for key in pointer:
-            schema = schema / key
-        try:
-            self._schema_validators.create(self.api.spec, schema).validate(value)
-        except InvalidSchemaValue as err:
-            return [_describe(err)]
-        return []
-
-    def stream_errors(self, operation: tuple[str, str], reply: Reply) -> list[str]:
-        method, template = operation
-        responses = ("paths", template, method.lower(), "responses", str(reply.status))
-        content = self.document["paths"][template][method.lower()]["responses"][str(reply.status)].get(
-            "content", {}
-        )
-        assert reply.events is not None
-        if "text/event-stream" in content:
-            # The spec describes the stream as the JSON array of its events.
-            events = [
-                {"event": e.event, "data": e.data, **({} if e.id is None else {"id": e.id})}
-                for e in reply.events
-            ]
-            return self.schema_errors((*responses, "content", "text/event-stream", "schema"), events)
-        # Chat completion streams are not in the spec (NOTES.md describes them): the usage
-        # they end with is the spec's UsageInfo.
-        errors: list[str] = []
-        for event in reply.events:
-            if "usage" in event.data:
-                errors += self.schema_errors(("components", "schemas", "UsageInfo"), event.data["usage"])
-        return errors
+# The one stored session: what the server holds for SESSION_ID.
+STORED = [
+    {"role": "user", "content": "Plan the release"},
+    {"role": "assistant", "content": "Freeze on Monday, ship on Thursday."},
+]
 
 
-@functools.lru_cache(maxsize=4)
-def _contract_at(path: Path) -> Contract:
-    return Contract(load_spec_document(path))
-
-
-def load_contract() -> Contract:
-    """The contract, loaded once per spec file.
-
-    Called from inside each test rather than from a fixture, so that a missing spec makes
-    the tests FAIL (a fixture would make them ERROR), with a message saying where it looked.
-    """
-    try:
-        return _contract_at(spec_path())
-    except SpecUnavailableError as err:
-        problem = str(err)
-    pytest.fail(problem, pytrace=False)
-
-
-# --- the fake server ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Part:
-    name: str | None
-    filename: str | None
-    content_type: str
-    payload: bytes
-
-
-@dataclass
-class Exchange:
-    """One request the SDK sent, what the spec says of it, and the answer it got."""
-
-    method: str
-    raw_path: str
-    operation: tuple[str, str] | None
-    path_params: dict[str, str]
-    query: list[tuple[str, str]]
-    headers: httpx2.Headers
-    body: bytes
-    typed_query: Mapping[str, Any] = field(default_factory=dict)
-    routing_errors: list[str] = field(default_factory=list)
-    request_errors: list[str] = field(default_factory=list)
-    response_errors: list[str] = field(default_factory=list)
-    reply: Reply | None = None
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def query_dict(self) -> dict[str, str]:
-        names = [name for name, _ in self.query]
-        assert len(names) == len(set(names)), f"repeated query parameters: {self.query}"
-        return dict(self.query)
-
-    @property
-    def parts(self) -> list[Part]:
-        head = f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + self.body)
-        assert message.is_multipart(), f"not a multipart body: {self.body[:200]!r}"
-        return [
-            Part(
-                name=part.get_param("name", header="content-disposition"),
-                filename=part.get_filename(),
-                content_type=part.get_content_type(),
-                payload=part.get_payload(decode=True),
-            )
-            for part in message.iter_parts()
-        ]
-
-
-Responder = Callable[[Exchange], Reply]
-
-
-class ContractServer:
-    """The ``MockTransport`` handler: validates each request, answers from the fixtures below."""
-
-    def __init__(self, contract: Contract) -> None:
-        self.contract = contract
-        self.exchanges: list[Exchange] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        request.read()
-        wire = WireRequest.from_httpx(request)
-        operation, path_params = self.contract.match(wire.method, wire.path)
-        exchange = Exchange(
-            method=request.method,
-            raw_path=wire.path,
-            operation=operation,
-            path_params=path_params,
-            query=list(wire.parameters.query.items(multi=True)),
-            headers=request.headers,
-            body=request.content,
-        )
-        self.exchanges.append(exchange)
-
-        routed = self.contract.finder_match(wire)
-        if operation is None:
-            exchange.routing_errors.append(f"{request.method} {wire.path} is no operation of the spec")
-        elif routed is None or routed[0] != operation[1]:
-            exchange.routing_errors.append(f"openapi-core routes {wire.path} to {routed}, not {operation[1]}")
-        elif {name: unquote(value) for name, value in routed[1].items()} != path_params:
-            exchange.routing_errors.append(
-                f"openapi-core reads path parameters {routed[1]}, not {path_params}"
-            )
-        exchange.request_errors, exchange.typed_query = self.contract.request_errors(wire)
-
-        if operation is None:
-            reply = Reply(404, {"detail": "Not Found"})
-        else:
-            reply = RESPONDERS[operation](exchange)
-            if reply.events is not None:
-                exchange.response_errors = self.contract.stream_errors(operation, reply)
-            else:
-                exchange.response_errors = self.contract.response_errors(wire, reply)
-        exchange.reply = reply
-        headers = {"content-type": reply.content_type} if reply.content_type else {}
-        return httpx2.Response(reply.status, headers=headers, content=reply.content)
-
-
-# --- schema-valid answers, one per operation -----------------------------------------------------------
-
-
-def _completion_reply(exchange: Exchange) -> Reply:
+def _completion_reply(exchange: Exchange) -> httpx2.Response:
     body = exchange.json
-    session = (body.get("metadata") or {}).get("session_id") or NEW_SESSION_ID
+    session = (body.get("metadata") or {}).get("session_id") or DEFAULT_SESSION_ID
     common = {
         "id": "chatcmpl-7f3a",
         "created": 1748779200,
@@ -483,27 +187,27 @@ def _completion_reply(exchange: Exchange) -> Reply:
             delta({"content": ", world"}),
             delta({}, "stop", usage=usage),
         ]
-        return Reply(200, events=events, done_marker=True)
+        return sse_reply(events, done_marker=True)
     message = {"role": "assistant", "content": "Hello, world"}
     choices = [{"index": 0, "message": message, "finish_reason": "stop"}]
-    return Reply(200, {**common, "object": "chat.completion", "choices": choices, "usage": usage})
+    return json_reply(200, {**common, "object": "chat.completion", "choices": choices, "usage": usage})
 
 
-def _models_reply(exchange: Exchange) -> Reply:
+def _models_reply(exchange: Exchange) -> httpx2.Response:
     models = [
         {
             "id": MODEL,
             "object": "model",
             "owned_by": "anthropic",
             "created": 1748779200,
-            "description": "Balanced model",
-            "context_length": 200000,
-            "provider": "anthropic",
-            "capabilities": ["chat", "tools"],
+            "description": "Claude Sonnet 4.5",
+            "context_length": 1048576,
+            "provider": "vertexai",
+            "capabilities": ["chat.completion"],
         },
-        {"id": "gemini-2.5-pro", "owned_by": "google"},
+        {"id": "gemini-2.5-pro@001", "owned_by": "google"},
     ]
-    return Reply(200, {"data": models, "object": "list"})
+    return json_reply(200, {"data": models, "object": "list"})
 
 
 def _session_summary(session_id: str, user_id: str) -> dict[str, Any]:
@@ -526,12 +230,12 @@ def _session_summary(session_id: str, user_id: str) -> dict[str, Any]:
     }
 
 
-def _sessions_reply(exchange: Exchange) -> Reply:
+def _sessions_reply(exchange: Exchange) -> httpx2.Response:
     page = exchange.typed_query.get("page", 1)
     page_size = exchange.typed_query.get("page_size", 20)
     sessions = [_session_summary(SESSION_ID, exchange.query_dict["user_id"])]
     has_more = (page - 1) * page_size + len(sessions) < SESSIONS_TOTAL
-    return Reply(
+    return json_reply(
         200,
         {
             "sessions": sessions,
@@ -543,35 +247,36 @@ def _sessions_reply(exchange: Exchange) -> Reply:
     )
 
 
-def _session_reply(exchange: Exchange) -> Reply:
+def _session_reply(exchange: Exchange) -> httpx2.Response:
+    if exchange.path_params["session_id"] != SESSION_ID:
+        return json_reply(404, {"detail": "chat session not found"})
+    ids = ["6f1e2d3c-4b5a-4987-8654-3210fedcba98", "7a2b3c4d-5e6f-4a1b-9c2d-3e4f5a6b7c8d"]
     messages = [
         {
-            "id": "6f1e2d3c-4b5a-4987-8654-3210fedcba98",
+            "id": ids[0],
             "message_index": 0,
-            "role": "user",
-            "content": "Plan the release",
+            **STORED[0],
             "metadata": {},
             "tokens": None,
             "created_at": NOW,
             "updated_at": None,
         },
         {
-            "id": "7a2b3c4d-5e6f-4a1b-9c2d-3e4f5a6b7c8d",
+            "id": ids[1],
             "message_index": 1,
-            "role": "assistant",
-            "content": "Freeze on Monday, ship on Thursday.",
+            **STORED[1],
             "metadata": {"model": MODEL},
             "tokens": 3,
             "created_at": NOW,
             "updated_at": NOW,
         },
     ]
-    session = _session_summary(exchange.path_params["session_id"], exchange.query_dict["user_id"])
-    return Reply(200, {"session": session, "messages": messages})
+    session = _session_summary(SESSION_ID, exchange.query_dict["user_id"])
+    return json_reply(200, {"session": session, "messages": messages})
 
 
-def _stats_reply(exchange: Exchange) -> Reply:
-    return Reply(
+def _stats_reply(exchange: Exchange) -> httpx2.Response:
+    return json_reply(
         200,
         {
             "total_users": 120,
@@ -591,23 +296,23 @@ def _stats_reply(exchange: Exchange) -> Reply:
     )
 
 
-def _admins_reply(exchange: Exchange) -> Reply:
+def _admins_reply(exchange: Exchange) -> httpx2.Response:
     admins = [
         {"id": "adm-1", "email": "root@example.com", "name": "Root", "created_at": NOW, "created_by": None},
         {"id": "adm-2", "email": "ops@example.com", "name": None, "created_at": NOW, "created_by": "adm-1"},
     ]
-    return Reply(200, {"admins": admins, "count": len(admins)})
+    return json_reply(200, {"admins": admins, "count": len(admins)})
 
 
-def _add_admin_reply(exchange: Exchange) -> Reply:
-    return Reply(201, {"status": "success", "email": exchange.json["email"]})
+def _add_admin_reply(exchange: Exchange) -> httpx2.Response:
+    return json_reply(201, {"status": "success", "email": exchange.json["email"]})
 
 
-def _remove_admin_reply(exchange: Exchange) -> Reply:
-    return Reply(200, {"status": "success", "email": exchange.path_params["email"]})
+def _remove_admin_reply(exchange: Exchange) -> httpx2.Response:
+    return json_reply(200, {"status": "success", "email": exchange.path_params["email"]})
 
 
-def _audit_reply(exchange: Exchange) -> Reply:
+def _audit_reply(exchange: Exchange) -> httpx2.Response:
     entries = [
         {
             "id": "aud-1",
@@ -623,7 +328,7 @@ def _audit_reply(exchange: Exchange) -> Reply:
     ]
     limit = exchange.typed_query.get("limit", 50)
     offset = exchange.typed_query.get("offset", 0)
-    return Reply(200, {"entries": entries, "count": len(entries), "limit": limit, "offset": offset})
+    return json_reply(200, {"entries": entries, "count": len(entries), "limit": limit, "offset": offset})
 
 
 def _mcp_config(**fields: Any) -> dict[str, Any]:
@@ -643,62 +348,59 @@ def _mcp_config(**fields: Any) -> dict[str, Any]:
     }
 
 
-def _mcp_list_reply(exchange: Exchange) -> Reply:
+def _mcp_list_reply(exchange: Exchange) -> httpx2.Response:
     items = [_mcp_config(name="org-docs")]
     if exchange.typed_query.get("include_platform", True):
-        items.insert(0, _mcp_config(name="platform-search", id=TOKEN_ID, scope={"type": "platform"}))
+        items.insert(0, _mcp_config(name="platform-search", id=PLATFORM_MCP_ID, scope={"type": "platform"}))
     if "user_id" in exchange.typed_query:
         user = str(exchange.typed_query["user_id"])
         items.append(
             _mcp_config(name="mine", scope={"type": "user", "organization_id": None, "user_id": user})
         )
-    return Reply(200, {"items": items})
+    return json_reply(200, {"items": items})
 
 
 def _mcp_stored(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Request fields as the server stores them: a bearer token is kept as a token id."""
-    stored = {key: value for key, value in fields.items() if key != "bearer_token"}
-    if fields.get("bearer_token"):
-        stored["bearer_token_id"] = TOKEN_ID
-    return stored
+    """Request fields as upstream answers them: it stores the bearer token and the OAuth provider
+    but returns neither (``bearer_token_id`` and ``oauth_provider`` stay null)."""
+    return {key: value for key, value in fields.items() if key not in ("bearer_token", "oauth_provider")}
 
 
-def _mcp_create_reply(exchange: Exchange) -> Reply:
-    body = exchange.json
-    return Reply(201, _mcp_config(**_mcp_stored(body)))
+def _mcp_create_reply(exchange: Exchange) -> httpx2.Response:
+    return json_reply(201, _mcp_config(**_mcp_stored(exchange.json)))
 
 
-def _mcp_update_reply(exchange: Exchange) -> Reply:
+def _mcp_update_reply(exchange: Exchange) -> httpx2.Response:
     changes = {key: value for key, value in _mcp_stored(exchange.json).items() if value is not None}
-    return Reply(200, _mcp_config(**changes, id=exchange.path_params["mcp_id"]))
+    return json_reply(200, _mcp_config(**changes, id=exchange.path_params["mcp_id"]))
 
 
-def _mcp_delete_reply(exchange: Exchange) -> Reply:
-    return Reply(204)
+def _mcp_delete_reply(exchange: Exchange) -> httpx2.Response:
+    return httpx2.Response(204)
 
 
-def _status_reply(exchange: Exchange) -> Reply:
-    return Reply(200, {"agent_type": "claude", "status": "stable"})
+def _status_reply(exchange: Exchange) -> httpx2.Response:
+    return json_reply(200, {"agent_type": "claude", "status": "stable"})
 
 
-def _messages_reply(exchange: Exchange) -> Reply:
+def _messages_reply(exchange: Exchange) -> httpx2.Response:
     messages = [
         {"id": 0, "role": "user", "content": "Fix the failing test", "time": NOW},
         {"id": 1, "role": "agent", "content": "Fixed: the fixture was stale.", "time": NOW},
     ]
-    return Reply(200, {"messages": messages})
+    return json_reply(200, {"messages": messages})
 
 
-def _message_reply(exchange: Exchange) -> Reply:
-    return Reply(200, {"ok": True})
+def _message_reply(exchange: Exchange) -> httpx2.Response:
+    return json_reply(200, {"ok": True})
 
 
-def _upload_reply(exchange: Exchange) -> Reply:
+def _upload_reply(exchange: Exchange) -> httpx2.Response:
     names = [part.filename for part in exchange.parts if part.name == "file"]
-    return Reply(200, {"ok": True, "filePath": f"/home/agent/uploads/{names[0] if names else 'upload'}"})
+    return json_reply(200, {"ok": True, "filePath": f"/home/agent/uploads/{names[0] if names else 'upload'}"})
 
 
-def _events_reply(exchange: Exchange) -> Reply:
+def _events_reply(exchange: Exchange) -> httpx2.Response:
     events = [
         SSEEvent({"agent_type": "claude", "status": "running"}, "status_change", 1),
         SSEEvent(
@@ -707,7 +409,7 @@ def _events_reply(exchange: Exchange) -> Reply:
         SSEEvent({"id": 1, "role": "agent", "message": "Fixed.", "time": NOW}, "message_update", 3),
         SSEEvent({"agent_type": "claude", "status": "stable"}, "status_change", 4),
     ]
-    return Reply(200, events=events)
+    return sse_reply(events)
 
 
 RESPONDERS: dict[tuple[str, str], Responder] = {
@@ -732,7 +434,15 @@ RESPONDERS: dict[tuple[str, str], Responder] = {
 }
 
 
-# --- the SDK calls ---------------------------------------------------------------------------------
+def contract_server() -> FakeServer:
+    """The shared fake server, holding requests and answers to the contract, answering every operation."""
+    server = FakeServer(contract=contract())
+    for (method, template), responder in RESPONDERS.items():
+        server.on(method, template, lambda request, answer=responder: answer(server.exchange_of(request)))
+    return server
+
+
+# --- the cases -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -762,6 +472,8 @@ class Case:
     check: Check
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+    before: tuple[tuple[str, str], ...] = ()
+    """Operations the SDK must send first (a resume reads the stored session)."""
     violation: str | None = None
     """Set when the SDK is known to send a request the spec rejects: the case is a strict xfail."""
 
@@ -790,8 +502,16 @@ MIXED_WIRE = [
     {"role": "user", "content": [{"type": "text", "text": "And "}, "shipping?"]},
     {"role": "user", "content": "Thanks"},
 ]
+# With history on, content parts are sent as text (upstream stores text only; parts fail with 500).
+MIXED_WIRE_AS_TEXT = [
+    {"role": "system", "content": "Answer in one line."},
+    {"role": "user", "content": "Plan the \nrelease", "name": "ada"},
+    {"role": "assistant", "content": "Freeze on Monday."},
+    {"role": "user", "content": "And \nshipping?"},
+    {"role": "user", "content": "Thanks"},
+]
 EXTENSIONS: dict[str, Any] = {
-    "session_id": SESSION_ID,
+    "session_id": NEW_SESSION_ID,
     "metadata": {"agent_type": "claude", "trace_id": "t-42"},
     "organization_id": ORG_ID,
     "workflow": "release-planning",
@@ -811,7 +531,7 @@ EVERY_COMPLETION_KWARG: dict[str, Any] = {
 EXPECTED_METADATA = {
     "agent_type": "claude",
     "trace_id": "t-42",
-    "session_id": SESSION_ID,
+    "session_id": NEW_SESSION_ID,
     "organization_id": ORG_ID,
     "workflow": "release-planning",
     "variables": {"ticket": 42, "team": "core"},
@@ -820,6 +540,7 @@ EXPECTED_METADATA = {
     "mcp_servers": {"docs": {"type": "http", "url": "https://mcp.example.com/docs"}},
     "user_id": USER_ID,
 }
+USAGE = UsageInfo(prompt_tokens=7, completion_tokens=3, total_tokens=10)
 
 
 def check_minimal_completion(result: Any, exchange: Exchange) -> None:
@@ -835,14 +556,21 @@ def check_minimal_completion(result: Any, exchange: Exchange) -> None:
     assert result.choices[0].message.text == "Hello, world"
     assert result.choices[0].message.role == MessageRole.ASSISTANT
     assert result.choices[0].finish_reason == "stop"
-    assert result.system_fingerprint == NEW_SESSION_ID
-    assert result.usage == UsageInfo(prompt_tokens=7, completion_tokens=3, total_tokens=10)
+    assert result.system_fingerprint == DEFAULT_SESSION_ID
+    assert result.usage == USAGE
+
+
+def check_parts_without_history(result: Any, exchange: Exchange) -> None:
+    assert exchange.json["messages"] == MIXED_WIRE
+    assert "metadata" not in exchange.json and "user" not in exchange.json
+    assert isinstance(result, ChatCompletionResponse)
+    assert result.system_fingerprint == DEFAULT_SESSION_ID
 
 
 def _check_full_completion_body(exchange: Exchange, *, stream: bool) -> None:
     assert exchange.json == {
         "model": MODEL,
-        "messages": MIXED_WIRE,
+        "messages": MIXED_WIRE_AS_TEXT,
         "temperature": 0.2,
         "max_tokens": 256,
         "top_p": 0.9,
@@ -858,7 +586,7 @@ def check_full_completion(result: Any, exchange: Exchange) -> None:
     assert isinstance(result, ChatCompletionResponse)
     assert (result.id, result.model, result.created) == ("chatcmpl-7f3a", MODEL, 1748779200)
     assert result.choices[0].message.text == "Hello, world"
-    assert result.system_fingerprint == SESSION_ID
+    assert result.system_fingerprint == NEW_SESSION_ID
 
 
 def check_streamed_completion(result: Any, exchange: Exchange) -> None:
@@ -868,9 +596,54 @@ def check_streamed_completion(result: Any, exchange: Exchange) -> None:
     assert isinstance(result.stream, (chatserver_sdk.Stream, chatserver_sdk.AsyncStream))
     assert result.items == ["Hello", ", world"]
     metadata = result.stream.metadata
-    assert metadata["system_fingerprint"] == SESSION_ID
+    assert metadata["system_fingerprint"] == NEW_SESSION_ID
     assert metadata["finish_reason"] == "stop"
-    assert metadata["usage"] == UsageInfo(prompt_tokens=7, completion_tokens=3, total_tokens=10)
+    assert metadata["usage"] == USAGE
+
+
+# model, messages, temperature, max_tokens, top_p, stream, user, system_prompt: the earlier SDK's order.
+POSITIONAL_COMPLETION = (
+    MODEL, [{"role": "user", "content": "Hi"}], 0.2, 100, 0.9, False, USER_ID, "Be brief."
+)  # fmt: skip
+
+
+def check_positional_completion(result: Any, exchange: Exchange) -> None:
+    sent = exchange.json
+    assert sent["model"] == MODEL
+    assert sent["messages"] == [{"role": "user", "content": "Hi"}]
+    assert (sent["temperature"], sent["max_tokens"], sent["top_p"], sent["stream"]) == (0.2, 100, 0.9, False)
+    assert sent["user"] == USER_ID and sent["system_prompt"] == "Be brief."
+    assert sent["metadata"] == {"trace": "t-1", "session_id": NEW_SESSION_ID, "user_id": USER_ID}
+    assert isinstance(result, ChatCompletionResponse)
+    assert result.system_fingerprint == NEW_SESSION_ID
+    assert result.usage.total_tokens == 10
+
+
+def check_history_gets_a_uuid_session(result: Any, exchange: Exchange) -> None:
+    metadata = exchange.json["metadata"]
+    assert set(metadata) == {"user_id", "session_id"} and metadata["user_id"] == USER_ID
+    # Upstream's own default (atoms_session_<hex>) would break this user's session routes.
+    assert str(uuid.UUID(metadata["session_id"])) == metadata["session_id"]
+    assert isinstance(result, ChatCompletionResponse)
+    assert result.system_fingerprint == metadata["session_id"]
+
+
+NEW_TURN = {"role": "user", "content": "And shipping?"}
+
+
+def _resume_checker(*, stream: bool) -> Check:
+    def check(result: Any, exchange: Exchange) -> None:
+        # The server appends only the messages beyond those it holds: the stored ones go first.
+        assert exchange.json["messages"] == [*STORED, NEW_TURN]
+        assert exchange.json["metadata"] == {"session_id": SESSION_ID, "user_id": USER_ID}
+        if stream:
+            assert isinstance(result, Drained) and result.items == ["Hello", ", world"]
+            assert result.stream.metadata["system_fingerprint"] == SESSION_ID
+        else:
+            assert isinstance(result, ChatCompletionResponse)
+            assert result.system_fingerprint == SESSION_ID
+
+    return check
 
 
 OPENAI_NATIVE_KWARGS: dict[str, Any] = {
@@ -911,16 +684,16 @@ def check_openai_stream(result: Any, exchange: Exchange) -> None:
 
 def check_models(result: Any, exchange: Exchange) -> None:
     assert isinstance(result, ModelsResponse)
-    assert [model.id for model in result.data] == [MODEL, "gemini-2.5-pro"]
+    assert [model.id for model in result.data] == [MODEL, "gemini-2.5-pro@001"]
     first = result.data[0]
-    assert (first.owned_by, first.context_length, first.provider) == ("anthropic", 200000, "anthropic")
-    assert first.capabilities == ["chat", "tools"]
+    assert (first.owned_by, first.context_length, first.provider) == ("anthropic", 1048576, "vertexai")
+    assert first.capabilities == ["chat.completion"]
     assert result.data[1].capabilities == []
 
 
 def check_openai_models(result: Any, exchange: Exchange) -> None:
     assert isinstance(result, (openai.pagination.SyncPage, openai.pagination.AsyncPage))
-    assert [model.id for model in result.data] == [MODEL, "gemini-2.5-pro"]
+    assert [model.id for model in result.data] == [MODEL, "gemini-2.5-pro@001"]
     assert isinstance(result.data[0], openai.types.Model)
     assert result.data[0].owned_by == "anthropic"
 
@@ -967,6 +740,7 @@ def check_admins(result: Any, exchange: Exchange) -> None:
     assert isinstance(result, AdminListResponse)
     assert result.count == result["count"] == 2
     assert [admin.email for admin in result.admins] == ["root@example.com", "ops@example.com"]
+    assert result["admins"][0].email == "root@example.com"
     assert result.admins[1].created_by == "adm-1"
     assert result.admins[0].created_at == NOW_DT
 
@@ -982,9 +756,13 @@ def _add_admin_checker(expected_body: dict[str, Any]) -> Check:
 
 def _remove_admin_checker(email_address: str) -> Check:
     def check(result: Any, exchange: Exchange) -> None:
-        # One path segment, decoded back to exactly the address.
+        # One path segment, every reserved character (and a lone "." or "..") percent-encoded,
+        # decoded back to exactly the address.
         prefix = "/api/v1/platform/admins/"
-        assert exchange.raw_path.startswith(prefix)
+        encoded = quote(email_address, safe="")
+        if encoded in (".", ".."):
+            encoded = encoded.replace(".", "%2E")
+        assert exchange.raw_path == prefix + encoded
         assert "/" not in exchange.raw_path[len(prefix) :]
         assert exchange.path_params == {"email": email_address}
         assert exchange.query == []
@@ -1017,7 +795,7 @@ def _mcp_list_checker(query: dict[str, str], names: list[str]) -> Check:
     return check
 
 
-def _mcp_create_checker(expected_body: dict[str, Any], *, bearer_token_id: str | None = None) -> Check:
+def _mcp_create_checker(expected_body: dict[str, Any]) -> Check:
     def check(result: Any, exchange: Exchange) -> None:
         assert exchange.json == expected_body
         assert isinstance(result, MCPServer)
@@ -1028,7 +806,8 @@ def _mcp_create_checker(expected_body: dict[str, Any], *, bearer_token_id: str |
         )
         assert result.auth_type == expected_body["auth_type"]
         assert result.enabled is expected_body["enabled"]
-        assert result.bearer_token_id == bearer_token_id
+        # Upstream keeps a bearer token and an OAuth provider but returns neither.
+        assert result.bearer_token_id is None and result.oauth_provider is None
         assert result.scope is not None and result.scope.type.value == expected_body["scope"]["type"]
         assert result.created_at == NOW_DT
 
@@ -1044,9 +823,9 @@ def _mcp_update_checker(expected_body: dict[str, Any]) -> Check:
         for key, value in expected_body.items():
             if key == "metadata":
                 assert result.metadata == MCPMetadata.model_validate(value)
-            elif key == "bearer_token":
-                assert result.bearer_token_id == TOKEN_ID
-            elif value is not None:
+            elif key in ("bearer_token", "oauth_provider"):
+                assert getattr(result, "bearer_token_id" if key == "bearer_token" else key) is None
+            else:
                 assert getattr(result, key) == value, key
 
     return check
@@ -1055,7 +834,7 @@ def _mcp_update_checker(expected_body: dict[str, Any]) -> Check:
 def check_mcp_delete(result: Any, exchange: Exchange) -> None:
     assert exchange.path_params == {"mcp_id": MCP_ID}
     assert exchange.body == b""
-    assert exchange.reply is not None and exchange.reply.status == 204
+    assert exchange.response is not None and exchange.response.status_code == 204
     assert result is None
 
 
@@ -1111,15 +890,33 @@ def check_events(result: Any, exchange: Exchange) -> None:
 ORG_SCOPE_BODY = {"type": "organization", "organization_id": ORG_ID}
 FULL_METADATA = {"args": ["--read-only"], "env": {"LOG_LEVEL": "debug"}}
 AWKWARD_EMAIL = "ops/team?x=1#frag%20&more@example.com"
+LOOKUP = (SESSION,)  # a completion with user and session_id first reads the stored session
 
 CASES: list[Case] = [
     # chat completions and models
     Case("create_completion[minimal]", "create_completion", COMPLETIONS,
          check_minimal_completion, (MODEL, ["Hello"])),
+    Case("create_completion[parts-without-history]", "create_completion", COMPLETIONS,
+         check_parts_without_history, (MODEL, MIXED_MESSAGES)),
     Case("create_completion[every-kwarg]", "create_completion", COMPLETIONS,
-         check_full_completion, (MODEL, MIXED_MESSAGES), EVERY_COMPLETION_KWARG),
+         check_full_completion, (MODEL, MIXED_MESSAGES), EVERY_COMPLETION_KWARG, before=LOOKUP),
     Case("create_completion[stream-every-kwarg]", "create_completion", COMPLETIONS,
-         check_streamed_completion, (MODEL, MIXED_MESSAGES), {**EVERY_COMPLETION_KWARG, "stream": True}),
+         check_streamed_completion, (MODEL, MIXED_MESSAGES), {**EVERY_COMPLETION_KWARG, "stream": True},
+         before=LOOKUP),
+    Case("create_completion[positional]", "create_completion", COMPLETIONS,
+         check_positional_completion, POSITIONAL_COMPLETION,
+         {"session_id": NEW_SESSION_ID, "metadata": {"trace": "t-1"}}, before=LOOKUP),
+    Case("create_completion[history-new-session]", "create_completion", COMPLETIONS,
+         check_history_gets_a_uuid_session, (MODEL, ["Hello"]), {"user": USER_ID}),
+    Case("create_completion[resume-only-new]", "create_completion", COMPLETIONS,
+         _resume_checker(stream=False), (MODEL, ["And shipping?"]),
+         {"user": USER_ID, "session_id": SESSION_ID}, before=LOOKUP),
+    Case("create_completion[resume-whole]", "create_completion", COMPLETIONS,
+         _resume_checker(stream=False), (MODEL, [*STORED, NEW_TURN]),
+         {"user": USER_ID, "session_id": SESSION_ID}, before=LOOKUP),
+    Case("create_completion[resume-stream-only-new]", "create_completion", COMPLETIONS,
+         _resume_checker(stream=True), (MODEL, ["And shipping?"]),
+         {"user": USER_ID, "session_id": SESSION_ID, "stream": True}, before=LOOKUP),
     Case("chat.completions.create[openai]", "chat.completions.create", COMPLETIONS,
          check_openai_completion, (), OPENAI_NATIVE_KWARGS),
     Case("chat.completions.create[openai-stream]", "chat.completions.create", COMPLETIONS,
@@ -1129,8 +926,10 @@ CASES: list[Case] = [
     Case("models.list[openai]", "models.list", MODELS, check_openai_models),
     # sessions
     Case("list_sessions[defaults]", "list_sessions", SESSIONS, _sessions_checker(1, 20), (USER_ID,)),
-    Case("list_sessions[page]", "list_sessions", SESSIONS,
-         _sessions_checker(2, 5), (USER_ID,), {"page": 2, "page_size": 5}),
+    Case("list_sessions[page-positional]", "list_sessions", SESSIONS,
+         _sessions_checker(2, 5), (USER_ID, 2, 5)),
+    Case("list_sessions[page-keywords]", "list_sessions", SESSIONS,
+         _sessions_checker(3, 7), (USER_ID,), {"page": 3, "page_size": 7}),
     Case("get_session", "get_session", SESSION, check_session, (SESSION_ID,), {"user_id": USER_ID}),
     # platform administration
     Case("get_platform_stats", "get_platform_stats", STATS, check_stats),
@@ -1153,8 +952,9 @@ CASES: list[Case] = [
     Case("remove_admin[dots-and-slashes]", "remove_admin", REMOVE_ADMIN,
          _remove_admin_checker("first..last@example.com/../x"), ("first..last@example.com/../x",)),
     Case("get_audit_log[defaults]", "get_audit_log", AUDIT, _audit_checker(50, 0)),
-    Case("get_audit_log[page]", "get_audit_log", AUDIT,
+    Case("get_audit_log[page-keywords]", "get_audit_log", AUDIT,
          _audit_checker(25, 50), (), {"limit": 25, "offset": 50}),
+    Case("get_audit_log[page-positional]", "get_audit_log", AUDIT, _audit_checker(20, 40), (20, 40)),
     # MCP registry
     Case("list_mcp_servers[organization]", "list_mcp_servers", MCP_LIST,
          _mcp_list_checker({"organization_id": ORG_ID, "include_platform": "true"},
@@ -1175,7 +975,7 @@ CASES: list[Case] = [
          _mcp_create_checker({"name": "private", "type": "http", "endpoint": "https://mcp.example.com/private",
                               "auth_type": "bearer", "bearer_token": "s3cr3t", "enabled": False,
                               "metadata": {"args": [], "env": {}},
-                              "scope": {"type": "user", "user_id": USER_ID}}, bearer_token_id=TOKEN_ID),
+                              "scope": {"type": "user", "user_id": USER_ID}}),
          ("private", "https://mcp.example.com/private", {"type": "user", "user_id": USER_ID}),
          {"auth_type": "bearer", "bearer_token": "s3cr3t", "enabled": False,
           "metadata": {"args": [], "env": {}}}),
@@ -1189,12 +989,15 @@ CASES: list[Case] = [
          _mcp_update_checker({"name": "docs-v2", "enabled": False}),
          (MCP_ID,), {"name": "docs-v2", "enabled": False}),
     Case("update_mcp_server[every-field]", "update_mcp_server", MCP_UPDATE,
-         _mcp_update_checker({"name": "docs", "type": "http", "endpoint": "https://mcp.example.com/v2",
-                              "auth_type": "bearer", "bearer_token": "t0k3n", "oauth_provider": None,
+         _mcp_update_checker({"name": "docs", "endpoint": "https://mcp.example.com/v2",
+                              "auth_type": "bearer", "bearer_token": "t0k3n",
                               "enabled": True, "metadata": FULL_METADATA}),
-         (MCP_ID,), {"name": "docs", "type": "http", "endpoint": "https://mcp.example.com/v2",
+         (MCP_ID,), {"name": "docs", "endpoint": "https://mcp.example.com/v2",
                      "auth_type": "bearer", "bearer_token": "t0k3n", "oauth_provider": None, "enabled": True,
                      "metadata": MCPMetadata(args=["--read-only"], env={"LOG_LEVEL": "debug"})}),
+    Case("update_mcp_server[oauth]", "update_mcp_server", MCP_UPDATE,
+         _mcp_update_checker({"auth_type": "oauth", "oauth_provider": "github"}),
+         (MCP_ID,), {"auth_type": "oauth", "oauth_provider": "github"}),
     Case("delete_mcp_server", "delete_mcp_server", MCP_DELETE, check_mcp_delete, (MCP_ID,)),
     # agent control
     Case("get_agent_status", "get_agent_status", STATUS, check_status),
@@ -1209,6 +1012,9 @@ CASES: list[Case] = [
          _upload_checker("blob.bin", BINARY), ("blob.bin", Fresh(lambda: BytesIO(BINARY)))),
     Case("stream_agent_events", "stream_agent_events", EVENTS, check_events),
 ]  # fmt: skip
+
+
+# --- running a case -----------------------------------------------------------------------------------
 
 
 class RequestContractViolation(AssertionError):
@@ -1245,78 +1051,131 @@ async def _adrain(result: Any) -> Any:
     return result
 
 
-def sync_client(server: ContractServer) -> ChatServerClient:
-    return ChatServerClient(
-        api_key="sk-contract",
-        base_url=BASE_URL,
-        max_retries=0,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
-    )
+def _raw_parsed(raw: Any, server: FakeServer) -> Any:
+    """A raw view's result, checked to be the HTTP response the server gave, then parsed."""
+    answer = server.exchanges[-1].response
+    assert answer is not None
+    http_response = raw.http_response
+    assert isinstance(http_response, httpx2.Response)
+    assert raw.status_code == answer.status_code
+    assert raw.headers.get("content-type") == answer.headers.get("content-type")
+    return raw.parse()
 
 
-def async_client(server: ContractServer) -> AsyncChatServerClient:
-    return AsyncChatServerClient(
-        api_key="sk-contract",
-        base_url=BASE_URL,
-        max_retries=0,
-        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(server)),
-    )
-
-
-def _verify(case: Case, server: ContractServer, result: Any) -> None:
-    assert len(server.exchanges) == 1, [f"{e.method} {e.raw_path}" for e in server.exchanges]
-    (exchange,) = server.exchanges
-    where = f"{exchange.method} {exchange.raw_path}"
-    assert not exchange.response_errors, f"fixture for {where} drifted from the spec:\n" + "\n".join(
-        exchange.response_errors
-    )
-    assert exchange.operation == case.operation, f"{where} is {exchange.operation}, expected {case.operation}"
-    assert not exchange.routing_errors, "\n".join(exchange.routing_errors)
-    assert exchange.headers["authorization"] == "Bearer sk-contract"
-    if exchange.request_errors:
-        raise RequestContractViolation(
-            f"{case.sdk_method} sent a request the spec rejects: {where}\n"
-            f"body: {exchange.body[:500]!r}\n" + "\n".join(exchange.request_errors)
+def _verify(case: Case, server: FakeServer, result: Any) -> None:
+    sent = [exchange.describe() for exchange in server.exchanges]
+    assert [exchange.operation for exchange in server.exchanges] == [*case.before, case.operation], sent
+    for exchange in server.exchanges:
+        where = exchange.describe()
+        assert not exchange.response_errors, f"fixture for {where} drifted from the spec:\n" + "\n".join(
+            exchange.response_errors
         )
+        assert not exchange.routing_errors, "\n".join(exchange.routing_errors)
+        assert exchange.headers["authorization"] == f"Bearer {KEY}"
+        if exchange.request_errors:
+            raise RequestContractViolation(
+                f"{case.sdk_method} sent a request the spec rejects: {where}\n"
+                f"body: {exchange.body[:500]!r}\n" + "\n".join(exchange.request_errors)
+            )
+    *lookups, exchange = server.exchanges
+    for lookup in lookups:  # the stored session of the session and user the completion names
+        metadata = exchange.json["metadata"]
+        assert lookup.path_params == {"session_id": metadata["session_id"]}
+        assert lookup.query_dict == {"user_id": metadata["user_id"]}
     case.check(result, exchange)
+
+
+def sync_client(server: FakeServer) -> ChatServerClient:
+    return client_for(server, api_key=KEY, base_url=BASE_URL)
+
+
+def async_client(server: FakeServer) -> AsyncChatServerClient:
+    return client_for(server, asynchronous=True, api_key=KEY, base_url=BASE_URL)
 
 
 # --- the tests -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("raw", [False, True], ids=["plain", "raw"])
 @pytest.mark.parametrize("case", _params(CASES))
-def test_sync_request_matches_spec_and_response_parses(case: Case) -> None:
-    server = ContractServer(load_contract())
+def test_sync(case: Case, raw: bool) -> None:
+    server = contract_server()
     with sync_client(server) as client:
-        result = _drain(case.call(client))
+        if raw:
+            result = _drain(_raw_parsed(case.call(client.with_raw_response), server))
+        else:
+            result = _drain(case.call(client))
     _verify(case, server, result)
 
 
+@pytest.mark.parametrize("raw", [False, True], ids=["plain", "raw"])
 @pytest.mark.parametrize("case", _params(CASES))
-async def test_async_request_matches_spec_and_response_parses(case: Case) -> None:
-    server = ContractServer(load_contract())
+async def test_async(case: Case, raw: bool) -> None:
+    server = contract_server()
     async with async_client(server) as client:
-        result = await _adrain(case.call(client))
+        if raw:
+            result = await _adrain(_raw_parsed(await case.call(client.with_raw_response), server))
+        else:
+            result = await _adrain(case.call(client))
     _verify(case, server, result)
 
 
-def test_every_spec_operation_is_exercised() -> None:
-    contract = load_contract()
-    server = ContractServer(contract)
+REFUSED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
+    ("remove_admin", ("",), {}, "email: must not be empty"),
+    ("delete_mcp_server", ("",), {}, "mcp_id: must not be empty"),
+    ("get_session", ("",), {"user_id": USER_ID}, "session_id: must not be empty"),
+    ("send_agent_message", ("hi",), {"type": "shout"}, "type: 'shout' is not one of 'user', 'raw'"),
+    ("create_completion", (MODEL, ["hi"]), {"user": "bob"}, "user: 'bob' is not a UUID"),
+    ("create_completion", (MODEL, ["hi"]), {"user": USER_ID, "session_id": "s-1"},
+     "session_id: 's-1' is not a UUID"),
+    ("create_completion", (MODEL, ["hi"]), {"organization_id": "acme"},
+     "metadata.organization_id: 'acme' is not a UUID"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs", "error"), REFUSED, ids=lambda value: str(value)[:40])
+async def test_arguments_the_server_fails_on_are_refused_before_sending(
+    method: str, args: tuple[Any, ...], kwargs: dict[str, Any], error: str
+) -> None:
+    server = contract_server()
+    with sync_client(server) as client, pytest.raises(ValueError, match=error):
+        getattr(client, method)(*args, **kwargs)
+    async with async_client(server) as aclient:
+        with pytest.raises(ValueError, match=error):
+            await getattr(aclient, method)(*args, **kwargs)
+    assert server.exchanges == []
+
+
+def test_every_spec_operation_and_every_endpoint_is_exercised() -> None:
+    spec = contract()
+    server = contract_server()
     with sync_client(server) as client:
         for case in CASES:
             _drain(case.call(client))
     hit = {exchange.operation for exchange in server.exchanges}
     assert None not in hit, [e.raw_path for e in server.exchanges if e.operation is None]
-    missing = sorted(contract.operations - hit)
+    missing = sorted(spec.operations - hit)
     assert not missing, f"operations in the spec that no SDK call reaches: {missing}"
-    assert {case.operation for case in CASES} == contract.operations
-    assert set(RESPONDERS) == contract.operations, "one fixture answer per spec operation"
+    assert {case.operation for case in CASES} == spec.operations
+    assert set(RESPONDERS) == spec.operations, "one fixture answer per spec operation"
+    endpoints = {endpoint.name for endpoint in ENDPOINTS}
+    cased = {case.sdk_method for case in CASES}
+    assert endpoints <= cased, f"ENDPOINTS without a case: {sorted(endpoints - cased)}"
+    assert cased - endpoints == {"chat.completions.create", "models.list"}
 
 
-@pytest.mark.parametrize("client_cls", [ChatServerClient, AsyncChatServerClient])
-def test_every_sdk_method_has_a_contract_case(client_cls: type[Any]) -> None:
-    base = openai.OpenAI if client_cls is ChatServerClient else openai.AsyncOpenAI
+@pytest.mark.parametrize(
+    ("client_cls", "base", "helpers"),
+    [
+        (ChatServerClient, openai.OpenAI, SyncConveniences),
+        (AsyncChatServerClient, openai.AsyncOpenAI, AsyncConveniences),
+    ],
+)
+def test_every_sdk_method_is_an_endpoint_or_a_helper_over_them(
+    client_cls: type[Any], base: type[Any], helpers: type[Any]
+) -> None:
+    """The client's own methods are the generated endpoints (each has cases above) plus the
+    multi-call helpers, which only call endpoints (tested in their own modules)."""
     sdk_methods = {
         name
         for name in dir(client_cls)
@@ -1325,14 +1184,17 @@ def test_every_sdk_method_has_a_contract_case(client_cls: type[Any]) -> None:
         and inspect.isfunction(getattr(client_cls, name))
     }
     assert sdk_methods, "no SDK methods found: has the client changed shape?"
-    covered = {case.sdk_method for case in CASES}
-    assert not sdk_methods - covered, f"SDK methods without a contract case: {sorted(sdk_methods - covered)}"
-    assert {"chat.completions.create", "models.list"} <= covered
+    helper_names = {name for name in vars(helpers) if not name.startswith("_")}
+    endpoints = {endpoint.name for endpoint in ENDPOINTS}
+    assert sdk_methods - helper_names == endpoints
+    for name in endpoints:
+        assert callable(getattr(client_cls, name)), name
+        assert callable(getattr(client_cls.with_raw_response.fget(client_cls()), name)), name  # type: ignore[attr-defined]
 
 
 def test_validator_rejects_requests_the_spec_forbids() -> None:
     """The harness has teeth: requests outside the contract are caught, with the reason."""
-    server = ContractServer(load_contract())
+    server = contract_server()
     with httpx2.Client(base_url=BASE_URL, transport=httpx2.MockTransport(server)) as http:
         http.get("/atoms/chat/sessions", params={"user_id": "not-a-uuid", "page": 0})
         http.get("/api/v1/platform/audit", params={"limit": 500})
@@ -1362,7 +1224,7 @@ def test_validator_rejects_requests_the_spec_forbids() -> None:
 
 def test_fixture_check_rejects_responses_the_spec_forbids() -> None:
     """The answers are checked too, so a fixture that drifts from the spec fails loudly."""
-    contract = load_contract()
+    spec = contract()
     wire = WireRequest(
         host_url=BASE_URL,
         path="/api/v1/platform/admins/a%40b.c",
@@ -1371,12 +1233,17 @@ def test_fixture_check_rejects_responses_the_spec_forbids() -> None:
         content_type="",
         body=None,
     )
-    assert contract.response_errors(wire, Reply(200, {"status": "success", "email": "a@b.c"})) == []
+    ok = json.dumps({"status": "success", "email": "a@b.c"}).encode()
+    assert spec.response_errors(wire, 200, "application/json", ok) == []
+    missing = json.dumps({"status": "success"}).encode()
     assert "'email' is a required property" in "\n".join(
-        contract.response_errors(wire, Reply(200, {"status": "success"}))
+        spec.response_errors(wire, 200, "application/json", missing)
     )
-    events = Reply(200, events=[SSEEvent({"agent_type": "claude", "status": "busy"}, "status_change")])
-    assert contract.stream_errors(EVENTS, events)
+    # A status the operation does not declare needs upstream's {"detail": "..."}.
+    assert spec.response_errors(wire, 404, "application/json", b'{"detail": "not found"}') == []
+    assert spec.response_errors(wire, 500, "text/plain", b"Internal Server Error")
+    events = [{"event": "status_change", "data": {"agent_type": "claude", "status": "busy"}}]
+    assert spec.stream_errors(EVENTS, 200, events)
 
 
 def test_missing_spec_fails_rather_than_skips(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -1384,7 +1251,7 @@ def test_missing_spec_fails_rather_than_skips(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv(SPEC_ENV_VAR, str(absent))
     assert spec_path() == absent
     with pytest.raises(pytest.fail.Exception) as failure:
-        load_contract()
+        contract()
     message = str(failure.value)
     assert str(absent) in message and SPEC_ENV_VAR in message
     assert "not found" in message
