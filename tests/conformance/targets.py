@@ -52,16 +52,28 @@ API_KEY_ENV = "CHATSERVER_CONFORMANCE_API_KEY"
 ADMIN_KEY_ENV = "CHATSERVER_CONFORMANCE_ADMIN_KEY"
 MODEL_ENV = "CHATSERVER_CONFORMANCE_MODEL"
 AGENT_CONTROL_ENV = "CHATSERVER_CONFORMANCE_AGENT_CONTROL"
+TARGETS_ENV = "CHATSERVER_CONFORMANCE_TARGETS"
 
 CAPABILITIES = frozenset({"agent_control", "no_agent_control", "faults", "auth", "disposable"})
 
 
 def enabled_targets() -> list[str]:
-    """The targets of this run: upstream and the emulator always, yours when you name one."""
+    """The targets of this run: upstream and the emulator, and yours when you name one;
+    ``CHATSERVER_CONFORMANCE_TARGETS=custom`` (comma-separated) picks some of them."""
     names = [UPSTREAM, EMULATOR]
     if os.environ.get(URL_ENV):
         names.append(CUSTOM)
-    return names
+    chosen = os.environ.get(TARGETS_ENV)
+    if not chosen:
+        return names
+    picked = [name.strip() for name in chosen.split(",") if name.strip()]
+    unknown = [name for name in picked if name not in names]
+    if unknown:
+        raise ValueError(
+            f"${TARGETS_ENV}={chosen!r}: {unknown} not among the targets of this run {names}"
+            + (f" (custom needs ${URL_ENV})" if CUSTOM in unknown else "")
+        )
+    return picked
 
 
 def capabilities(name: str) -> frozenset[str]:
