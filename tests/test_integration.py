@@ -2,12 +2,15 @@
 
 ``api`` runs each call through ``ChatServerClient`` or through
 ``AsyncChatServerClient`` on an event loop of its own, so one test body
-checks both twins.
+checks both twins. The emulator answers as upstream's ChatServer does (its
+model list, ``atoms_session_<hex>`` ids, statistics, MCP answers); every test
+here starts a server, so the module is ``slow``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,11 +36,13 @@ from chatserver_sdk.exceptions import (
     UnprocessableEntityError,
 )
 
-MODEL = "claude-3-haiku"
+MODEL = "claude-sonnet-4-5@20250929"  # upstream lists it; any model string is accepted
 USER = "00000000-0000-0000-0000-000000000001"
 OTHER = "00000000-0000-0000-0000-000000000002"
 ORG = "00000000-0000-0000-0000-0000000000aa"
 _T = TypeVar("_T")
+
+pytestmark = pytest.mark.slow
 
 
 class SyncAPI:
@@ -122,14 +127,16 @@ def api(connect: API) -> Iterator[SyncAPI | AsyncAPI]:
 
 def test_models(api: SyncAPI | AsyncAPI) -> None:
     models = {model.id: model for model in api("list_models").data}
-    assert MODEL in models
-    assert {m.provider for m in models.values()} >= {"claude", "droid", "ccrouter"}
-    assert all(m.context_length and m.capabilities for m in models.values())
+    # Upstream's filtered Vertex list: Claude and Gemini ids with their version suffix.
+    assert MODEL in models and "gemini-2.5-pro@001" in models
+    assert {m.provider for m in models.values()} == {"vertexai"}
+    assert all(m.context_length and m.capabilities == ["chat.completion"] for m in models.values())
 
 
 def test_completion_and_usage(api: SyncAPI | AsyncAPI) -> None:
     response = api("create_completion", MODEL, ["Hello!"], user=USER)
     assert response.choices[0].message.content == "Echo (turn 1): Hello!"
+    assert response.choices[0].finish_reason == "stop"
     usage = response.usage
     assert usage.prompt_tokens + usage.completion_tokens == usage.total_tokens > 0
     session = api("get_session", response.system_fingerprint, user_id=USER).session
@@ -137,10 +144,16 @@ def test_completion_and_usage(api: SyncAPI | AsyncAPI) -> None:
 
 
 def test_streaming_matches_non_streaming(api: SyncAPI | AsyncAPI) -> None:
+    whole = api("create_completion", MODEL, ["Tell me a story"])
     deltas, metadata = api.stream("create_completion", MODEL, ["Tell me a story"], stream=True)
-    assert len(deltas) > 2 and "".join(deltas) == "Echo (turn 1): Tell me a story"
-    assert metadata["finish_reason"] == "stop" and metadata["usage"].total_tokens > 0
-    assert len(metadata["system_fingerprint"]) == 36
+    assert len(deltas) > 2 and "".join(deltas) == whole.choices[0].message.content
+    assert "".join(deltas) == "Echo (turn 1): Tell me a story"
+    assert metadata["finish_reason"] == whole.choices[0].finish_reason == "stop"
+    assert metadata["usage"] == whole.usage and whole.usage.total_tokens > 0
+    # Without history (no user) the server names the session itself, as upstream does.
+    for session_id in (metadata["system_fingerprint"], whole.system_fingerprint):
+        assert re.fullmatch(r"atoms_session_[0-9a-f]{32}", session_id), session_id
+    assert metadata["system_fingerprint"] != whole.system_fingerprint
 
 
 @pytest.mark.parametrize("resend_history", [True, False], ids=["full-history", "only-new"])
@@ -180,19 +193,39 @@ def test_sessions_paginate_and_stay_private(api: SyncAPI | AsyncAPI) -> None:
 
 
 def test_administration_and_audit(api: SyncAPI | AsyncAPI) -> None:
-    email = "ops/team?x=1#frag%20..@example.com"
+    email = "ops+team?x=1#frag%20..@example.com"  # reserved characters travel as one path segment
     added = api("add_admin", "user_01", email, "Ops")
     assert added.email == email
     admins = api("list_admins")
     assert admins["count"] == 1 and admins["admins"][0].email == email
+    assert admins.admins[0].created_by == "user_01"  # upstream records the admin's own WorkOS id
     assert api("remove_admin", email).email == email
     assert api("list_admins").count == 0
+    # Upstream deletes by email and answers success whether or not there was such an admin.
+    assert api("remove_admin", "nobody@example.com").email == "nobody@example.com"
     actions = [entry.action for entry in api("get_audit_log", limit=10).entries]
-    assert "platform_admin.added" in actions and "platform_admin.removed" in actions
+    assert actions == ["platform_admin.removed", "platform_admin.added"]  # the emulator's own audit trail
     api("create_completion", MODEL, ["count me"], user=USER)
+    api("create_mcp_server", "docs", "https://mcp.example.com/", {"type": "platform"})
     stats = api("get_platform_stats")
-    assert stats.total_users == 1 and stats.total_requests >= 1 and stats.total_tokens > 0
+    # Upstream counts tables a ChatServer never writes (users, requests, tokens: 0) and every MCP server.
+    assert (stats.total_users, stats.total_requests, stats.total_tokens) == (0, 0, 0)
+    assert stats.total_mcp_servers == 1
     assert stats.system_health.status == "healthy"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=NotFoundError,
+    reason="SDK bug (reported): an email holding '/' is sent as one %2F-encoded segment, which the "
+    "ChatServer (upstream and emulator alike) decodes before routing, so the request meets no route "
+    "and fails as a bare 404 'Not Found'; the SDK should refuse it before sending, naming the email",
+)
+def test_an_admin_whose_email_holds_a_slash_is_refused_clearly(api: SyncAPI | AsyncAPI) -> None:
+    email = "ops/team@example.com"
+    api("add_admin", "user_01", email, "Ops")  # the body carries it: upstream stores it
+    with pytest.raises(ValueError, match="email"):
+        api("remove_admin", email)
 
 
 def test_mcp_registry(api: SyncAPI | AsyncAPI) -> None:
@@ -205,14 +238,35 @@ def test_mcp_registry(api: SyncAPI | AsyncAPI) -> None:
         auth_type="bearer",
         bearer_token="t0ken",
     )
-    assert server.scope.organization_id == ORG and server.bearer_token_id
+    # Upstream keeps the token server-side and never returns a token id.
+    assert server.scope.organization_id == ORG and server.auth_type == "bearer"
+    assert server.bearer_token_id is None
     assert [s.id for s in api("list_mcp_servers", ORG).items] == [server.id]
     updated = api("update_mcp_server", server.id, enabled=False, name="docs-v2")
     assert (updated.enabled, updated.name, updated.endpoint) == (False, "docs-v2", "https://mcp.example.com/")
     assert api("delete_mcp_server", server.id) is None
     assert api("list_mcp_servers", ORG).items == []
-    with pytest.raises(BadRequestError):
-        api("create_mcp_server", "bad", "https://x.example/", {"type": "organization"})
+    with pytest.raises(UnprocessableEntityError, match=r"body\.scope\.type"):
+        api("create_mcp_server", "bad", "https://x.example/", {"type": "team"})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SDK bug (reported): upstream (and so the emulator) stores an organization or user scope "
+    "without its id as a PLATFORM server, visible to every organisation, and answers 201; the SDK "
+    "sends such a scope as given instead of refusing it before sending",
+)
+@pytest.mark.parametrize("scope", [{"type": "organization"}, {"type": "user"}], ids=["organization", "user"])
+def test_a_scope_without_its_id_is_refused_before_it_widens(
+    api: SyncAPI | AsyncAPI, scope: dict[str, str]
+) -> None:
+    try:
+        with pytest.raises(ValueError, match="scope"):
+            api("create_mcp_server", "private", "https://x.example/", scope)
+    finally:
+        # What was stored instead, if anything: never a platform-wide server.
+        platform = [s for s in api("list_mcp_servers", ORG).items if s.name == "private"]
+        assert platform == []
 
 
 def test_agent_control(api: SyncAPI | AsyncAPI) -> None:
@@ -281,48 +335,55 @@ def test_everything_survives_a_restart(connect: API, tmp_path: Path) -> None:
 SESSIONS, PER_SESSION = 20, 10
 
 
-def test_200_concurrent_completions_over_20_sessions_sync() -> None:
+def test_200_completions_over_20_concurrent_sessions_sync() -> None:
+    """20 sessions at once, each resumed 10 times in order (a session's turns follow each other:
+    a resume sends the stored transcript, so two turns at once in one session collide, as upstream's)."""
     with run_emulator() as base_url, ChatServerClient(base_url=base_url, max_retries=0) as client:
-        starts = [client.create_completion(MODEL, ["start"], user=USER) for _ in range(SESSIONS)]
 
-        def turn(i: int) -> int:
-            session_id = starts[i % SESSIONS].system_fingerprint
-            reply = client.create_completion(MODEL, [f"message {i}"], user=USER, session_id=session_id)
-            return reply.usage.total_tokens
+        def session(i: int) -> tuple[Any, list[int]]:
+            start = client.create_completion(MODEL, [f"start {i}"], user=USER)
+            tokens = []
+            for turn in range(PER_SESSION):
+                reply = client.create_completion(
+                    MODEL, [f"message {i}.{turn}"], user=USER, session_id=start.system_fingerprint
+                )
+                assert reply.choices[0].message.content == f"Echo (turn {turn + 2}): message {i}.{turn}"
+                tokens.append(reply.usage.total_tokens)
+            return start, tokens
 
-        with ThreadPoolExecutor(16) as pool:
-            tokens = list(pool.map(turn, range(SESSIONS * PER_SESSION)))
-        check_totals(client, starts, tokens)
+        with ThreadPoolExecutor(SESSIONS) as pool:
+            results = list(pool.map(session, range(SESSIONS)))
+        check_totals(client, results)
 
 
-async def test_200_concurrent_completions_over_20_sessions_async() -> None:
+async def test_200_completions_over_20_concurrent_sessions_async() -> None:
     with run_emulator() as base_url:
         async with AsyncChatServerClient(base_url=base_url, max_retries=0) as client:
-            starts = [await client.create_completion(MODEL, ["start"], user=USER) for _ in range(SESSIONS)]
 
-            async def turn(i: int) -> int:
-                session_id = starts[i % SESSIONS].system_fingerprint
-                reply = await client.create_completion(
-                    MODEL, [f"message {i}"], user=USER, session_id=session_id
-                )
-                return reply.usage.total_tokens
+            async def session(i: int) -> tuple[Any, list[int]]:
+                start = await client.create_completion(MODEL, [f"start {i}"], user=USER)
+                tokens = []
+                for turn in range(PER_SESSION):
+                    reply = await client.create_completion(
+                        MODEL, [f"message {i}.{turn}"], user=USER, session_id=start.system_fingerprint
+                    )
+                    assert reply.choices[0].message.content == f"Echo (turn {turn + 2}): message {i}.{turn}"
+                    tokens.append(reply.usage.total_tokens)
+                return start, tokens
 
-            tokens = await asyncio.gather(*(turn(i) for i in range(SESSIONS * PER_SESSION)))
+            results = await asyncio.gather(*(session(i) for i in range(SESSIONS)))
         with ChatServerClient(base_url=base_url) as sync_client:
-            check_totals(sync_client, starts, list(tokens))
+            check_totals(sync_client, list(results))
 
 
-def check_totals(client: ChatServerClient, starts: list[Any], tokens: list[int]) -> None:
+def check_totals(client: ChatServerClient, results: list[tuple[Any, list[int]]]) -> None:
     """Every turn landed once, in one transcript per session, and the token totals add up exactly."""
-    expected = [start.usage.total_tokens for start in starts]
-    for i, used in enumerate(tokens):
-        expected[i % SESSIONS] += used
-    for start, total in zip(starts, expected, strict=True):
+    for start, tokens in results:
         detail = client.get_session(start.system_fingerprint, user_id=USER)
         assert [r.message_index for r in detail.messages] == list(range(2 + 2 * PER_SESSION))
         assert detail.session.message_count == 2 + 2 * PER_SESSION
         assert sum(r.role == "assistant" for r in detail.messages) == 1 + PER_SESSION
-        assert detail.session.tokens_total == total
-    stats = client.get_platform_stats()
-    assert stats.total_requests == SESSIONS + SESSIONS * PER_SESSION
-    assert stats.total_tokens == sum(expected)
+        assert detail.session.tokens_total == start.usage.total_tokens + sum(tokens)
+    page = client.list_sessions(USER, page_size=100)
+    assert page.total == SESSIONS
+    assert {s.id for s in page.sessions} == {start.system_fingerprint for start, _ in results}
