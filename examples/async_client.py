@@ -6,7 +6,7 @@ import asyncio
 
 from chatserver_sdk import AsyncChatServerClient
 
-MODEL = "claude-3-haiku"
+MODEL = "claude-sonnet-4-5@20250929"
 
 
 async def main() -> None:

@@ -24,8 +24,8 @@ def main() -> None:
             auth_type="bearer",
             bearer_token="sk-docs-token",
         )
-        # The token is kept server-side: the entry only refers to it.
-        print(f"Registered {docs.name} ({docs.id}), token id {docs.bearer_token_id}")
+        # The server keeps the token and never sends it back.
+        print(f"Registered {docs.name} ({docs.id}), auth {docs.auth_type}")
         scratch = client.create_mcp_server(
             name="scratch",
             endpoint="https://mcp.example.com/scratch",
@@ -37,7 +37,7 @@ def main() -> None:
         show(client.list_mcp_servers(ORG_ID, user_id=USER_ID).items)
 
         client.update_mcp_server(docs.id, enabled=False)  # only the named fields change
-        print("After disabling docs:")
+        print("After disabling docs (lists show enabled servers only):")
         show(client.list_mcp_servers(ORG_ID, user_id=USER_ID).items)
 
         for server in (docs, scratch):

@@ -12,7 +12,7 @@ def main() -> None:
         print(f"Available models: {[model.id for model in models.data]}")
 
         response = client.create_completion(
-            model="claude-3-haiku",
+            model="claude-sonnet-4-5@20250929",
             messages=[
                 Message(role=MessageRole.SYSTEM, content="You are a helpful assistant."),
                 Message(role=MessageRole.USER, content="Write a hello world function in Python."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chatserver_sdk import ChatServerClient
 
-MODEL = "claude-3-haiku"
+MODEL = "claude-sonnet-4-5@20250929"
 USER_ID = "00000000-0000-0000-0000-000000000001"  # history is stored per user (a UUID)
 
 

@@ -6,7 +6,7 @@ from itertools import islice
 
 from chatserver_sdk import ChatServerClient
 
-MODEL = "claude-3-haiku"
+MODEL = "claude-sonnet-4-5@20250929"
 
 
 def main() -> None:
