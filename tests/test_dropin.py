@@ -1,5 +1,6 @@
 """Drop-in proof: an ordinary openai program, with only the import and the
-constructor swapped for ours, gives the same results against the emulator."""
+constructor swapped for ours, gives the same results against the emulator and
+against upstream's own ChatServer (live servers: the module is ``slow``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from typing import Any
 import pytest
 
 from chatserver_sdk.emulator import run_emulator
+
+from .servers import UpstreamServer
+
+pytestmark = pytest.mark.slow
 
 OPENAI_PROGRAM = textwrap.dedent(
     """
@@ -45,7 +50,7 @@ OPENAI_PROGRAM = textwrap.dedent(
     print("streamed:", "".join(pieces), "in", len(pieces), "chunks")
 
     try:
-        client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model="claude-3-haiku", messages=[])
     except openai.APIStatusError as error:
         print("error:", type(error).__name__, error.status_code)
 
@@ -71,9 +76,18 @@ def swapped(program: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def emulator_url() -> Iterator[str]:
     with run_emulator() as url:
         yield url
+
+
+@pytest.fixture(params=["emulator", "upstream"])
+def target(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(name, base URL) of a fresh server: the emulator, or upstream's ChatServer reset."""
+    if request.param == "emulator":
+        return "emulator", request.getfixturevalue("emulator_url")
+    server: UpstreamServer = request.getfixturevalue("upstream")
+    return "upstream", server.base_url
 
 
 def run(program: str, base_url: str) -> str:
@@ -90,12 +104,15 @@ def test_only_the_import_and_constructor_change() -> None:
     assert len(changed) == 2
 
 
-def test_same_results_as_openai(base_url: str) -> None:
+def test_same_results_as_openai(target: tuple[str, str]) -> None:
+    name, base_url = target
     theirs = run(OPENAI_PROGRAM, base_url)
     ours = run(swapped(OPENAI_PROGRAM), base_url)
     assert ours == theirs
-    assert re.search(r"reply: Echo \(turn 1\): Say hello", ours)
-    assert re.search(r"streamed: Echo \(turn 1\): Stream please in [2-9]\d* chunks", ours)
+    said = r"Echo \(turn 1\): " if name == "emulator" else r"Upstream reply to: "
+    assert re.search(rf"reply: {said}Say hello", ours)
+    assert re.search(r"finish: stop", ours)
+    assert re.search(rf"streamed: {said}Stream please in [2-9]\d* chunks", ours)
     assert "error: BadRequestError 400" in ours and "error: UnprocessableEntityError 422" in ours
     usage = re.search(r"usage: (\d+) (\d+) (\d+)", ours)
     assert usage is not None and int(usage[1]) + int(usage[2]) == int(usage[3])
