@@ -1,0 +1,111 @@
+"""The ``chatserver`` command: its parser, and the one place errors become exit statuses.
+
+Each area registers its subcommands (``register``) with a ``run(args, out)``
+function; ``main`` parses, runs, and turns any failure into one line on
+stderr: no traceback, whatever the server or the pipe does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import openai
+
+from .._version import __version__
+from . import _agent_cmds, _chat_cmds, _data_cmds, _server_cmds
+from ._common import add_client_options
+from ._errors import EXIT_CLOSED_PIPE, EXIT_ERROR, EXIT_INTERRUPTED, describe
+from ._output import Output
+
+__all__ = ["build_parser", "main"]
+
+EPILOG = """\
+Each command prints text or a table, or JSON with --json. The server and key come from
+--base-url/--api-key or $CHATSERVER_BASE_URL/$CHATSERVER_API_KEY; CHATSERVER_LOG=debug logs
+the SDK's requests on stderr. Exit status: 0 done, 1 an error from the server or the network,
+2 a usage error, 130 interrupted."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatserver",
+        description="ChatServer from the command line: chat, sessions, administration, the MCP registry,"
+        " agent control, and a local emulator.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"chatserver {__version__} (chatserver-sdk; openai {openai.__version__};"
+        f" Python {sys.version.split()[0]})",
+    )
+    add_client_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _chat_cmds.register(commands)
+    _data_cmds.register(commands)
+    _agent_cmds.register(commands)
+    _server_cmds.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit status (``sys.exit(main())`` in the entry point)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as done:  # --help, --version, or a usage error argparse has reported
+        return done.code if isinstance(done.code, int) else 2
+    except BrokenPipeError:  # `chatserver --help | head -1`
+        return _closed_pipe("chatserver", report=False)
+    if args.command is None:
+        # Nothing to do is a mistake in a script: the usage goes to stderr and the status says so.
+        parser.print_usage(sys.stderr)
+        print("chatserver: error: a COMMAND is required (chatserver --help lists them)", file=sys.stderr)
+        return 2
+    out = Output(sys.stdout, sys.stderr, json_mode=bool(getattr(args, "json", False)))
+    prog = f"chatserver {args.command}" + (f" {args.action}" if getattr(args, "action", None) else "")
+    try:
+        return int(args.run(args, out))
+    except BrokenPipeError:
+        return _closed_pipe(prog, report=getattr(args, "reports_closed_pipe", False))
+    except KeyboardInterrupt:
+        if out.interactive:
+            out.note("")
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        return _report(prog, error)
+
+
+def _report(prog: str, error: Exception) -> int:
+    described = describe(error)
+    if described is None:
+        # A bug of ours, not the user's: still one line, with the traceback a switch away.
+        message = (
+            f"internal error: {type(error).__name__}: {error} (CHATSERVER_LOG=debug shows the traceback)"
+        )
+        if os.environ.get("CHATSERVER_LOG", "").strip().lower() == "debug":
+            traceback.print_exc()
+        described = (message, EXIT_ERROR)
+    message, status = described
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        print(f"{prog}: {message}", file=sys.stderr, flush=True)
+    return status
+
+
+def _closed_pipe(prog: str, *, report: bool) -> int:
+    """The reader of stdout went away (``| head``): stop quietly, or say so for long-running commands."""
+    # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    if report:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            print(f"{prog}: stopped: its output was closed (broken pipe)", file=sys.stderr, flush=True)
+    return EXIT_CLOSED_PIPE

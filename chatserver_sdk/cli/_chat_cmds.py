@@ -1,0 +1,175 @@
+"""``chatserver models`` and ``chatserver chat`` (one turn, or an interactive session that can resume)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from typing import Any, TextIO
+
+from .._conversation import Conversation
+from ..exceptions import APIError
+from ._common import UsageError, add_client_options, make_client, model_from, user_from, uuid_arg
+from ._errors import one_line
+from ._output import Output
+
+__all__ = ["register"]
+
+EXIT_WORDS = ("/exit", "/quit")
+HELP = "/history shows the transcript, /session its id, /exit (or Ctrl-D) leaves"
+
+
+def register(commands: Any) -> None:
+    models = commands.add_parser("models", help="list the models", description="List the server's models.")
+    add_client_options(models, suppress=True)
+    models.set_defaults(run=run_models)
+
+    chat = commands.add_parser(
+        "chat",
+        help="chat with a model: one turn, or an interactive session",
+        description="Send MESSAGE and print the reply as it streams. Without MESSAGE: an interactive"
+        " session on a terminal, or the text piped in as one message. With --user-id the chat is stored"
+        " (resume it with --session); every turn sends the whole conversation.",
+    )
+    chat.add_argument("message", nargs="*", help="what to say ('-' reads it from stdin)")
+    chat.add_argument("-m", "--model", help="model id (default: $CHATSERVER_MODEL)")
+    chat.add_argument("-i", "--interactive", action="store_true", help="a session of turns read from stdin")
+    chat.add_argument(
+        "--user-id", metavar="UUID", help="store the chat for this user (default: $CHATSERVER_USER_ID)"
+    )
+    chat.add_argument("--session", metavar="UUID", help="resume this stored session (needs the user id)")
+    chat.add_argument("--system", metavar="PROMPT", help="system prompt for every turn")
+    chat.add_argument("--temperature", type=float, help="sampling temperature, 0-2")
+    chat.add_argument("--max-tokens", type=int, help="longest reply, in tokens")
+    chat.add_argument(
+        "--no-stream", action="store_true", help="wait for the whole reply instead of streaming it"
+    )
+    add_client_options(chat, suppress=True)
+    chat.set_defaults(run=run_chat)
+
+
+def run_models(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        models = client.list_models().data
+    if out.json_mode:
+        out.json(models)
+        return 0
+    rows = [
+        [
+            m.id,
+            m.provider or "-",
+            f"{m.context_length:,}" if m.context_length else "-",
+            ", ".join(m.capabilities),
+        ]
+        for m in models
+    ]
+    out.table(["MODEL", "PROVIDER", "CONTEXT", "CAPABILITIES"], rows)
+    return 0
+
+
+def run_chat(args: argparse.Namespace, out: Output) -> int:
+    model = model_from(args)
+    user = user_from(args, required=args.session is not None)
+    session = uuid_arg(args.session, "--session") if args.session else None
+    stdin: TextIO = sys.stdin
+    text = " ".join(args.message) if args.message else None
+    interactive = args.interactive or (text is None and stdin.isatty())
+    if interactive and text is not None:
+        raise UsageError("give a MESSAGE or --interactive, not both")
+    if not interactive:
+        if text is None or text == "-":
+            text = stdin.read()
+        if not text.strip():
+            raise UsageError("nothing to send: give a MESSAGE, or pipe one in")
+    options = {"temperature": args.temperature, "max_tokens": args.max_tokens}
+    with make_client(args) as client:
+        chat = client.conversation(
+            model, user_id=user, session_id=session, system_prompt=args.system, **options
+        )
+        if interactive:
+            return _interactive(chat, out, stdin)
+        _turn(chat, (text or "").strip(), out, stream=not (args.no_stream or out.json_mode))
+        if out.json_mode:
+            out.json(
+                {
+                    "model": chat.model,
+                    "session_id": chat.session_id,
+                    "reply": chat.messages[-1].text,
+                    "usage": chat.last_usage,
+                }
+            )
+        elif chat.user_id is not None:
+            out.note(f"session {chat.session_id} (continue with --session {chat.session_id})")
+    return 0
+
+
+def _turn(chat: Conversation, text: str, out: Output, *, stream: bool) -> None:
+    with out.progress(f"waiting for {chat.model}"):
+        if not stream:
+            reply = chat.send(text)
+            if not out.json_mode:
+                out.line(reply)
+            return
+        with chat.stream(text) as deltas:
+            for delta in deltas:
+                out.write(delta)
+        out.line()
+
+
+def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
+    if chat.messages:
+        out.note(f"Resumed session {chat.session_id}: {len(chat.messages)} messages so far.")
+    out.note(f"Chatting with {chat.model}. {HELP}.")
+    read = _line_reader(stdin)
+    typing = stdin.isatty()  # a prompt is for a person typing, not for lines piped in
+    while True:
+        if typing:
+            out.prompt("you> ")
+        line = read()
+        if line is None:
+            out.note("")
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text in EXIT_WORDS:
+            break
+        if text == "/history":
+            for message in chat.messages:
+                out.line(f"{message.role}: {message.text}")
+            continue
+        if text == "/session":
+            out.note(f"session: {chat.session_id or 'none yet'}")
+            continue
+        try:
+            _turn(chat, text, out, stream=True)
+        except KeyboardInterrupt:
+            out.line()
+            out.note("(interrupted: that turn is not part of the conversation)")
+        except APIError as error:
+            out.note(f"error: {one_line(error)}")
+    if chat.user_id is not None and chat.messages:
+        out.note(
+            f"session {chat.session_id}: resume with --user-id {chat.user_id} --session {chat.session_id}"
+        )
+    return 0
+
+
+def _line_reader(stdin: TextIO) -> Any:
+    if stdin.isatty():
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (line editing and history for input())
+
+        def read_terminal() -> str | None:
+            try:
+                return input()
+            except EOFError:
+                return None
+
+        return read_terminal
+
+    def read_pipe() -> str | None:
+        line = stdin.readline()
+        return line or None
+
+    return read_pipe

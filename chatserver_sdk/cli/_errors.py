@@ -1,0 +1,73 @@
+"""Every way a command can fail, as one line on stderr and an exit status.
+
+Exit statuses: 0 done, 1 the server or the network said no (or a wait ran
+out), 2 the command line is wrong, 130 interrupted (Ctrl-C), 141 the reader
+of our output went away (the status a process killed by SIGPIPE has).
+"""
+
+from __future__ import annotations
+
+import httpx2
+
+from ..exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    ForbiddenError,
+    StreamError,
+    UnauthorizedError,
+)
+from ._common import CommandError, UsageError
+
+__all__ = ["EXIT_CLOSED_PIPE", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_USAGE", "describe", "one_line"]
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_CLOSED_PIPE = 141
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line."""
+    text = error.message if isinstance(error, APIError) else str(error)
+    return " ".join(text.split()) or type(error).__name__
+
+
+def _server(error: APIError) -> str:
+    try:
+        url = error.request.url
+    except (AttributeError, RuntimeError):
+        return "the ChatServer"
+    # Scheme, host and port only: never a password or a query that may hold a key.
+    return f"{url.scheme}://{url.netloc.decode('ascii', 'replace').rpartition('@')[2]}"
+
+
+def _status(error: APIStatusError) -> str:
+    response = getattr(error, "response", None)
+    reason = response.reason_phrase if isinstance(response, httpx2.Response) else ""
+    return f"{error.status_code} {reason}".strip()
+
+
+def describe(error: BaseException) -> tuple[str, int] | None:
+    """``(message, exit status)`` for an error a command can report, else ``None``."""
+    if isinstance(error, UsageError):
+        return f"error: {error}", EXIT_USAGE
+    if isinstance(error, CommandError):
+        return str(error), EXIT_ERROR
+    if isinstance(error, UnauthorizedError):
+        hint = "pass --api-key or set $CHATSERVER_API_KEY to a key this server accepts"
+        return f"{_server(error)} refused the key ({_status(error)}: {one_line(error)}): {hint}", EXIT_ERROR
+    if isinstance(error, ForbiddenError):
+        return f"{_status(error)}: {one_line(error)} (this needs a platform admin's key)", EXIT_ERROR
+    if isinstance(error, APIStatusError):
+        return f"{_status(error)}: {one_line(error)}", EXIT_ERROR
+    if isinstance(error, StreamError):
+        return f"the server reported an error mid-reply: {one_line(error)}", EXIT_ERROR
+    if isinstance(error, (APIConnectionError, APIError)):
+        return one_line(error), EXIT_ERROR
+    if isinstance(error, TimeoutError):
+        return one_line(error), EXIT_ERROR
+    if isinstance(error, (ValueError, TypeError)):
+        # The SDK's own checks of what it was given (a non-UUID id, a bad page size): the input is wrong.
+        return f"error: {one_line(error)}", EXIT_USAGE
+    return None
