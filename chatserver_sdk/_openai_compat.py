@@ -309,6 +309,26 @@ class _SeamOptions:
             raise ResponseValidationError(response, data, message=err.message) from err
 
 
+def _retire_connection(response: httpx2.Response) -> None:
+    """Keep the connection of a 5xx answer out of the pool.
+
+    A server may close a kept-alive connection right after an error (uvicorn
+    does after an unhandled exception); a POST sent on it in the meantime
+    fails as if the server had acted, and is not retried. A new connection
+    costs little next to that. ``network_stream`` is httpcore's public
+    response extension.
+    """
+    network_stream = response.extensions.get("network_stream")
+    if network_stream is not None:
+        network_stream.close()
+
+
+async def _aretire_connection(response: httpx2.Response) -> None:
+    network_stream = response.extensions.get("network_stream")
+    if network_stream is not None:
+        await network_stream.aclose()
+
+
 def _translated(err: openai.APIConnectionError) -> ChatServerError:
     """openai's connection errors (raised after its retries) as this SDK's, naming URL and fix."""
     if isinstance(err, ChatServerError):
@@ -374,7 +394,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
     @override
     def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
         try:
-            return super()._send_request(request, stream=stream, **kwargs)
+            response = super()._send_request(request, stream=stream, **kwargs)
         except openai.OpenAIError:
             raise
         except Exception as err:
@@ -382,6 +402,10 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
                 raise
             # An OpenAIError is raised by openai's request loop as is, without a retry.
             raise transport_error(request, err, retried=False) from err
+        if response.status_code >= 500:
+            response.read()
+            _retire_connection(response)
+        return response
 
     @override
     def _process_response(
@@ -490,13 +514,17 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
     @override
     async def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
         try:
-            return await super()._send_request(request, stream=stream, **kwargs)
+            response = await super()._send_request(request, stream=stream, **kwargs)
         except openai.OpenAIError:
             raise
         except Exception as err:
             if _retries.may_retry_error(request, err, retry_non_idempotent=self.retry_non_idempotent):
                 raise
             raise transport_error(request, err, retried=False) from err
+        if response.status_code >= 500:
+            await response.aread()
+            await _aretire_connection(response)
+        return response
 
     @override
     async def _process_response(
