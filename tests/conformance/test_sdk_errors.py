@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatserver_sdk import ChatServerClient
+from chatserver_sdk import AsyncChatServerClient, ChatServerClient
 from chatserver_sdk.exceptions import InternalServerError, NotFoundError
 
 from .targets import Target, new_email
@@ -31,6 +31,27 @@ def test_sdk_call_after_a_server_error(target: Target) -> None:
                 assert response.choices[0].message.content
                 if target.upstream is not None:
                     # Sent once: one agent run saw this prompt.
+                    runs = [run for run in target.upstream.agent_runs() if prompt in str(run["prompts"])]
+                    assert len(runs) == 1, runs
+            finally:
+                with target.raw(admin=True) as raw:
+                    raw.delete(f"/api/v1/platform/admins/{email}")
+
+
+async def test_async_sdk_call_after_a_server_error(target: Target) -> None:
+    async with AsyncChatServerClient(
+        base_url=target.base_url, api_key=target.admin_key or target.api_key
+    ) as client:
+        for round_number in range(12):
+            email = new_email(f"async-after-500-{round_number}")
+            await client.add_admin(workos_id="user_after_500", email=email)
+            try:
+                with pytest.raises(InternalServerError):
+                    await client.add_admin(workos_id="user_after_500", email=email)
+                prompt = f"Are you still there? {email}"
+                response = await client.create_completion(model=target.model, messages=[prompt])
+                assert response.choices[0].message.content
+                if target.upstream is not None:
                     runs = [run for run in target.upstream.agent_runs() if prompt in str(run["prompts"])]
                     assert len(runs) == 1, runs
             finally:
