@@ -64,6 +64,7 @@ from .exceptions import (
     IncompleteStreamError,
     ResponseValidationError,
     StreamError,
+    broken_stream_error,
     status_error,
     transport_error,
 )
@@ -173,6 +174,13 @@ def _native_error(err: openai.APIError, response: httpx2.Response) -> ChatServer
     return StreamError(err.message, response=response, body=err.body)
 
 
+def _broken(response: httpx2.Response, received: int, err: openai.APIConnectionError) -> ChatServerError:
+    if isinstance(err, ChatServerError):
+        return err
+    cause = err.__cause__ if isinstance(err.__cause__, Exception) else err
+    return broken_stream_error(response.request, received, cause)
+
+
 def _dispatchable(sse: ServerSentEvent) -> bool:
     # SSE: a block whose data buffer is empty (only `retry:`, `id:` or `event:`) dispatches nothing.
     return bool(sse.data)
@@ -185,16 +193,19 @@ class NativeStream(openai.Stream[_T]):
     @override
     def _iter_events(self) -> Iterator[ServerSentEvent]:
         received = 0
-        for sse in super()._iter_events():
-            if not _dispatchable(sse):
-                continue
-            if sse.data.startswith("[DONE]"):
-                # Closed before openai sees [DONE]: nothing waits on a connection a proxy keeps open.
-                self.response.close()
+        try:
+            for sse in super()._iter_events():
+                if not _dispatchable(sse):
+                    continue
+                if sse.data.startswith("[DONE]"):
+                    # Closed before openai sees [DONE]: nothing waits on a connection a proxy keeps open.
+                    self.response.close()
+                    yield sse
+                    return
+                received += 1
                 yield sse
-                return
-            received += 1
-            yield sse
+        except openai.APIConnectionError as err:
+            raise _broken(self.response, received, err) from err
         raise IncompleteStreamError(request=self.response.request, received_chunks=received)
 
     @override
@@ -215,15 +226,18 @@ class AsyncNativeStream(openai.AsyncStream[_T]):
     @override
     async def _iter_events(self) -> AsyncIterator[ServerSentEvent]:
         received = 0
-        async for sse in super()._iter_events():
-            if not _dispatchable(sse):
-                continue
-            if sse.data.startswith("[DONE]"):
-                await self.response.aclose()
+        try:
+            async for sse in super()._iter_events():
+                if not _dispatchable(sse):
+                    continue
+                if sse.data.startswith("[DONE]"):
+                    await self.response.aclose()
+                    yield sse
+                    return
+                received += 1
                 yield sse
-                return
-            received += 1
-            yield sse
+        except openai.APIConnectionError as err:
+            raise _broken(self.response, received, err) from err
         raise IncompleteStreamError(request=self.response.request, received_chunks=received)
 
     @override

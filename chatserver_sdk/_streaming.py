@@ -21,6 +21,7 @@ from .exceptions import (
     IncompleteStreamError,
     ResponseValidationError,
     StreamError,
+    broken_stream_error,
     transport_error,
 )
 from .types.agent import AgentEvent, MessageUpdateEvent, StatusChangeEvent
@@ -46,6 +47,9 @@ class Decoder(Protocol[_T_co]):
 
     def finish(self) -> None:
         """Called when the body ends; raises if that end was premature."""
+
+    def broken(self, error: httpx2.HTTPError) -> Exception:
+        """What to raise when the connection breaks mid-stream."""
 
 
 class CompletionDecoder:
@@ -112,6 +116,9 @@ class CompletionDecoder:
         if not self._done:
             raise IncompleteStreamError(request=self._response.request, received_chunks=self._chunks)
 
+    def broken(self, error: httpx2.HTTPError) -> Exception:
+        return broken_stream_error(self._response.request, self._chunks, error)
+
 
 def _stream_error(response: httpx2.Response, error: object) -> StreamError:
     if isinstance(error, dict):
@@ -151,8 +158,11 @@ class EventDecoder:
     def finish(self) -> None:
         return None
 
+    def broken(self, error: httpx2.HTTPError) -> Exception:
+        return transport_error(self._response.request, error, retried=False, mid_stream=True)
 
-def _read_error(response: httpx2.Response, err: httpx2.HTTPError) -> Exception:
+
+def _read_error(response: httpx2.Response, err: httpx2.HTTPError, decoder: Decoder[Any]) -> Exception:
     if isinstance(err, httpx2.SSEError):
         return ResponseValidationError(response, None, message=str(err))
     if isinstance(err, httpx2.DecodingError):
@@ -160,7 +170,7 @@ def _read_error(response: httpx2.Response, err: httpx2.HTTPError) -> Exception:
         return ResponseValidationError(
             response, None, message=f"The stream could not be decoded (content-encoding {encoding}): {err}"
         )
-    return transport_error(response.request, err, retried=False, mid_stream=True)
+    return decoder.broken(err)
 
 
 def _events(response: httpx2.Response) -> httpx2.EventSource:
@@ -183,7 +193,7 @@ def _iterate(response: httpx2.Response, decoder: Decoder[_T]) -> Generator[_T, N
                 return  # [DONE] ends the stream, whether or not the server closes the connection
         decoder.finish()
     except httpx2.HTTPError as err:
-        raise _read_error(response, err) from err
+        raise _read_error(response, err, decoder) from err
     finally:
         response.close()
 
@@ -200,7 +210,7 @@ async def _aiterate(response: httpx2.Response, decoder: Decoder[_T]) -> AsyncGen
                 return
         decoder.finish()
     except httpx2.HTTPError as err:
-        raise _read_error(response, err) from err
+        raise _read_error(response, err, decoder) from err
     finally:
         await response.aclose()
 

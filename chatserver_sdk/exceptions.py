@@ -67,6 +67,7 @@ __all__ = [
     "StreamError",
     "UnauthorizedError",
     "UnprocessableEntityError",
+    "broken_stream_error",
     "display_url",
     "error_message",
     "status_error",
@@ -248,11 +249,14 @@ class APITimeoutError(APIConnectionError, openai.APITimeoutError):
 
 
 class IncompleteStreamError(APIConnectionError):
-    """A stream ended before the server's ``[DONE]`` marker: the answer is cut short."""
+    """A completion stream ended before the server's ``[DONE]`` marker, because the
+    connection closed or broke: the answer is cut short."""
 
-    def __init__(self, *, request: httpx2.Request, received_chunks: int) -> None:
+    def __init__(self, *, request: httpx2.Request, received_chunks: int, cause: str | None = None) -> None:
+        how = f" (the connection broke: {cause})" if cause else ""
         super().__init__(
-            message=f"Stream ended before [DONE] after {received_chunks} chunk(s); the answer is incomplete.",
+            message=f"Stream ended before [DONE] after {received_chunks} chunk(s){how}; "
+            "the answer is incomplete.",
             request=request,
         )
         self.received_chunks = received_chunks
@@ -324,6 +328,15 @@ def transport_error(
         + _not_retried(request, retried),
         request=request,
     )
+
+
+def broken_stream_error(
+    request: httpx2.Request, received_chunks: int, cause: Exception
+) -> APIConnectionError:
+    """The error for a completion stream whose connection broke before ``[DONE]``."""
+    if isinstance(cause, httpx2.TimeoutException):
+        return transport_error(request, cause, retried=False, mid_stream=True)
+    return IncompleteStreamError(request=request, received_chunks=received_chunks, cause=_reason(cause))
 
 
 def _reason(cause: Exception) -> str:
