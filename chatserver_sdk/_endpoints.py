@@ -335,7 +335,7 @@ class SyncEndpoints(SyncCore):
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AdminResponse:
-        """Remove a platform administrator; any email is safe, it is sent as one path segment.
+        """Remove a platform administrator (removing one who is not there succeeds too).
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
@@ -925,7 +925,7 @@ class AsyncEndpoints(AsyncCore):
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AdminResponse:
-        """Remove a platform administrator; any email is safe, it is sent as one path segment.
+        """Remove a platform administrator (removing one who is not there succeeds too).
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
@@ -1515,7 +1515,7 @@ class SyncRawEndpoints(SyncRawCore):
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
     ) -> RawResponse[AdminResponse]:
-        """Remove a platform administrator; any email is safe, it is sent as one path segment.
+        """Remove a platform administrator (removing one who is not there succeeds too).
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
@@ -2105,7 +2105,7 @@ class AsyncRawEndpoints(AsyncRawCore):
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
     ) -> RawResponse[AdminResponse]:
-        """Remove a platform administrator; any email is safe, it is sent as one path segment.
+        """Remove a platform administrator (removing one who is not there succeeds too).
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.

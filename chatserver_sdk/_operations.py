@@ -295,7 +295,13 @@ def add_admin(workos_id: str, email: str, name: str | None = "") -> Operation[Ad
 
 
 def remove_admin(email: str) -> Operation[AdminResponse]:
-    """Remove a platform administrator; any email is safe, it is sent as one path segment."""
+    """Remove a platform administrator (removing one who is not there succeeds too)."""
+    if isinstance(email, str) and "/" in email:
+        # The server decodes %2F before routing, so no encoding reaches its /admins/{email} route.
+        raise ValueError(
+            f"email: {email!r} contains '/', which the ChatServer's admin route cannot address "
+            "(it answers 404 and the admin stays); remove such an admin in the database"
+        )
     path = f"api/v1/platform/admins/{path_segment(email, 'email')}"
     return Operation("DELETE", path, _model(AdminResponse))
 

@@ -393,3 +393,12 @@ def test_update_mcp_server_takes_only_known_fields(client: ChatServerClient, ser
     with pytest.raises(TypeError, match="nmae"):
         client.update_mcp_server(mcp_id, nmae="x")  # type: ignore[call-arg]
     assert server.requests == []
+
+
+def test_an_admin_email_with_a_slash_is_refused_before_sending(
+    client: ChatServerClient, server: FakeServer
+) -> None:
+    # Upstream decodes %2F before routing: DELETE /admins/a%2Fb@x answers 404 and the admin stays.
+    with pytest.raises(ValueError, match=r"email: 'a/b@example.com' contains '/'"):
+        client.remove_admin("a/b@example.com")
+    assert server.requests == []
