@@ -188,45 +188,66 @@ class APIStatusError(APIError, openai.APIStatusError):
             return
         # The earlier SDK's form: no httpx response (perhaps a requests one), maybe no status.
         Exception.__init__(self, message)
-        self.message = message
-        self.body = body
-        self.code = self.param = self.type = None
-        self.response = response
-        self.request_id = None
         status = status_code if status_code is not None else getattr(response, "status_code", None)
-        self.status_code = status if isinstance(status, int) else (self.default_status or 0)
+        # Through __dict__: these are openai's attributes, declared (and typed) by openai's classes.
+        vars(self).update(
+            message=message,
+            body=body,
+            code=None,
+            param=None,
+            type=None,
+            response=response,
+            request_id=None,
+            status_code=status if isinstance(status, int) else (self.default_status or 0),
+        )
 
 
 class BadRequestError(APIStatusError, openai.BadRequestError):
-    default_status = 400
+    """HTTP 400; also ``openai.BadRequestError``."""
+
+    default_status: ClassVar[int | None] = 400
 
 
 class UnauthorizedError(APIStatusError, openai.AuthenticationError):
-    default_status = 401
+    """HTTP 401; also ``openai.AuthenticationError``."""
+
+    default_status: ClassVar[int | None] = 401
 
 
 class ForbiddenError(APIStatusError, openai.PermissionDeniedError):
-    default_status = 403
+    """HTTP 403; also ``openai.PermissionDeniedError``."""
+
+    default_status: ClassVar[int | None] = 403
 
 
 class NotFoundError(APIStatusError, openai.NotFoundError):
-    default_status = 404
+    """HTTP 404; also ``openai.NotFoundError``."""
+
+    default_status: ClassVar[int | None] = 404
 
 
 class ConflictError(APIStatusError, openai.ConflictError):
-    default_status = 409
+    """HTTP 409; also ``openai.ConflictError``."""
+
+    default_status: ClassVar[int | None] = 409
 
 
 class UnprocessableEntityError(APIStatusError, openai.UnprocessableEntityError):
-    default_status = 422
+    """HTTP 422; also ``openai.UnprocessableEntityError``."""
+
+    default_status: ClassVar[int | None] = 422
 
 
 class RateLimitError(APIStatusError, openai.RateLimitError):
-    default_status = 429
+    """HTTP 429; also ``openai.RateLimitError``."""
+
+    default_status: ClassVar[int | None] = 429
 
 
 class InternalServerError(APIStatusError, openai.InternalServerError):
-    default_status = 500
+    """HTTP 500; also ``openai.InternalServerError``."""
+
+    default_status: ClassVar[int | None] = 500
 
 
 # openai's names for the same classes, for code that already uses them.

@@ -31,7 +31,9 @@ _T = TypeVar("_T")
 class Model(BaseModel):
     # defer_build: a model's validator is built when it first parses, not at
     # import, so `import chatserver_sdk` costs little more than `import openai`.
-    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=(), defer_build=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="allow", populate_by_name=True, protected_namespaces=(), defer_build=True
+    )
 
     _positional: ClassVar[tuple[str, ...]] = ()
     """The earlier SDK's dataclass field order, for models built positionally."""

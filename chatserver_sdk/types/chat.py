@@ -91,7 +91,7 @@ class ChatCompletionRequest(Model):
     ``to_dict()``), as in the earlier SDK.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="ignore")
     _positional: ClassVar[tuple[str, ...]] = (
         "model", "messages", "temperature", "max_tokens", "top_p",
         "stream", "user", "system_prompt", "metadata",
