@@ -81,8 +81,10 @@ def test_demo_walks_through_every_scenario() -> None:
         r"admins \(1\): ada@example\.com",
         r"removed ada@example\.com again: the audit log below records both changes",
         r"audit \[.+\] platform_admin\.removed",
-        r"iter_sessions\(page_size=1\): 2 sessions, one request each: \['Plan a trip to Rome\.', 'Draft a project",
-        r"iter_audit_log\(page_size=2\), the first 4 entries, fetched as needed:\n    platform_admin\.removed ",
+        r"iter_sessions\(page_size=1\): 2 sessions, one request each: "
+        r"\['Plan a trip to Rome\.', 'Draft a project",
+        r"iter_audit_log\(page_size=2\), the first 4 entries, fetched as needed:\n"
+        r"    platform_admin\.removed ",
         r"empty model and messages: BadRequestError \(400\) messages array must include at least one message",
         r"temperature 3: UnprocessableEntityError \(422\) body\.temperature",
         r"someone else's session: NotFoundError \(404\) chat session not found",

@@ -169,6 +169,8 @@ def run_emulator(args: argparse.Namespace, out: Output) -> int:
     server = Server(config)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how an emulator is stopped: uvicorn re-raises it after shutting down
     finally:
         sock.close()
     if server.closed_pipe:

@@ -22,8 +22,12 @@ API_KEY = "cli-secret-key-abc"
 ADMIN_KEY = "cli-admin-key-xyz"
 
 
-def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "chatserver --help lists them" in captured.err
+    assert main(["--help"]) == 0
     assert "emulator" in capsys.readouterr().out
 
 
