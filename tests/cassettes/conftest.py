@@ -17,11 +17,13 @@ Re-record (one command; it replaces the cassettes of the tests it runs)::
     python -m pytest tests/cassettes --record-mode=rewrite
 
 starts upstream's own ChatServer from ``../shared/upstream-server`` (``tests/servers.py``;
-an empty database per test) and records against it. Each cassette says so in its metadata:
-``recorded_against: upstream`` and ``upstream_commit``. What upstream's Python server cannot
-serve — agent control (coder/agentapi's routes) and an API key check — is recorded against
-a fresh bundled emulator instead, by the tests marked ``recorded_against_emulator(reason)``,
-whose cassettes say ``recorded_against: emulator`` and give the reason.
+an empty database per test) and records against it. Each cassette says so in its ``metadata``
+(written and read by :mod:`.provenance`, with vcrpy 8 or 9): ``recorded_against: upstream``
+and ``upstream_commit``. What upstream's Python server cannot serve — agent control
+(coder/agentapi's routes) and an API key check — is recorded against a fresh bundled emulator
+instead, by the tests marked ``recorded_against_emulator(reason)``, whose cassettes say
+``recorded_against: emulator`` and give the reason. Replay fails a test whose cassette says
+otherwise.
 
 Add ``-k NAME`` to re-record only some tests. A test that fails while recording
 saves no cassette (and ``test_cassette_hygiene`` then reports it missing).
@@ -48,21 +50,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import vcr as vcrpy
-from vcr.persisters.filesystem import FilesystemPersister
 
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
 
-# Cassettes record which kind of server they came from (vcrpy 9's cassette
-# metadata), and vcrpy 9 needs Python 3.11: say so rather than fail obscurely.
-if int(vcrpy.__version__.split(".")[0]) < 9:
-    raise pytest.UsageError(
-        f"tests/cassettes need vcrpy >= 9.4 (found {vcrpy.__version__}), which needs Python >= 3.11; "
-        "run the rest of the suite with --ignore=tests/cassettes"
-    )
-
 from ..conformance.targets import FAULTS, Fault, upstream_commit
 from ..servers import UpstreamServer
+from .provenance import (
+    EMULATOR,
+    RECORDED_AGAINST,
+    UPSTREAM,
+    ProvenancePersister,
+    provenance_for,
+    provenance_problem,
+)
 from .scrubbing import (
     CREDENTIAL_HEADERS,
     CREDENTIAL_QUERY_PARAMETERS,
@@ -83,8 +83,6 @@ RECORDING_API_KEY = "sk-record-secret"
 # What replay sends instead; the cassettes hold REDACTED either way.
 REPLAY_API_KEY = "sk-replay-placeholder"
 
-UPSTREAM = "upstream"
-EMULATOR = "emulator"
 EMULATOR_MARKER = "recorded_against_emulator"
 
 
@@ -103,7 +101,12 @@ def emulator_reason(node: pytest.Item) -> str | None:
     return str(marker.args[0])
 
 
+# One persister for the run: it holds what each cassette said when loaded, and what to write with it.
+_PERSISTER = pytest.StashKey[ProvenancePersister]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_PERSISTER] = ProvenancePersister()
     config.addinivalue_line(
         "markers",
         f"{EMULATOR_MARKER}(reason): upstream's Python server cannot serve this test; record it against "
@@ -159,10 +162,9 @@ def body_matcher(r1: Any, r2: Any) -> None:
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     vcr.register_matcher("chatserver_body", body_matcher)
-    # pytest-recording 0.14's own persister (for extra cassettes named in the vcr mark,
-    # which these tests do not use) cannot load a cassette holding vcrpy 9's metadata;
-    # vcrpy's plain file persister can.
-    vcr.register_persister(FilesystemPersister)
+    # Replaces pytest-recording's own persister, which only adds extra cassettes named in the
+    # vcr mark (these tests name none).
+    vcr.register_persister(config.stash[_PERSISTER])
 
 
 # --- the server under test -------------------------------------------------------------------
@@ -291,19 +293,39 @@ def chatserver(request: pytest.FixtureRequest, chatserver_endpoint: Endpoint, vc
         _assert_offline()
     kind = endpoint.kind
     if vcr is not None:
-        if not endpoint.live and not Path(vcr.path).exists():
-            pytest.fail(f"no cassette at {vcr.path}; record it with: {RECORD_COMMAND}")
-        # Written into the cassette when recording; read back from it in replay.
-        kind = vcr.get_metadata("recorded_against", kind)
-        if endpoint.kind == UPSTREAM:
-            vcr.get_metadata("upstream_commit", upstream_commit())
-        elif endpoint.kind == EMULATOR:
-            vcr.get_metadata("why_not_upstream", emulator_reason(request.node))
+        kind = _cassette_provenance(request, endpoint)
     if kind not in (UPSTREAM, EMULATOR):
-        pytest.fail(f"cassette {getattr(vcr, 'path', '?')} does not say which server recorded it")
+        pytest.fail(f"{request.node.nodeid}: replay without a cassette cannot say which server answers")
     return ChatServer(
         endpoint.base_url, endpoint.api_key, endpoint.live, kind, endpoint.app, endpoint.upstream
     )
+
+
+def _cassette_provenance(request: pytest.FixtureRequest, endpoint: Endpoint) -> str:
+    """Which server the test's cassette was (or is being) recorded against.
+
+    Recording writes it into the cassette; replay reads it back and fails the test
+    if it is missing or disagrees with how the test is marked.
+    """
+    directory, name = (request.getfixturevalue(f) for f in ("vcr_cassette_dir", "default_cassette_name"))
+    path = Path(directory) / f"{name}.yaml"
+    persister = request.config.stash[_PERSISTER]
+    reason = emulator_reason(request.node)
+    loaded = persister.loaded(path)
+    if endpoint.live:
+        assert endpoint.kind is not None
+        # A cassette extended (record mode new_episodes) keeps what it said first.
+        commit = upstream_commit() if endpoint.kind == UPSTREAM else None
+        persister.will_save(
+            path, loaded or provenance_for(endpoint.kind, upstream_commit=commit, why_not_upstream=reason)
+        )
+        return endpoint.kind
+    if loaded is None:
+        pytest.fail(f"no cassette at {path}; record it with: {RECORD_COMMAND}")
+    problem = provenance_problem(loaded, reason)
+    if problem is not None:
+        pytest.fail(f"cassette {path}: {problem}; re-record it with: {RECORD_COMMAND}")
+    return str(loaded[RECORDED_AGAINST])
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from vcr.request import Request
 from ..conformance.targets import upstream_commit
 from ..servers import upstream_available
 from .conftest import CASSETTE_ROOT, EMULATOR_MARKER, RECORD_COMMAND, RECORDING_API_KEY
+from .provenance import METADATA_KEY, UPSTREAM_COMMIT, provenance_problem
 from .scrubbing import (
     REDACTED,
     find_credentials,
@@ -185,16 +186,12 @@ def test_cassettes_say_which_server_recorded_them() -> None:
     wrong = []
     for module, names in recorded_tests().items():
         for name, reason in names.items():
-            metadata = load(CASSETTE_ROOT / module / f"{name}.yaml").get("metadata") or {}
-            if reason is None:
-                expected = {
-                    "recorded_against": "upstream",
-                    "upstream_commit": commit or metadata.get("upstream_commit"),
-                }
-                if metadata != expected or not metadata.get("upstream_commit"):
-                    wrong.append(f"{module}/{name}.yaml: {metadata} (want {expected})")
-            elif metadata != {"recorded_against": "emulator", "why_not_upstream": reason}:
-                wrong.append(f"{module}/{name}.yaml: {metadata} (want emulator, because {reason!r})")
+            metadata = load(CASSETTE_ROOT / module / f"{name}.yaml").get(METADATA_KEY)
+            problem = provenance_problem(metadata, reason)
+            if problem is None and reason is None and commit and metadata[UPSTREAM_COMMIT] != commit:
+                problem = f"recorded at upstream {metadata[UPSTREAM_COMMIT]}, upstream is now at {commit}"
+            if problem is not None:
+                wrong.append(f"{module}/{name}.yaml: {problem}")
     assert not wrong, f"re-record with {RECORD_COMMAND}: {wrong}"
 
 
