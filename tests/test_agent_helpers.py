@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,6 +33,7 @@ from chatserver_sdk.emulator import run_emulator
 
 from .servers import UpstreamServer
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 LONG_TASK = " ".join(f"step{number}" for number in range(60))  # the emulator replies a word per 20 ms
 
 
@@ -301,3 +306,27 @@ def test_the_filter_drops_what_a_reader_has_seen() -> None:
     assert seen.is_new(MessageUpdateEvent(id=1, role="agent", message="Echo"))  # grown: new
     assert seen.is_new(StatusChangeEvent(agent_type="claude", status="running"))
     assert seen.is_new(stable)
+
+
+@pytest.mark.slow
+def test_the_example_script(emulator: str) -> None:
+    env = {**os.environ, "CHATSERVER_BASE_URL": emulator}
+    env.pop("CHATSERVER_API_KEY", None)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "agent_helpers.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert done.stdout.startswith(
+        "Agent is stable\n"
+        "Agent: Echo (turn 1): Run the tests\n"
+        "  message #0 (user): Run the tests\n"
+        "  message #1 (agent): Echo (turn 1): Run the tests\n"
+        "  status: stable\n"
+        "  message #2 (user): Now the linters\n"
+        "  status: running\n"
+    )
+    assert done.stdout.endswith("  message #3 (agent): Echo (turn 2): Now the linters\n  status: stable\n")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import subprocess
 import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -26,6 +29,7 @@ from .servers import UpstreamServer
 from .test_agent_helpers import CuttingProxy
 
 MODEL = "claude-3-haiku"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TURNS = ["Plan a trip to Rome.", "Three days only.", "Add a museum.", "Budget?", "Summarise the plan."]
 
 
@@ -334,3 +338,28 @@ def test_the_async_conversation_refuses_the_same_bad_arguments() -> None:
                 await client.conversation(MODEL, user_id="bob")
 
     asyncio.run(main())
+
+
+@pytest.mark.slow
+def test_the_example_script() -> None:
+    with run_emulator(api_keys=["sk-user"]) as url:
+        env = {**os.environ, "CHATSERVER_BASE_URL": url, "CHATSERVER_API_KEY": "sk-user"}
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLES / "conversation.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert re.fullmatch(
+        r"Session: [0-9a-f-]{36}\n"
+        r"Assistant: Echo \(turn 1\): Plan a three-day trip to Rome\.\n"
+        r"Streamed: Echo \(turn 2\): Add a museum on day two\.\n"
+        r"4 messages so far\n"
+        r"Resumed with 4 messages\n"
+        r"Assistant: Echo \(turn 3\): What should I pack\?\n"
+        r"Async: Echo \(turn 4\): Thanks!\n"
+        r"Stored: 8 messages, the same as the conversation's 8\n",
+        done.stdout,
+    ), done.stdout

@@ -10,11 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -26,6 +31,7 @@ from chatserver_sdk.emulator import run_emulator
 from .servers import UpstreamServer
 
 MODEL = "claude-3-haiku"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
@@ -399,3 +405,21 @@ def test_every_session_and_audit_entry_once_in_order_on_upstream(upstream: Upstr
     assert [entry.resource_id for entry in entries] == [str(n) for n in reversed(range(450))]
     assert [entry.id for entry in small_pages] == [entry.id for entry in entries]
     assert entries[0].metadata == {"n": 449}
+
+
+@pytest.mark.slow
+def test_the_example_script() -> None:
+    with run_emulator(api_keys=["sk-user"], admin_keys=["sk-admin"]) as url:
+        env = {**os.environ, "CHATSERVER_BASE_URL": url, "CHATSERVER_API_KEY": "sk-admin"}
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLES / "page_iterators.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    titles = ", ".join(f"Question {number}" for number in reversed(range(7)))
+    assert done.stdout.startswith(f"7 sessions, most recent first: {titles}\nNewest audit entries:\n")
+    assert len(re.findall(r"^  chat_session\.created [0-9a-f-]{36}$", done.stdout, re.MULTILINE)) == 3
+    assert done.stdout.endswith("Async walk: 7 sessions in pages of 2\n")
