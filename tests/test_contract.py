@@ -889,7 +889,7 @@ def check_events(result: Any, exchange: Exchange) -> None:
 
 ORG_SCOPE_BODY = {"type": "organization", "organization_id": ORG_ID}
 FULL_METADATA = {"args": ["--read-only"], "env": {"LOG_LEVEL": "debug"}}
-AWKWARD_EMAIL = "ops/team?x=1#frag%20&more@example.com"
+AWKWARD_EMAIL = "ops+team?x=1#frag%20&more=a;b@example.com"  # every character a URL treats specially
 LOOKUP = (SESSION,)  # a completion with user and session_id first reads the stored session
 
 CASES: list[Case] = [
@@ -945,12 +945,12 @@ CASES: list[Case] = [
          (WORKOS_ID, "a@example.com"), {"name": None}),
     Case("remove_admin[plain]", "remove_admin", REMOVE_ADMIN,
          _remove_admin_checker("old.admin@example.com"), ("old.admin@example.com",)),
-    Case("remove_admin[slash-query-hash-percent]", "remove_admin", REMOVE_ADMIN,
+    Case("remove_admin[plus-query-hash-percent]", "remove_admin", REMOVE_ADMIN,
          _remove_admin_checker(AWKWARD_EMAIL), (AWKWARD_EMAIL,)),
     Case("remove_admin[dot-dot]", "remove_admin", REMOVE_ADMIN, _remove_admin_checker(".."), ("..",)),
     Case("remove_admin[dot]", "remove_admin", REMOVE_ADMIN, _remove_admin_checker("."), (".",)),
-    Case("remove_admin[dots-and-slashes]", "remove_admin", REMOVE_ADMIN,
-         _remove_admin_checker("first..last@example.com/../x"), ("first..last@example.com/../x",)),
+    Case("remove_admin[dots]", "remove_admin", REMOVE_ADMIN,
+         _remove_admin_checker("first..last@example.com"), ("first..last@example.com",)),
     Case("get_audit_log[defaults]", "get_audit_log", AUDIT, _audit_checker(50, 0)),
     Case("get_audit_log[page-keywords]", "get_audit_log", AUDIT,
          _audit_checker(25, 50), (), {"limit": 25, "offset": 50}),
@@ -1122,6 +1122,9 @@ async def test_async(case: Case, raw: bool) -> None:
 
 REFUSED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("remove_admin", ("",), {}, "email: must not be empty"),
+    # The ChatServer decodes %2F before routing: no request can address such an email.
+    ("remove_admin", ("ops/team@example.com",), {}, "email: 'ops/team@example.com' contains '/'"),
+    ("remove_admin", ("first..last@example.com/../x",), {}, "contains '/'"),
     ("delete_mcp_server", ("",), {}, "mcp_id: must not be empty"),
     ("get_session", ("",), {"user_id": USER_ID}, "session_id: must not be empty"),
     ("send_agent_message", ("hi",), {"type": "shout"}, "type: 'shout' is not one of 'user', 'raw'"),
