@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import functools
 import inspect
 import json
 import re
@@ -362,6 +363,7 @@ _LIVE = re.compile(
 _LIVE_FIXTURES = frozenset({"chatserver_emulator", "upstream", "upstream_session"})
 
 
+@functools.cache
 def _source(obj: object) -> str:
     try:
         return inspect.getsource(obj)  # type: ignore[arg-type]
@@ -369,7 +371,8 @@ def _source(obj: object) -> str:
         return ""
 
 
-def _live_helpers(module: ModuleType) -> set[str]:
+@functools.cache
+def _live_helpers(module: ModuleType) -> frozenset[str]:
     """Module-level functions that start a server or a process, directly or through one another."""
     sources = {
         name: _source(value)
@@ -384,7 +387,7 @@ def _live_helpers(module: ModuleType) -> set[str]:
             if name not in live and any(re.search(rf"\b{helper}\(", source) for helper in live)
         }
         if not more:
-            return live
+            return frozenset(live)
         live |= more
 
 
@@ -418,7 +421,7 @@ def _starts_a_server(item: pytest.Function) -> bool:
     source = _source(item.function)
     if _LIVE.search(source):
         return True
-    helpers = _live_helpers(item.module) if item.module is not None else set()
+    helpers = _live_helpers(item.module) if item.module is not None else frozenset()
     return any(re.search(rf"\b{helper}\(", source) for helper in helpers)
 
 
