@@ -356,9 +356,10 @@ def client_for(
 
 # --- the fast loop: `pytest -m "not slow"` ----------------------------------------------------------------
 
-# What starts a live server or another process.
+# What starts a live server or another process (a pytest run inside the test counts as one).
 _LIVE = re.compile(
-    r"\b(run_emulator|upstream_server|emulator_target|subprocess\.|ProcessPoolExecutor|create_subprocess_exec)\b"
+    r"\b(run_emulator|upstream_server|emulator_target|subprocess\.|ProcessPoolExecutor|create_subprocess_exec"
+    r"|runpytest\w*)\b"
 )
 _LIVE_FIXTURES = frozenset({"chatserver_emulator", "upstream", "upstream_session"})
 
