@@ -2,7 +2,10 @@
 
 An emulator extra: upstream's ``GET /api/v1/platform/audit`` reads a table that the
 ChatServer itself never writes, so against upstream it lists only what other
-services recorded.
+services recorded. It reads an entry's ``user_id`` and ``org_id`` out of the entry's
+details (``details["user_id"]``, ``details["organization_id"]``) and returns the
+details as ``metadata``; entries are written and read back here the same way, so
+they look exactly like the ones upstream lists.
 """
 
 from __future__ import annotations
@@ -12,6 +15,19 @@ import sqlite3
 from typing import Any
 
 from .util import new_uuid, now_iso
+
+# SQLite integers are signed 64-bit; no table holds that many rows anyway.
+_MAX_OFFSET = 2**63 - 1
+
+
+def _details_of(*, actor: str | None, org_id: str | None, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored details: the change's own metadata plus the ids upstream reads out of them."""
+    details = dict(metadata or {})
+    if actor is not None:
+        details["user_id"] = actor
+    if org_id is not None:
+        details["organization_id"] = org_id
+    return details
 
 
 def record(
@@ -24,15 +40,32 @@ def record(
     org_id: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> None:
+    details = _details_of(actor=actor, org_id=org_id, metadata=metadata)
     conn.execute(
         "INSERT INTO audit_log (id, timestamp, user_id, org_id, action, resource, resource_id, metadata)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (new_uuid(), now_iso(), actor, org_id, action, resource, resource_id, json.dumps(metadata or {})),
+        (new_uuid(), now_iso(), actor, org_id, action, resource, resource_id, json.dumps(details)),
     )
 
 
-# SQLite integers are signed 64-bit; no table holds that many rows anyway.
-_MAX_OFFSET = 2**63 - 1
+def _entry(row: sqlite3.Row) -> dict[str, Any]:
+    loaded = json.loads(row["metadata"])
+    details: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+    # Database files written by earlier emulator versions kept the ids in the columns only.
+    for key, column in (("user_id", "user_id"), ("organization_id", "org_id")):
+        if row[column] is not None:
+            details.setdefault(key, row[column])
+    return {
+        "id": row["id"],
+        "timestamp": row["timestamp"],
+        # As upstream's _map_audit: read out of the details.
+        "user_id": details.get("user_id"),
+        "org_id": details.get("organization_id"),
+        "action": row["action"],
+        "resource": row["resource"],
+        "resource_id": row["resource_id"],
+        "metadata": details,
+    }
 
 
 def page(conn: sqlite3.Connection, *, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -41,16 +74,4 @@ def page(conn: sqlite3.Connection, *, limit: int, offset: int) -> list[dict[str,
     rows = conn.execute(
         "SELECT * FROM audit_log ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset)
     ).fetchall()
-    return [
-        {
-            "id": row["id"],
-            "timestamp": row["timestamp"],
-            "user_id": row["user_id"],
-            "org_id": row["org_id"],
-            "action": row["action"],
-            "resource": row["resource"],
-            "resource_id": row["resource_id"],
-            "metadata": json.loads(row["metadata"]),
-        }
-        for row in rows
-    ]
+    return [_entry(row) for row in rows]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx2
 import pytest
 
-from .conftest import ORG, USER, completion_body
+from chatserver_sdk.emulator import run_emulator
+from chatserver_sdk.emulator.auth import actor_for_key
+
+from .conftest import ORG, OTHER_USER, USER, ClientFactory, completion_body
 
 AWKWARD_EMAILS = [
     "plain@example.com",
@@ -111,13 +116,68 @@ def test_audit_records_every_state_change(client: httpx2.Client) -> None:
         "platform_admin.added",
         "chat_session.created",
     ]
-    assert [e["metadata"] for e in entries[:2]] == [{"name": "tools"}, {"fields": ["enabled"]}]
+    # Upstream reads an entry's user_id and org_id out of its details, so they are kept there.
+    assert [e["metadata"] for e in entries[:2]] == [
+        {"name": "tools", "organization_id": ORG},
+        {"fields": ["enabled"], "organization_id": ORG},
+    ]
     session_entry = entries[-1]
     assert session_entry["action"] == "chat_session.created"
     assert session_entry["resource_id"] == session and session_entry["user_id"] == USER
     assert {e["resource_id"] for e in entries if e["resource"] == "mcp_server"} == {mcp_id}
     assert all(e["org_id"] == ORG for e in entries if e["resource"] == "mcp_server")
     assert all(e["timestamp"].endswith("+00:00") for e in entries)
+
+
+def test_audit_entries_carry_their_ids_in_their_details(make_client: ClientFactory) -> None:
+    with run_emulator(api_keys=["user-key-1"], admin_keys=["admin-key-1"]) as base_url:
+        admin = make_client(base_url, api_key="admin-key-1")
+        admin.post("/v1/chat/completions", json=completion_body("hi", metadata={"organization_id": ORG}))
+        admin.post("/v1/chat/completions", json=completion_body("no org", user_id=OTHER_USER))
+        admin.post("/api/v1/platform/admins", json={"workos_id": "w", "email": "a@example.com"})
+        admin.delete(admin_path("a@example.com"))
+        user_scope = {"type": "user", "user_id": USER, "organization_id": ORG}
+        for scope in ({"type": "organization", "organization_id": ORG}, user_scope):
+            mcp_id = admin.post(
+                "/atoms/mcp", json={"name": "t", "endpoint": "https://m.example.com/", "scope": scope}
+            ).json()["id"]
+            admin.put(f"/atoms/mcp/{mcp_id}", json={"enabled": False})
+            admin.delete(f"/atoms/mcp/{mcp_id}")
+        entries = admin.get("/api/v1/platform/audit").json()["entries"]
+
+    assert len(entries) == 10
+    for entry in entries:
+        # As upstream's route maps them: user_id and org_id are the details' own.
+        assert entry["user_id"] == entry["metadata"].get("user_id"), entry
+        assert entry["org_id"] == entry["metadata"].get("organization_id"), entry
+    actor = actor_for_key("admin-key-1")
+    assert [(e["action"], e["user_id"], e["org_id"]) for e in reversed(entries)] == [
+        ("chat_session.created", USER, ORG),
+        ("chat_session.created", OTHER_USER, None),
+        ("platform_admin.added", actor, None),
+        ("platform_admin.removed", actor, None),
+        *[(f"mcp_server.{change}", actor, ORG) for change in ("created", "updated", "deleted")] * 2,
+    ]
+    # An id that is not set is left out of the details, as in the rows upstream lists.
+    assert "organization_id" not in entries[-2]["metadata"]
+
+
+def test_audit_entries_of_an_earlier_database_file_show_their_ids(tmp_path: Path) -> None:
+    # Earlier emulator versions kept an entry's ids in columns of their own, not in its details.
+    db_path = str(tmp_path / "earlier.db")
+    with run_emulator(db_path=db_path):
+        pass
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "INSERT INTO audit_log (id, timestamp, user_id, org_id, action, resource, resource_id, metadata)"
+            " VALUES (?, ?, ?, ?, 'mcp_server.created', 'mcp_server', 'm1', '{\"name\": \"t\"}')",
+            (str(uuid.uuid4()), "2025-01-01T00:00:00.000000+00:00", USER, ORG),
+        )
+    conn.close()
+    with run_emulator(db_path=db_path) as base_url, httpx2.Client(base_url=base_url) as client:
+        [entry] = client.get("/api/v1/platform/audit").json()["entries"]
+    assert (entry["user_id"], entry["org_id"]) == (USER, ORG)
+    assert entry["metadata"] == {"name": "t", "user_id": USER, "organization_id": ORG}
 
 
 def test_audit_paging(client: httpx2.Client) -> None:
