@@ -11,7 +11,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import catalog, chat
+from . import catalog, chat, paging
+from .api_validation import out_of_range
 from .chat import CompletionInput, CompletionResult, Message, PreparedCompletion
 from .schemas import ChatCompletionRequest
 from .store import Store
@@ -170,6 +171,8 @@ def build_router(store: Store) -> APIRouter:
     ) -> Response:
         try:
             sessions = chat.list_sessions(store, user_id=str(user_id), page=page, page_size=page_size)
+        except paging.OutOfRangeError as exc:
+            raise out_of_range(exc) from None
         except chat.ClientMistakeError as exc:
             raise client_mistake(exc) from None
         return JSONResponse(sessions)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import platform
+from . import paging, platform
+from .api_validation import out_of_range
 from .auth import caller_of
 from .schemas import AddAdminRequest
 from .store import Store
@@ -56,6 +57,9 @@ def build_router(store: Store) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> Response:
-        return JSONResponse(platform.audit_page(store, limit=limit, offset=offset))
+        try:
+            return JSONResponse(platform.audit_page(store, limit=limit, offset=offset))
+        except paging.OutOfRangeError as exc:
+            raise out_of_range(exc) from None
 
     return router

@@ -14,10 +14,8 @@ import json
 import sqlite3
 from typing import Any
 
+from .paging import checked_offset
 from .util import new_uuid, now_iso
-
-# SQLite integers are signed 64-bit; no table holds that many rows anyway.
-_MAX_OFFSET = 2**63 - 1
 
 
 def _details_of(*, actor: str | None, org_id: str | None, metadata: dict[str, Any] | None) -> dict[str, Any]:
@@ -69,9 +67,8 @@ def _entry(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def page(conn: sqlite3.Connection, *, limit: int, offset: int) -> list[dict[str, Any]]:
-    if offset > _MAX_OFFSET:
-        return []
+    """Newest first; an offset past what upstream's database can skip raises ``paging.OutOfRangeError``."""
     rows = conn.execute(
-        "SELECT * FROM audit_log ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset)
+        "SELECT * FROM audit_log ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, checked_offset(offset))
     ).fetchall()
     return [_entry(row) for row in rows]

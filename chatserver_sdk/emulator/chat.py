@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from . import audit
+from . import audit, paging
 from .agent import Reply, Turn, generate_reply
 from .store import Store
 from .util import canonical_uuid, new_uuid, now_iso
@@ -36,8 +36,6 @@ from .util import canonical_uuid, new_uuid, now_iso
 TITLE_LIMIT = 80
 WRITE_BATCH = 256
 READ_BATCH = 1024
-# SQLite integers are signed 64-bit; an offset past this cannot be expressed.
-MAX_OFFSET = 2**63 - 1
 
 
 class ClientMistakeError(Exception):
@@ -395,21 +393,19 @@ def _session_json(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def list_sessions(store: Store, *, user_id: str, page: int, page_size: int) -> dict[str, Any]:
-    offset = (page - 1) * page_size
+    """One page of the user's sessions; a page past what upstream's database can reach raises
+    :class:`paging.OutOfRangeError`."""
+    offset = paging.offset_of_page(page, page_size)
     with store.read() as conn:
         total = conn.execute(
             "SELECT COUNT(*) FROM chat_sessions WHERE user_id = ? AND archived = 0", (user_id,)
         ).fetchone()[0]
-        rows = (
-            conn.execute(
-                "SELECT * FROM chat_sessions WHERE user_id = ? AND archived = 0"
-                " ORDER BY last_message_at IS NULL, last_message_at DESC, created_at DESC, rowid DESC"
-                " LIMIT ? OFFSET ?",
-                (user_id, page_size, offset),
-            ).fetchall()
-            if offset <= MAX_OFFSET
-            else []
-        )
+        rows = conn.execute(
+            "SELECT * FROM chat_sessions WHERE user_id = ? AND archived = 0"
+            " ORDER BY last_message_at IS NULL, last_message_at DESC, created_at DESC, rowid DESC"
+            " LIMIT ? OFFSET ?",
+            (user_id, page_size, offset),
+        ).fetchall()
     # Upstream fails while converting a page's session whose id is not a UUID, so only this page counts.
     broken = next((r["id"] for r in rows if canonical_uuid(r["id"]) is None), None)
     if broken is not None:

@@ -382,9 +382,42 @@ def test_list_sessions_pagination(client: httpx2.Client) -> None:
     assert [s["id"] for s in page3["sessions"]] == created[:1] and page3["has_more"] is False
     beyond = client.get("/atoms/chat/sessions", params={"user_id": USER, "page": 9}).json()
     assert beyond["sessions"] == [] and beyond["has_more"] is False and beyond["total"] == 5
-    # Past what SQLite can count to: an empty page, as upstream answers, not a 500.
-    huge = client.get("/atoms/chat/sessions", params={"user_id": USER, "page": 2**63}).json()
-    assert huge["sessions"] == [] and huge["page"] == 2**63 and huge["total"] == 5
+    # The last page whose offset a bigint holds is served, empty.
+    last = (2**63 - 1) // 100 + 1
+    edge = client.get("/atoms/chat/sessions", params={"user_id": USER, "page": last, "page_size": 100})
+    assert edge.status_code == 200 and edge.json()["sessions"] == [] and edge.json()["total"] == 5
+
+
+# Upstream's database cannot start a page past a bigint offset (its harness answers an empty page up
+# to 2**64 - 1, then 500): a 422 naming the field, the value and the largest page accepted.
+@pytest.mark.parametrize(
+    ("page", "page_size", "bound"),
+    [
+        (2**63, 20, (2**63 - 1) // 20 + 1),
+        (2**63 - 1, 20, (2**63 - 1) // 20 + 1),
+        ((2**63 - 1) // 100 + 2, 100, (2**63 - 1) // 100 + 1),
+        (2**63, 1, 2**63 - 1),
+        (2**64, 1, 2**63 - 1),
+        (10**40, 7, (2**63 - 1) // 7 + 1),
+    ],
+    ids=["2**63", "2**63-1", "one-past-at-100", "2**63-at-1", "2**64", "10**40"],
+)
+def test_pages_past_a_bigint_offset_are_422(
+    shared_client: httpx2.Client, page: int, page_size: int, bound: int
+) -> None:
+    response = shared_client.get(
+        "/atoms/chat/sessions", params={"user_id": USER, "page": page, "page_size": page_size}
+    )
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["type"], error["input"], error["ctx"]) == (
+        ["query", "page"],
+        "less_than_equal",
+        str(page),
+        {"le": bound},
+    )
+    assert error["msg"].startswith(f"Input should be less than or equal to {bound} (")
+    assert f"page_size={page_size}" in error["msg"] and str(2**63 - 1) in error["msg"]
 
 
 @pytest.mark.parametrize(
