@@ -22,6 +22,8 @@ EMULATOR_DIFFERS: dict[str, tuple[str, ...]] = {
     "API and admin keys": (),
     "Host and Origin checks": (),
     "Body limits and strict JSON": (),
+    # No scenario yet sends a page or offset past 2**63 - 1 (upstream's harness: an empty page).
+    "Pages past a bigint offset": (),
     "UUID columns": (),
     "One session at a time": (),
     "State after a failed request": (),
