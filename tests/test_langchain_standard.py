@@ -12,11 +12,8 @@ image, audio or PDF parts. Usage comes back on every reply, streamed or not.
 The tests those flags turn off skip with LangChain's own reasons; the README
 lists them.
 
-``langchain-tests`` pins ``vcrpy<9`` while this project's cassettes need
-vcrpy 9, so pip cannot install both from one requirement set: install it with
-``pip install --no-deps langchain-tests``. Its other requirement these tests
-use, ``pytest-benchmark`` (its VCR timing test asks for the fixture before it
-skips), is in the ``dev`` extra.
+``langchain-tests`` and ``pytest-benchmark`` (its VCR timing test asks for the
+fixture before it skips) are in the ``dev`` extra.
 """
 
 from __future__ import annotations
@@ -35,7 +32,7 @@ from chatserver_sdk.emulator import run_emulator
 try:
     from langchain_tests.integration_tests import ChatModelIntegrationTests
 except ImportError:  # pragma: no cover - depends on the environment
-    reason = "langchain-tests is not installed: pip install --no-deps 'langchain-tests>=1.1.9,<1.2'"
+    reason = "langchain-tests is not installed: pip install -e '.[dev]'"
     if os.environ.get("CI"):
         raise ImportError(f"{reason} (CI must run LangChain's standard tests)") from None
     pytest.skip(reason, allow_module_level=True)
