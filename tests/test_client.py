@@ -402,3 +402,14 @@ def test_an_admin_email_with_a_slash_is_refused_before_sending(
     with pytest.raises(ValueError, match=r"email: 'a/b@example.com' contains '/'"):
         client.remove_admin("a/b@example.com")
     assert server.requests == []
+
+
+def test_parsing_a_response_never_runs_python_init() -> None:
+    # The models' positional constructor (the earlier SDK's) must not slow parsing down:
+    # pydantic calls a custom __init__ for every model it parses unless told it is a base one.
+    import chatserver_sdk.types as types_module
+    from chatserver_sdk.types._base import Model
+
+    models = [m for m in vars(types_module).values() if isinstance(m, type) and issubclass(m, Model)]
+    assert len(models) > 20
+    assert [m.__name__ for m in models if m.__pydantic_custom_init__] == []
