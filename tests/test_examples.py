@@ -260,8 +260,22 @@ def check_output(name: str, result: subprocess.CompletedProcess[str], patterns: 
         assert secret not in result.stdout + result.stderr
 
 
+# Examples of one feature each, run by that feature's own tests.
+CHECKED_ELSEWHERE = {
+    "agent_helpers.py": "test_agent_helpers.py",
+    "conversation.py": "test_conversation.py",
+    "page_iterators.py": "test_pagination.py",
+}
+
+
 def test_every_example_is_checked() -> None:
-    assert sorted(path.name for path in EXAMPLES.glob("*.py")) == sorted(EXPECTED)
+    assert not set(EXPECTED) & set(CHECKED_ELSEWHERE)
+    assert sorted(path.name for path in EXAMPLES.glob("*.py")) == sorted({*EXPECTED, *CHECKED_ELSEWHERE})
+    here = Path(__file__).resolve().parent
+    for example, test_file in CHECKED_ELSEWHERE.items():
+        assert f'EXAMPLES / "{example}"' in (here / test_file).read_text(encoding="utf-8"), (
+            f"{test_file} no longer runs examples/{example}"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
