@@ -9,15 +9,15 @@ usage easy to check by hand and lets a stream emit exactly one token per chunk.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 _WORD = re.compile(r"\S+")
 _CHUNK = re.compile(r"\S+\s*")
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(NamedTuple):
     role: str
     content: str
 
@@ -45,19 +45,25 @@ def count_tokens(text: str | None) -> int:
     return len(_WORD.findall(text or ""))
 
 
-def reply_text(conversation: Sequence[Turn]) -> str:
-    user_turns = [t.content for t in conversation if t.role == "user"]
-    if not user_turns:
-        return "Echo (turn 0): there is no user message to answer."
-    last = user_turns[-1].strip() or "(empty message)"
-    return f"Echo (turn {len(user_turns)}): {last}"
-
-
 def generate_reply(
-    conversation: Sequence[Turn], *, max_tokens: int | None = None, system_prompt: str | None = None
+    conversation: Iterable[Turn], *, max_tokens: int | None = None, system_prompt: str | None = None
 ) -> Reply:
-    """Answer ``conversation``; the reply is cut at ``max_tokens`` words like a real model's."""
-    chunks = tuple(_CHUNK.findall(reply_text(conversation)))
+    """Answer ``conversation``; the reply is cut at ``max_tokens`` words like a real model's.
+
+    One pass over the conversation, which may be a generator: a long one need not be held
+    as objects at all.
+    """
+    prompt_tokens = count_tokens(system_prompt)
+    user_turns, last_user = 0, ""
+    for turn in conversation:
+        prompt_tokens += count_tokens(turn.content)
+        if turn.role == "user":
+            user_turns, last_user = user_turns + 1, turn.content
+    if user_turns:
+        text = f"Echo (turn {user_turns}): {last_user.strip() or '(empty message)'}"
+    else:
+        text = "Echo (turn 0): there is no user message to answer."
+    chunks = tuple(_CHUNK.findall(text))
     finish_reason = "stop"
     if max_tokens is not None and len(chunks) > max_tokens:
         chunks = chunks[:max_tokens]
@@ -65,5 +71,4 @@ def generate_reply(
     if chunks:
         # A truncated reply must not end in the whitespace that separated it from the next word.
         chunks = (*chunks[:-1], chunks[-1].rstrip())
-    prompt_tokens = count_tokens(system_prompt) + sum(count_tokens(t.content) for t in conversation)
     return Reply(chunks=chunks, prompt_tokens=prompt_tokens, finish_reason=finish_reason)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from types import MappingProxyType
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import catalog, chat, paging
+from . import catalog, chat, jsonpieces, paging
+from .api_bodies import PiecewiseBodyRoute, compacted_items
 from .api_validation import out_of_range
-from .chat import CompletionInput, CompletionResult, Message, PreparedCompletion
-from .schemas import ChatCompletionRequest
+from .chat import CompletionInput, CompletionResult, PreparedCompletion, Transcript
+from .schemas import ChatCompletionRequest, ChatMessage
 from .store import Store
 
 EMPTY_MESSAGES = "messages array must include at least one message"
@@ -56,19 +58,28 @@ def _requested_fault(body: ChatCompletionRequest) -> str | None:
     return str(fault)
 
 
-def _to_input(body: ChatCompletionRequest) -> CompletionInput:
+def _to_message(message: ChatMessage) -> tuple[str, str, bool]:
+    # A plain tuple, which the garbage collector stops tracking (see chat.Transcript).
+    return (message.role, message.text(), isinstance(message.content, list))
+
+
+class _CompletionRoute(PiecewiseBodyRoute):
+    # A long conversation's messages are converted as they are validated (see PiecewiseBodyRoute).
+    compact_items = MappingProxyType({"messages": _to_message})
+
+
+def _to_input(body: ChatCompletionRequest, request: Request) -> CompletionInput:
     """Apply upstream's checks in upstream's order; client mistakes it answers with 500 raise here too."""
     metadata = {k: v for k, v in (body.metadata or {}).items() if k != FAULT_KEY}
     chat.check_prompt_identity(metadata, system_prompt=body.system_prompt)
-    if not body.messages:
+    compacted = compacted_items(request, "messages")
+    messages = Transcript(map(_to_message, body.messages) if compacted is None else compacted)
+    if not messages:
         raise HTTPException(400, EMPTY_MESSAGES)
     if not body.model:
         raise HTTPException(400, EMPTY_MODEL)
     return CompletionInput(
-        model=body.model,
-        messages=tuple(Message(m.role, m.text(), isinstance(m.content, list)) for m in body.messages),
-        system_prompt=body.system_prompt,
-        metadata=metadata,
+        model=body.model, messages=messages, system_prompt=body.system_prompt, metadata=metadata
     )
 
 
@@ -139,14 +150,15 @@ def _sse_response(prepared: PreparedCompletion, fault: str | None) -> StreamingR
 
 
 def build_router(store: Store) -> APIRouter:
-    router = APIRouter()
+    # Completion bodies can hold a whole long conversation: validated off the event loop.
+    router = APIRouter(route_class=_CompletionRoute)
 
     # Sync handlers: FastAPI runs them in its thread pool, where blocking SQLite calls belong.
     @router.post("/v1/chat/completions", tags=["openai"])
-    def create_chat_completion(body: ChatCompletionRequest) -> Response:
+    def create_chat_completion(body: ChatCompletionRequest, request: Request) -> Response:
         fault = _requested_fault(body)
         try:
-            prepared = chat.prepare(store, _to_input(body))
+            prepared = chat.prepare(store, _to_input(body, request))
         except chat.ClientMistakeError as exc:
             raise client_mistake(exc) from None
         if body.stream:
@@ -182,9 +194,13 @@ def build_router(store: Store) -> APIRouter:
         session_id: UUID, user_id: Annotated[UUID, Query(description="User identifier")]
     ) -> Response:
         try:
-            return JSONResponse(chat.get_session(store, session_id=str(session_id), user_id=str(user_id)))
+            detail = chat.get_session(store, session_id=str(session_id), user_id=str(user_id))
         except chat.SessionNotFoundError:
             raise HTTPException(404, SESSION_NOT_FOUND) from None
+        # The bytes JSONResponse would send, encoded a batch of messages at a time as they are read.
+        messages = jsonpieces.render_batches(detail.message_batches)
+        text = f'{{"session":{jsonpieces.dumps(detail.session)},"messages":{messages}}}'
+        return Response(text.encode("utf-8"), media_type="application/json")
 
     @router.get("/health", tags=["health"])
     def health_check() -> Response:

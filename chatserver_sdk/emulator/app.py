@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.middleware.cors import CORSMiddleware
 
 from . import api_agent, api_chat, api_mcp, api_platform
 from .accesslog import AccessLogMiddleware
 from .agentctl import AgentController
+from .api_bodies import validation_error_handler
 from .auth import AuthMiddleware, AuthPolicy
 from .guard import (
     DEFAULT_ALLOWED_HOSTS,
@@ -71,6 +73,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.state.store = store
     app.state.agent = controller
     app.include_router(api_chat.build_router(store))

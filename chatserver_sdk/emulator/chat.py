@@ -9,11 +9,14 @@ message content is compared, so the work per request is linear in what it adds.
 The requests upstream fails on with a bare 500 because the client got something
 wrong raise :class:`ClientMistakeError`; its text names the cause and the fix.
 
-Long transcripts are written in short transactions (``WRITE_BATCH`` rows each) so
-no request holds the store's lock for long. ``message_count`` is the commit point:
-rows at or past it are not part of the session yet (a request cut short leaves at
-most such rows behind, and the next request overwrites them), and one session's
-requests run one at a time so they cannot interleave.
+Long transcripts are written in short transactions (``WRITE_BATCH`` rows each, one
+SQLite step, not fsynced) so no request holds the store's lock for more than about a
+millisecond at a time. ``message_count``, updated durably afterwards, is the commit
+point: rows at or past it are not part of the session yet (a request cut short leaves
+at most such rows behind, and the next request overwrites them), and one session's
+requests run one at a time so they cannot interleave. Reads go a batch at a time too.
+A request's messages are kept column-wise (:class:`Transcript`), so that a long one
+adds almost nothing for the garbage collector to visit.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, overload
 
 from . import audit, paging
 from .agent import Reply, Turn, generate_reply
@@ -34,8 +37,11 @@ from .store import Store
 from .util import canonical_uuid, new_uuid, now_iso
 
 TITLE_LIMIT = 80
-WRITE_BATCH = 256
-READ_BATCH = 1024
+# A batch of message rows is written in one short transaction: at most this many rows and characters,
+# so that no request holds the store's lock for more than a few milliseconds.
+WRITE_BATCH = 128
+WRITE_BATCH_CHARS = 1 << 18
+READ_BATCH = 256
 
 
 class ClientMistakeError(Exception):
@@ -46,18 +52,55 @@ class SessionNotFoundError(Exception):
     """The session does not exist or belongs to another user; upstream does not tell the two apart."""
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     role: str
     text: str
     # Upstream stores content given as a list of parts as that list, which breaks the session.
     given_as_parts: bool = False
 
 
+class Transcript(Sequence[Message]):
+    """A request's messages, held column-wise: three tuples of strings and flags.
+
+    The garbage collector stops tracking a tuple of strings, but tracks every object of a
+    tuple subclass, such as a Message: 50,000 of them would make each full collection
+    (which stops every thread) take tens of milliseconds longer. Messages are made as they
+    are read.
+    """
+
+    __slots__ = ("_given_as_parts", "_roles", "_texts")
+
+    def __init__(self, messages: Iterable[tuple[str, str, bool]] = ()) -> None:
+        columns = tuple(zip(*messages, strict=True)) or ((), (), ())
+        self._roles: tuple[str, ...] = columns[0]
+        self._texts: tuple[str, ...] = columns[1]
+        self._given_as_parts: tuple[bool, ...] = columns[2]
+
+    def __len__(self) -> int:
+        return len(self._roles)
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Transcript: ...
+
+    def __getitem__(self, index: int | slice) -> Message | Transcript:
+        if isinstance(index, slice):
+            part = Transcript()
+            part._roles, part._texts = self._roles[index], self._texts[index]
+            part._given_as_parts = self._given_as_parts[index]
+            return part
+        return Message(self._roles[index], self._texts[index], self._given_as_parts[index])
+
+    def __iter__(self) -> Iterator[Message]:
+        return map(Message, self._roles, self._texts, self._given_as_parts)
+
+
 @dataclass(frozen=True)
 class CompletionInput:
     model: str
-    messages: tuple[Message, ...]
+    messages: Transcript
     system_prompt: str | None
     metadata: dict[str, Any]
 
@@ -178,21 +221,53 @@ _session_locks = _SessionLocks()
 # -- writing ---------------------------------------------------------------
 
 
+def _batches(messages: Sequence[Message]) -> Iterator[tuple[int, Sequence[Message]]]:
+    """Consecutive slices of at most WRITE_BATCH messages and WRITE_BATCH_CHARS characters (at least one)."""
+    start = 0
+    while start < len(messages):
+        end, chars = start, 0
+        while end < len(messages) and end - start < WRITE_BATCH:
+            chars += len(messages[end].text)
+            if chars > WRITE_BATCH_CHARS and end > start:
+                break
+            end += 1
+        yield start, messages[start:end]
+        start = end
+
+
+# OR REPLACE: rows at or past message_count are leftovers of a request that never finished.
+_INSERT_ROWS = (
+    "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content, metadata,"
+    " tokens, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '{}', NULL, ?, ?)"
+)
+# The same, from a JSON array of [id, role, content]: one SQLite step for the whole batch, so the
+# insert runs without the GIL from start to end and no other thread can slow it down mid-batch.
+_INSERT_JSON_ROWS = (
+    "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content, metadata,"
+    " tokens, created_at, updated_at) SELECT json_extract(value, '$[0]'), ?, ? + key,"
+    " json_extract(value, '$[1]'), json_extract(value, '$[2]'), '{}', NULL, ?, ? FROM json_each(?)"
+)
+
+
 def _insert_messages(
     store: Store, session_id: str, start: int, messages: Sequence[Message], now: str
 ) -> None:
-    for offset in range(0, len(messages), WRITE_BATCH):
-        rows = [
-            (new_uuid(), session_id, start + offset + i, m.role, m.text, now, now)
-            for i, m in enumerate(messages[offset : offset + WRITE_BATCH])
-        ]
-        with store.write() as conn:
-            # OR REPLACE: rows at or past message_count are leftovers of a request that never finished.
-            conn.executemany(
-                "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content,"
-                " metadata, tokens, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '{}', NULL, ?, ?)",
-                rows,
+    # Each batch is prepared before the lock is taken and is a transaction of its own, not fsynced:
+    # message_count, updated durably afterwards, is what makes the rows part of the session.
+    for offset, batch in _batches(messages):
+        # SQLite's JSON functions end a string at a NUL character; such batches are bound row by row.
+        if store.json_functions and not any("\x00" in m.text for m in batch):
+            rows = json.dumps([[new_uuid(), m.role, m.text] for m in batch], ensure_ascii=False)
+            store.write_statement(
+                _INSERT_JSON_ROWS, (session_id, start + offset, now, now, rows), durable=False
             )
+            continue
+        values = [
+            (new_uuid(), session_id, start + offset + i, m.role, m.text, now, now)
+            for i, m in enumerate(batch)
+        ]
+        with store.write(durable=False) as conn:
+            conn.executemany(_INSERT_ROWS, values)
 
 
 def _ensure_session(store: Store, req: CompletionInput, history: _History) -> sqlite3.Row:
@@ -350,8 +425,7 @@ def prepare(store: Store, req: CompletionInput) -> PreparedCompletion:
     if history is not None:
         with _session_locks.hold(history.session_id):
             _sync_user_messages(store, req, history)
-    turns = [Turn(m.role, m.text) for m in req.messages]
-    reply = generate_reply(turns, system_prompt=req.system_prompt)
+    reply = generate_reply((Turn(m.role, m.text) for m in req.messages), system_prompt=req.system_prompt)
     result = CompletionResult(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), session_id, reply)
     return PreparedCompletion(store, req, result, history.user_id if history is not None else None)
 
@@ -425,35 +499,51 @@ def list_sessions(store: Store, *, user_id: str, page: int, page_size: int) -> d
     }
 
 
-def get_session(store: Store, *, session_id: str, user_id: str) -> dict[str, Any]:
-    # Read in batches so a long transcript never holds the lock for long; message_count bounds the
-    # read, so rows a concurrent request is still writing are not included.
+@dataclass(frozen=True)
+class SessionDetail:
+    """A session and its messages, read a batch at a time as ``message_batches`` is iterated.
+
+    Only one batch is alive at a time, so a long transcript never holds the store's lock for
+    long nor fills the process with objects every full garbage collection must visit. The
+    batches are consistent with ``session``: rows below its ``message_count`` never change.
+    """
+
+    session: dict[str, Any]
+    message_batches: Iterator[list[dict[str, Any]]]
+
+
+def get_session(store: Store, *, session_id: str, user_id: str) -> SessionDetail:
     with store.read() as conn:
         row = conn.execute(
             "SELECT * FROM chat_sessions WHERE id = ? AND user_id = ?", (session_id, user_id)
         ).fetchone()
     if row is None:
         raise SessionNotFoundError(session_id)
-    count = int(row["message_count"])
-    messages: list[dict[str, Any]] = []
+    # message_count bounds the read: rows a concurrent request is still writing are left out.
+    return SessionDetail(_session_json(row), _message_batches(store, session_id, int(row["message_count"])))
+
+
+def _message_batches(store: Store, session_id: str, count: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, count, READ_BATCH):
         with store.read() as conn:
-            batch = conn.execute(
-                "SELECT * FROM chat_messages WHERE session_id = ? AND message_index >= ?"
-                " AND message_index < ? ORDER BY message_index",
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples: the least work while the lock is held
+            batch = cursor.execute(
+                "SELECT id, message_index, role, content, metadata, tokens, created_at, updated_at"
+                " FROM chat_messages WHERE session_id = ? AND message_index >= ? AND message_index < ?"
+                " ORDER BY message_index",
                 (session_id, start, min(start + READ_BATCH, count)),
             ).fetchall()
-        messages.extend(
+        yield [
             {
-                "id": m["id"],
-                "message_index": m["message_index"],
-                "role": m["role"],
-                "content": m["content"],
-                "metadata": json.loads(m["metadata"]),
-                "tokens": m["tokens"],
-                "created_at": _timestamp(m["created_at"]),
-                "updated_at": _timestamp(m["updated_at"]),
+                "id": message_id,
+                "message_index": index,
+                "role": role,
+                "content": content,
+                "metadata": json.loads(metadata),
+                "tokens": tokens,
+                "created_at": _timestamp(created_at),
+                "updated_at": _timestamp(updated_at),
             }
-            for m in batch
-        )
-    return {"session": _session_json(row), "messages": messages}
+            for message_id, index, role, content, metadata, tokens, created_at, updated_at in batch
+        ]

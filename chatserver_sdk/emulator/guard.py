@@ -18,6 +18,7 @@ deep for the parser get a 400 naming the problem instead of a 500 later.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import jsonpieces
 from .auth import AGENT_CONTROL_PATHS, problem_body
 
 DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
@@ -38,6 +40,11 @@ DEFAULT_MAX_UPLOAD_BYTES = 10 << 20
 # Room for the multipart framing around an upload of the largest accepted size.
 UPLOAD_OVERHEAD_BYTES = 1 << 20
 UPLOAD_PATH = "/upload"
+# Bodies larger than this are parsed in a worker thread.
+OFF_LOOP_BYTES = 1 << 16
+# Where a JSON body parsed here is left for the route (``request.state``), so it is parsed once.
+PARSED_JSON_STATE = "chatserver_emulator_parsed_json"
+_UNPARSED = object()
 
 
 def _reject_config(kind: str, value: str, why: str) -> ValueError:
@@ -186,16 +193,38 @@ def _reject_constant(name: str) -> object:
     raise _JSONConstantError(name)
 
 
-def _json_problem(body: bytes) -> str | None:
-    """Why a JSON body must be refused, or None to let the route parse it (and report syntax errors)."""
+# A lone surrogate can only come from a \uD800-\uDFFF escape or from surrogate code points encoded as
+# UTF-8 (bytes ED A0..BF xx, which json decodes with "surrogatepass"). A UTF-8 body without either
+# needs no look at its strings; other encodings (UTF-16, UTF-32) are always looked at.
+_MAY_HOLD_SURROGATES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _parse_strictly(body: bytes) -> tuple[str | None, object]:
+    """(why a JSON body must be refused, or None; the parsed document, or _UNPARSED).
+
+    Malformed JSON is not refused here: the route answers it itself, as upstream does.
+    Large bodies are parsed in pieces, so that this never holds the GIL for long.
+    """
     try:
-        document = json.loads(body, parse_constant=_reject_constant)
+        if len(body) > OFF_LOOP_BYTES:
+            document = jsonpieces.loads(body, parse_constant=_reject_constant)
+        else:
+            document = json.loads(body, parse_constant=_reject_constant)
     except _JSONConstantError as exc:
-        return f"the JSON body contains {exc}, which is not a JSON number: send finite numbers only"
+        return (
+            f"the JSON body contains {exc}, which is not a JSON number: send finite numbers only",
+            _UNPARSED,
+        )
     except RecursionError:
-        return "the JSON body is nested too deeply to parse"
-    except ValueError:  # malformed JSON: the route answers that itself, as upstream does
-        return None
+        return "the JSON body is nested too deeply to parse", _UNPARSED
+    except ValueError:
+        return None, _UNPARSED
+    if json.detect_encoding(body) in ("utf-8", "utf-8-sig") and not _MAY_HOLD_SURROGATES.search(body):
+        return None, document
+    return _surrogate_problem(document), document
+
+
+def _surrogate_problem(document: object) -> str | None:
     stack: list[object] = [document]
     while stack:
         item = stack.pop()
@@ -249,13 +278,18 @@ class BodyGuardMiddleware:
             return
         content_type = (_header(scope, b"content-type") or "").lower()
         if body and ("json" in content_type or scope["path"] == "/message"):
-            # Large bodies are checked off the event loop, so parsing them never stalls other clients.
-            problem = (
-                await run_in_threadpool(_json_problem, body) if len(body) > 65536 else _json_problem(body)
+            # Large bodies are checked off the event loop (and in pieces), so that parsing them never
+            # stalls other clients; the route takes the document from here instead of parsing it again.
+            problem, document = (
+                await run_in_threadpool(_parse_strictly, body)
+                if len(body) > OFF_LOOP_BYTES
+                else _parse_strictly(body)
             )
             if problem is not None:
                 await _refuse(scope, send, 400, problem)
                 return
+            if document is not _UNPARSED:
+                scope.setdefault("state", {})[PARSED_JSON_STATE] = document
         await self.app(scope, _replay(body, receive), send)
 
     @staticmethod

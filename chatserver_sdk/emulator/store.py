@@ -5,14 +5,18 @@ SQLite allows a single writer anyway, and holding the lock across a whole
 ``BEGIN IMMEDIATE`` ... ``COMMIT`` makes each request's read-modify-write atomic,
 which is what keeps message indexes and token totals exact under concurrency.
 Writes are committed (and, with a file, fsynced) before the handler returns, so
-anything a client saw acknowledged survives ``kill -9``.
+anything a client saw acknowledged survives ``kill -9``; the steps of a long write
+that nothing points at yet may skip their fsync (``durable=False``). With a file, a
+second connection on a thread of its own copies the WAL into the database, so that
+no commit holds the lock through a checkpoint.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 _SCHEMA = """
@@ -98,6 +102,59 @@ CREATE TABLE IF NOT EXISTS agent_messages (
 """
 
 
+class _Checkpointer:
+    """Copies the WAL into the database file from a connection and thread of its own.
+
+    SQLite would otherwise checkpoint inside whichever commit fills the WAL past 1,000 pages,
+    holding the store's lock for the ~10 ms of writing and syncing that takes. A PASSIVE
+    checkpoint on another connection runs alongside the writer and waits for nobody; it also
+    syncs the WAL first, so commits made without an fsync are on disk before the next durable
+    commit has to flush them.
+    """
+
+    INTERVAL = 0.2  # seconds between checkpoints while there are writes
+
+    def __init__(self, db_path: str) -> None:
+        self._db_path = db_path
+        self._written = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chatserver-emulator-checkpoint", daemon=True)
+        self._thread.start()
+
+    def written(self) -> None:
+        self._written.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._written.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._db_path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            while True:
+                self._written.wait()
+                if self._stopping.is_set():
+                    return
+                self._written.clear()
+                # Busy or gone: the next write asks again, and closing the store checkpoints anyway.
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                if self._stopping.wait(self.INTERVAL):
+                    return
+        finally:
+            conn.close()
+
+
+def _has_json_functions(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute("SELECT value FROM json_each('[1]')").fetchall()
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
 class Store:
     """A lock-guarded SQLite connection; ``None`` as the path means a private in-memory database."""
 
@@ -110,25 +167,62 @@ class Store:
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._closed = False
+        self._checkpointer: _Checkpointer | None = None
+        # SQLite's JSON functions (built in since 3.38, and in most older builds) let a batch of rows
+        # be inserted in one step; without them rows are bound one by one.
+        self.json_functions = _has_json_functions(self._conn)
         with self._lock:
             if db_path is not None:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 # FULL fsyncs the WAL on every commit: an acknowledged write survives power loss too.
                 self._conn.execute("PRAGMA synchronous=FULL")
+                self._conn.execute("PRAGMA wal_autocheckpoint=0")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
+        if db_path is not None:
+            self._checkpointer = _Checkpointer(db_path)
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """Run the block as one atomic transaction, committed before the block's caller continues."""
+    def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """Run the block as one atomic transaction, committed before the block's caller continues.
+
+        ``durable=False`` skips the fsync of this commit, for steps of a longer write that nobody
+        has been told about yet: the next durable commit's fsync of the WAL covers them too.
+        """
+        relaxed = not durable and self.db_path is not None
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            if relaxed:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            finally:
+                if relaxed:
+                    self._conn.execute("PRAGMA synchronous=FULL")
+        if self._checkpointer is not None:
+            self._checkpointer.written()
+
+    def write_statement(self, sql: str, parameters: Sequence[object], *, durable: bool = True) -> None:
+        """Run one statement as a transaction of its own: the lock is held for that statement alone.
+
+        ``durable`` as for :meth:`write`.
+        """
+        relaxed = not durable and self.db_path is not None
+        with self._lock:
+            if relaxed:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                self._conn.execute(sql, parameters)  # autocommit: the statement is its own transaction
+            finally:
+                if relaxed:
+                    self._conn.execute("PRAGMA synchronous=FULL")
+        if self._checkpointer is not None:
+            self._checkpointer.written()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -138,6 +232,10 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
+            if self._closed:
+                return
+            self._closed = True
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+        with self._lock:
+            self._conn.close()

@@ -482,3 +482,16 @@ def test_emulated_faults_arrive_inside_a_stream(
 def test_unknown_fault_is_400(shared_client: httpx2.Client) -> None:
     body = completion_body("hi", metadata={"emulator_fault": "gremlins"})
     assert shared_client.post("/v1/chat/completions", json=body).status_code == 400
+
+
+@pytest.mark.parametrize("count", [1, 300], ids=["one-message", "batches"])
+def test_every_character_is_stored_as_sent(client: httpx2.Client, count: int) -> None:
+    # Long transcripts are inserted a batch at a time through SQLite's JSON functions, which end a
+    # string at a NUL: such batches take another path, and every text comes back as it was sent.
+    texts = [f'm{i} é😀\n\t"\\ \u2028' for i in range(count - 1)] + ["nul \u0000 inside", "\u0000"]
+    body = completion_body(*texts)
+    assert client.post("/v1/chat/completions", json=body).status_code == 200
+    session_id = body["metadata"]["session_id"]
+    stored = client.get(f"/atoms/chat/sessions/{session_id}", params={"user_id": USER}).json()["messages"]
+    assert [m["content"] for m in stored[:-1]] == texts
+    assert [m["message_index"] for m in stored] == list(range(len(texts) + 1))

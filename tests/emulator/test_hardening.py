@@ -11,15 +11,38 @@ from .conftest import USER
 
 
 @pytest.mark.parametrize(
-    ("raw", "word"),
+    ("text", "encoding", "word"),
     [
-        (b'{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"v":NaN}}', "NaN"),
-        (b'{"model":"m","messages":[{"role":"user","content":"x"}],"temperature":Infinity}', "Infinity"),
-        (b'{"model":"m","messages":[{"role":"user","content":"\\ud800"}]}', "surrogate"),
-        (b'{"model":"m","messages":[],"metadata":' + b"[" * 5000 + b"]" * 5000 + b"}", "nested"),
+        ('{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"v":NaN}}', "utf-8", "NaN"),
+        (
+            '{"model":"m","messages":[{"role":"user","content":"x"}],"temperature":Infinity}',
+            "utf-8",
+            "Infinity",
+        ),
+        ('{"model":"m","messages":[{"role":"user","content":"\\ud800"}]}', "utf-8", "surrogate"),
+        ('{"model":"m","messages":[],"metadata":' + "[" * 5000 + "]" * 5000 + "}", "utf-8", "nested"),
+        # Surrogate code points encoded as such (json decodes bodies with "surrogatepass").
+        ('{"model":"m","messages":[{"role":"user","content":"a\ud800b"}]}', "utf-8", "surrogate"),
+        ('{"model":"m","messages":[{"role":"user","content":"a\udc00b"}]}', "utf-16-le", "surrogate"),
+        ('{"model":"m","messages":[{"role":"user","content":"\\udfff"}]}', "utf-16", "surrogate"),
+    ],
+    ids=[
+        "NaN",
+        "Infinity",
+        "escaped-surrogate",
+        "nested",
+        "utf8-surrogate",
+        "utf16-surrogate",
+        "utf16-escape",
     ],
 )
-def test_non_finite_numbers_surrogates_and_deep_nesting_are_400(raw: bytes, word: str) -> None:
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_non_finite_numbers_surrogates_and_deep_nesting_are_400(
+    text: str, encoding: str, word: str, size: str
+) -> None:
+    if size == "large":  # parsed off the event loop, in pieces
+        text = '{"padding":"' + "x" * 70_000 + '",' + text[1:]
+    raw = text.encode(encoding, "surrogatepass")
     with run_emulator() as base_url, httpx2.Client(base_url=base_url) as client:
         response = client.post(
             "/v1/chat/completions", content=raw, headers={"content-type": "application/json"}

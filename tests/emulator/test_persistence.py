@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -202,3 +204,93 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+def test_a_huge_write_killed_midway_leaves_consistent_sessions(tmp_path: Path) -> None:
+    # Long transcripts are written in short commits that are not fsynced one by one; the session's
+    # message_count, updated durably last, decides what belongs to it.
+    db = str(tmp_path / "huge.db")
+    log = tmp_path / "emulator.log"
+    port = _free_port()
+    process = _spawn(db, port, log)
+    kept, huge = str(uuid.uuid4()), str(uuid.uuid4())
+    transcript = [f"message {i}" for i in range(40_000)]
+    try:
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            assert client.post(
+                "/v1/chat/completions", json=completion_body("kept", session_id=kept)
+            ).is_success
+
+            def send_huge() -> None:
+                with contextlib.suppress(httpx2.TransportError):
+                    client.post("/v1/chat/completions", json=completion_body(*transcript, session_id=huge))
+
+            sender = threading.Thread(target=send_huge)
+            sender.start()
+            # Kill once some of its rows are committed (or it is done, on a fast machine).
+            with sqlite3.connect(db, timeout=10) as reader:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and sender.is_alive():
+                    written = reader.execute(
+                        "SELECT COUNT(*) FROM chat_messages WHERE session_id = ?", (huge,)
+                    )
+                    if written.fetchone()[0] > 0:
+                        break
+                    time.sleep(0.005)
+            reader.close()
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            sender.join(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    port = _free_port()
+    process = _spawn(db, port, log)
+    try:
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            detail = client.get(f"/atoms/chat/sessions/{kept}", params={"user_id": USER}).json()
+            assert [m["content"] for m in detail["messages"]][:1] == ["kept"]
+            assert detail["session"]["message_count"] == len(detail["messages"]) == 2
+            cut = client.get(f"/atoms/chat/sessions/{huge}", params={"user_id": USER})
+            if cut.status_code == 200:  # the session row was written: its messages are all or nothing
+                stored = cut.json()
+                assert (
+                    stored["session"]["message_count"] == len(stored["messages"]) in (0, len(transcript) + 1)
+                )
+            # Resending the whole transcript completes it, over whatever rows the kill left behind.
+            again = client.post("/v1/chat/completions", json=completion_body(*transcript, session_id=huge))
+            assert again.status_code == 200, again.text[:300]
+            stored = client.get(f"/atoms/chat/sessions/{huge}", params={"user_id": USER}).json()
+            assert [m["message_index"] for m in stored["messages"]] == list(range(len(transcript) + 1))
+            assert [m["content"] for m in stored["messages"][:-1]] == transcript
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_committed_writes_reach_the_database_file_while_running(tmp_path: Path) -> None:
+    # SQLite's own checkpoints would run inside a commit, holding the store's lock; a background
+    # checkpoint copies the WAL into the database file instead.
+    db = str(tmp_path / "checkpointed.db")
+    with run_emulator(db_path=db) as base_url, httpx2.Client(base_url=base_url) as client:
+        session_id = client.post("/v1/chat/completions", json=completion_body("copied")).json()[
+            "system_fingerprint"
+        ]
+        deadline = time.monotonic() + 10
+        while True:
+            # immutable=1: read the database file alone, ignoring the WAL.
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True)) as file_only:
+                rows = file_only.execute(
+                    "SELECT content FROM chat_messages WHERE session_id = ? ORDER BY message_index",
+                    (session_id,),
+                ).fetchall()
+            if rows:
+                break
+            assert time.monotonic() < deadline, "the WAL was never copied into the database file"
+            time.sleep(0.05)
+        assert rows[0] == ("copied",)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import io
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ import pytest
 
 from chatserver_sdk.emulator import guard, multipart
 from chatserver_sdk.emulator.agent import Turn, count_tokens, generate_reply
+from chatserver_sdk.emulator.chat import Message, Transcript
 
 S = Turn("system", "rules")
 U1, A1, U2 = Turn("user", "one"), Turn("assistant", "Echo (turn 1): one"), Turn("user", "two")
@@ -110,3 +112,32 @@ def test_allowed_hosts_rejects_what_agentapi_rejects(bad: list[str]) -> None:
 def test_allowed_origins_must_be_origins(bad: list[str]) -> None:
     with pytest.raises(ValueError, match="allowed_origins"):
         guard.parse_allowed_origins(bad)
+
+
+def test_transcript_is_a_sequence_of_messages() -> None:
+    given = [Message("user", "a"), Message("assistant", "b", False), Message("user", "c", True)]
+    transcript = Transcript(given)
+    assert len(transcript) == 3 and list(transcript) == given
+    assert transcript[1] == given[1] and transcript[-1].given_as_parts is True
+    assert list(transcript[1:]) == given[1:] and isinstance(transcript[1:], Transcript)
+    assert list(transcript[5:]) == [] and len(Transcript()) == 0
+    with pytest.raises(IndexError):
+        transcript[3]
+
+
+def test_a_long_transcript_leaves_the_garbage_collector_little_to_visit() -> None:
+    # Full collections stop every thread for as long as they take, which grows with each object
+    # they track: 50,000 messages held as objects would add tens of milliseconds to each.
+    gc.collect()
+    before = len(gc.get_objects())
+    transcript = Transcript(("user", f"message {i}", False) for i in range(50_000))
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+    assert len(transcript) == 50_000
+
+
+def test_reply_reads_the_conversation_once() -> None:
+    turns = [S, U1, A1, U2]
+    assert generate_reply(iter(turns), system_prompt="be kind") == generate_reply(
+        turns, system_prompt="be kind"
+    )
