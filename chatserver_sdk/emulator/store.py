@@ -112,7 +112,7 @@ class _Checkpointer:
     commit has to flush them.
     """
 
-    INTERVAL = 0.2  # seconds between checkpoints while there are writes
+    INTERVAL = 0.05  # seconds between checkpoints while there are writes
 
     def __init__(self, db_path: str) -> None:
         self._db_path = db_path
