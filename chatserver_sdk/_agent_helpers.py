@@ -152,12 +152,12 @@ class _Watch:
     sent; ``None`` for a plain wait until the agent is stable.
     """
 
-    def __init__(self, after: int | None = None) -> None:
+    def __init__(self, after: int | None = None, status: StatusChangeEvent | None = None) -> None:
         self.after = after
-        self.status: StatusChangeEvent | None = None
+        self.status = status
         self.replied = False
         # Whether a status event arrived after the last message of the reply changed.
-        self.status_is_current = False
+        self.status_is_current = status is not None
 
     def feed(self, event: AgentEvent) -> None:
         if isinstance(event, StatusChangeEvent):
@@ -304,8 +304,7 @@ def ask_agent(
             raise _timeout_error("ask_agent (before sending)", timeout, ready)
         after = _last_id(client.get_agent_messages().messages)
         client.send_agent_message(content)
-        answer = _Watch(after)
-        answer.feed(ready.status)  # type: ignore[arg-type]  # set: the first wait ended on a status
+        answer = _Watch(after, status=ready.status)
         if not _follow(client, pump, answer, deadline):
             raise _timeout_error("ask_agent", timeout, answer)
     finally:
@@ -357,8 +356,7 @@ async def aask_agent(
             await _afollow(client, events, watch)
             after = _last_id((await client.get_agent_messages()).messages)
             await client.send_agent_message(content)
-            ready, watch = watch, _Watch(after)
-            watch.feed(ready.status)  # type: ignore[arg-type]
+            watch = _Watch(after, status=watch.status)
             await _afollow(client, events, watch)
         return _replies((await client.get_agent_messages()).messages, after)
 
