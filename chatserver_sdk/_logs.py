@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 __all__ = ["REDACTED", "SecretsFilter", "setup_logging"]
 
@@ -71,7 +71,13 @@ class SecretsFilter(logging.Filter):
         return True
 
 
-class _StderrHandler(logging.StreamHandler[TextIO]):
+if TYPE_CHECKING:
+    _StreamHandler = logging.StreamHandler[TextIO]
+else:  # not subscriptable at runtime before Python 3.11
+    _StreamHandler = logging.StreamHandler
+
+
+class _StderrHandler(_StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time (it may be replaced after import)."""
 
     def emit(self, record: logging.LogRecord) -> None:
