@@ -22,6 +22,8 @@ from chatserver_sdk import ChatServerClient, __version__
 from chatserver_sdk.cli import build_parser, main
 from chatserver_sdk.emulator import run_emulator
 
+from .servers import UpstreamServer
+
 USER_KEY = "sk-cli-user"
 ADMIN_KEY = "sk-cli-admin"
 MODEL = "claude-sonnet-4-5@20250929"
@@ -410,4 +412,17 @@ def test_an_unreachable_server_is_one_line(cli: Any, monkeypatch: pytest.MonkeyP
         cli("stats"),
         1,
         rf"^chatserver stats: Could not connect to the ChatServer at http://127\.0\.0\.1:{port}",
+    )
+
+
+@pytest.mark.slow
+def test_an_error_mid_reply_ends_the_line_then_says_what_happened(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, upstream: UpstreamServer
+) -> None:
+    monkeypatch.setenv("CHATSERVER_BASE_URL", upstream.base_url)
+    result = cli("chat", "-m", MODEL, "Tell me [[fail:runtime]]")
+    assert result.status == 1
+    assert result.out.startswith("Upstream ") and result.out.endswith("\n")  # the part that came, ended
+    assert result.err == (
+        "chatserver chat: the server reported an error mid-reply: fake claude: backend failed mid-reply\n"
     )

@@ -110,9 +110,16 @@ def _turn(chat: Conversation, text: str, out: Output, *, stream: bool) -> None:
             if not out.json_mode:
                 out.line(reply)
             return
-        with chat.stream(text) as deltas:
-            for delta in deltas:
-                out.write(delta)
+        written = False
+        try:
+            with chat.stream(text) as deltas:
+                for delta in deltas:
+                    out.write(delta)
+                    written = True
+        except BaseException:
+            if written:
+                out.line()  # end a reply cut short, so what follows starts on a line of its own
+            raise
         out.line()
 
 
