@@ -23,7 +23,7 @@ import httpx2
 import openai
 
 from . import _operations as ops
-from ._messages import resumed_transcript
+from ._history import resumed_transcript
 from ._openai_compat import (
     AsyncOpenAIWithRawResponse,
     AsyncSeam,

@@ -7,7 +7,7 @@ or the message objects found in responses, ours or openai's, so that
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any, Union
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .types.chat import Message
 
-__all__ = ["MessageLike", "flatten_content", "resumed_transcript", "to_wire_messages"]
+__all__ = ["MessageLike", "to_wire_messages"]
 
 MessageLike = Union[Message, Mapping[str, Any], str, BaseModel]
 
@@ -62,52 +62,3 @@ def _to_wire(index: int, message: object) -> dict[str, Any]:
     if name is not None:
         wire["name"] = name
     return wire
-
-
-def flatten_content(message: dict[str, Any]) -> dict[str, Any]:
-    """``message`` with list-of-parts content as one string.
-
-    Parts are joined with newlines, as the ChatServer's agent joins them, so
-    the agent reads the same text; the session history can only store text.
-    """
-    content = message["content"]
-    if isinstance(content, str):
-        return message
-    texts = [_part_text(part) for part in content]
-    return {**message, "content": "\n".join(text for text in texts if text)}
-
-
-def _part_text(part: object) -> str:
-    if isinstance(part, str):
-        return part
-    if isinstance(part, Mapping):
-        return str(part.get("text") or "")
-    return str(getattr(part, "text", "") or "")
-
-
-def resumed_transcript(
-    stored: Sequence[tuple[str, str]], incoming: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]] | None:
-    """What to send to continue a stored session, or ``None`` to send ``incoming`` as it is.
-
-    The ChatServer stores the transcript it is sent: it appends the messages
-    beyond the ones it holds, and fails (HTTP 500) on a shorter one. A caller
-    who sends the whole conversation again is already right. A caller who
-    sends only the new messages gets the stored ones put in front, less any
-    leading system message the session already holds (a system prompt sent
-    with every turn is stored once).
-    """
-    if not stored:
-        return None
-    head = [(message["role"], message["content"]) for message in incoming[: len(stored)]]
-    if head == list(stored):
-        return None
-    known_system = {content for role, content in stored if role == "system"}
-    start = 0
-    while (
-        start < len(incoming)
-        and incoming[start]["role"] == "system"
-        and incoming[start]["content"] in known_system
-    ):
-        start += 1
-    return [{"role": role, "content": content} for role, content in stored] + list(incoming[start:])

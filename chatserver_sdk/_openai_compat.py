@@ -27,9 +27,6 @@ private name                       why
                                    Authorization header; openai refuses to send them.
 ``_send_request``, ``_should_retry`` retries that cannot run a coding agent twice
                                    (see :mod:`._retries`).
-``_prepare_options``               ``chat.completions.create`` parameters the server
-                                   would silently ignore are refused or translated
-                                   (see :mod:`._parameters`) on every code path.
 ``_custom_headers``                openai merges ``$OPENAI_CUSTOM_HEADERS`` (which may
                                    hold an OpenAI key) into every request; only the
                                    caller's ``default_headers`` may reach a ChatServer.
@@ -58,6 +55,7 @@ from openai._streaming import ServerSentEvent
 from typing_extensions import Self, override
 
 from . import _parameters, _retries
+from ._history import checked_history
 from .exceptions import (
     APIStatusError,
     ChatServerError,
@@ -274,14 +272,17 @@ class _SeamOptions:
         self.send_unsupported_params = send_unsupported_params
 
     def _checked_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
-        if self.send_unsupported_params or options.method.lower() != "post":
+        """A completion body as the ChatServer reads it: history rules always, and parameters it
+        would ignore refused or translated unless ``send_unsupported_params`` is set. Once per
+        call, before openai's retry loop, so a retry sends the very same body."""
+        if options.method.lower() != "post" or not options.url.rstrip("/").endswith("chat/completions"):
             return options
-        if not options.url.rstrip("/").endswith("chat/completions"):
+        if not isinstance(options.json_data, Mapping):
             return options
-        if isinstance(options.json_data, Mapping):
-            json_data = _parameters.checked_completion_body(options.json_data, options.extra_json)
-            return options.model_copy(update={"json_data": json_data, "extra_json": None})
-        return options
+        if self.send_unsupported_params:
+            return options.model_copy(update={"json_data": checked_history(options.json_data)})
+        body = _parameters.checked_completion_body(options.json_data, options.extra_json)
+        return options.model_copy(update={"json_data": checked_history(body), "extra_json": None})
 
     def _seam_kwargs(self, retry_non_idempotent: bool | None, send_unsupported_params: bool | None) -> Any:
         return {
@@ -394,16 +395,13 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         stream: bool = False,
         stream_cls: type[_StreamT] | None = None,
     ) -> _ResponseT | _StreamT:
+        options = self._checked_options(options)
         try:
             return super().request(
                 cast_to, options, stream=stream, stream_cls=native_stream_cls(stream_cls, NativeStream)
             )
         except openai.APIConnectionError as err:
             raise _translated(err) from err.__cause__
-
-    @override
-    def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
-        return self._checked_options(super()._prepare_options(options))
 
     @override
     def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
@@ -514,16 +512,13 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         stream: bool = False,
         stream_cls: type[_AsyncStreamT] | None = None,
     ) -> _ResponseT | _AsyncStreamT:
+        options = self._checked_options(options)
         try:
             return await super().request(
                 cast_to, options, stream=stream, stream_cls=native_stream_cls(stream_cls, AsyncNativeStream)
             )
         except openai.APIConnectionError as err:
             raise _translated(err) from err.__cause__
-
-    @override
-    async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
-        return self._checked_options(await super()._prepare_options(options))
 
     @override
     async def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:

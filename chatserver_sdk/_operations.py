@@ -15,9 +15,9 @@ instead of content parts when history is on).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import IO, Any, Generic, Literal, TypeVar, Union
 from urllib.parse import quote
 
@@ -25,7 +25,8 @@ import httpx2
 import openai
 from pydantic import BaseModel
 
-from ._messages import MessageLike, flatten_content, to_wire_messages
+from ._history import SESSION_RULE, USER_RULE, require_uuid
+from ._messages import MessageLike, to_wire_messages
 from .types.agent import AgentMessagesResponse, AgentStatus, SendMessageResponse, UploadResponse
 from .types.chat import ChatCompletionResponse
 from .types.mcp import MCPListResponse, MCPMetadata, MCPScope, MCPServer
@@ -147,26 +148,11 @@ def path_segment(value: object, field: str) -> str:
     return encoded
 
 
-def require_uuid(value: object, field: str, why: str) -> str:
-    """``value`` as a canonical UUID string, or a ``ValueError`` naming the field, value and rule."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise ValueError(f"{field}: {value!r} is not a UUID; {why}") from None
-
-
 def _without_none(**fields: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
 # --- chat completions and models --------------------------------------------
-
-_HISTORY_RULE = (
-    "the ChatServer records history under metadata.user_id and fails (HTTP 500) on one that is not a UUID"
-)
-_SESSION_RULE = (
-    "with history on (a user id given), the ChatServer's session routes accept only UUID session ids"
-)
 
 
 def create_completion(
@@ -216,29 +202,18 @@ def create_completion(
     }
     merged.update((key, value) for key, value in extensions.items() if value is not None)
     if user is not None:
-        require_uuid(user, "user", f"it is copied into metadata.user_id, and {_HISTORY_RULE}")
+        require_uuid(user, "user", f"it is copied into metadata.user_id, and {USER_RULE}")
         merged.setdefault("user_id", user)
-    for key in ("user_id", "organization_id"):
-        if merged.get(key) is not None:
-            rule = f"the ChatServer fails (HTTP 500) on a {key} that is not a UUID"
-            merged[key] = require_uuid(merged[key], f"metadata.{key}", rule)
-
-    wire_messages = to_wire_messages(messages)
+    # The other history rules (UUIDs, a session id, text content) apply to every completion body
+    # as it is sent (_history.py); a resume of a session the caller names needs its stored transcript.
     resume: Resume | None = None
-    user_id = merged.get("user_id")
-    if user_id is not None:
-        # History on: the stored transcript holds text only (parts fail upstream with 500).
-        wire_messages = [flatten_content(message) for message in wire_messages]
-        if merged.get("session_id") is None:
-            # Upstream's own default, atoms_session_<hex>, breaks the session routes for this user.
-            merged["session_id"] = str(uuid.uuid4())
-        else:
-            merged["session_id"] = require_uuid(merged["session_id"], "session_id", _SESSION_RULE)
-            resume = Resume(merged["session_id"], user_id)
+    if merged.get("user_id") is not None and merged.get("session_id") is not None:
+        user_id = require_uuid(merged["user_id"], "metadata.user_id", USER_RULE)
+        resume = Resume(require_uuid(merged["session_id"], "session_id", SESSION_RULE), user_id)
 
     body: dict[str, Any] = {
         "model": model,
-        "messages": wire_messages,
+        "messages": to_wire_messages(messages),
         "temperature": temperature,
         "max_tokens": max_tokens,
         "top_p": top_p,
@@ -288,20 +263,22 @@ def list_admins() -> Operation[AdminListResponse]:
     return Operation("GET", "api/v1/platform/admins", _model(AdminListResponse))
 
 
+def _refuse_slash(email: object, consequence: str) -> None:
+    # The server decodes %2F before routing, so no encoding reaches its /admins/{email} route.
+    if isinstance(email, str) and "/" in email:
+        raise ValueError(f"email: {email!r} contains '/'; such an admin {consequence}")
+
+
 def add_admin(workos_id: str, email: str, name: str | None = "") -> Operation[AdminResponse]:
     """Make someone a platform administrator."""
+    _refuse_slash(email, "could not be removed again (its remove route cannot address it)")
     body = _without_none(workos_id=workos_id, email=email, name=name)
     return Operation("POST", "api/v1/platform/admins", _model(AdminResponse), body=body)
 
 
 def remove_admin(email: str) -> Operation[AdminResponse]:
     """Remove a platform administrator (removing one who is not there succeeds too)."""
-    if isinstance(email, str) and "/" in email:
-        # The server decodes %2F before routing, so no encoding reaches its /admins/{email} route.
-        raise ValueError(
-            f"email: {email!r} contains '/', which the ChatServer's admin route cannot address "
-            "(it answers 404 and the admin stays); remove such an admin in the database"
-        )
+    _refuse_slash(email, "cannot be removed through its route (it answers 404 and the admin stays)")
     path = f"api/v1/platform/admins/{path_segment(email, 'email')}"
     return Operation("DELETE", path, _model(AdminResponse))
 
@@ -323,6 +300,25 @@ def _dump(value: BaseModel | Mapping[str, Any] | None, field: str) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"{field}: expected a mapping or model, got {type(value).__name__} ({value!r})")
+
+
+_SCOPE_IDS = {"platform": (), "organization": ("organization_id",), "user": ("user_id",)}
+
+
+def _checked_scope(scope: MCPScope | Mapping[str, Any]) -> Any:
+    """The scope as sent, or an error: the server stores a scope missing its id as platform-wide."""
+    fields = _dump(scope, "scope")
+    kind = fields.get("type")
+    if isinstance(kind, Enum):
+        kind = kind.value
+    for name in _SCOPE_IDS.get(kind, ()):  # an unknown type is the server's to refuse (422)
+        if fields.get(name) is None:
+            raise ValueError(
+                f"scope: {fields!r} has no {name}; without it the ChatServer stores the server as "
+                "platform-wide, visible to every organisation"
+            )
+        fields[name] = require_uuid(fields[name], f"scope.{name}", "the ChatServer stores scope ids as UUIDs")
+    return fields
 
 
 def list_mcp_servers(
@@ -358,7 +354,7 @@ def create_mcp_server(
         oauth_provider=oauth_provider,
         enabled=enabled,
         metadata=_dump(metadata, "metadata"),
-        scope=_dump(scope, "scope"),
+        scope=_checked_scope(scope),
     )
     return Operation("POST", "atoms/mcp", _model(MCPServer), body=body)
 

@@ -1149,13 +1149,6 @@ async def test_arguments_the_server_fails_on_are_refused_before_sending(
     assert server.exchanges == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK gap (reported): create_completion applies the history rules, but openai's own "
-    "chat.completions.create on the same client (and LangChain given it) sends these metadata as given; "
-    "upstream then fails (500) or, without a session id, stores the turn under atoms_session_<hex>, "
-    "after which that user's session list answers 500 for good (checked on upstream's server)",
-)
 @pytest.mark.parametrize(
     "metadata",
     [{"user_id": USER_ID}, {"user_id": "bob"}, {"user_id": USER_ID, "session_id": "my-chat"}],

@@ -108,10 +108,14 @@ def test_connection_dropped_mid_stream_is_a_connection_error(
     server.on(
         "POST", "/v1/chat/completions", lambda request: httpx2.Response(200, headers=SSE, stream=Dropping())
     )
-    with pytest.raises(IncompleteStreamError, match=r"after 1 chunk\(s\) \(the connection broke: peer closed"):
+    with pytest.raises(
+        IncompleteStreamError, match=r"after 1 chunk\(s\) \(the connection broke: peer closed"
+    ):
         collect_sync(client)
     # openai's own stream on this client says the same.
-    native = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], stream=True)
+    native = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
     with pytest.raises(IncompleteStreamError, match="the connection broke"):
         list(native)
     assert issubclass(IncompleteStreamError, openai.APIConnectionError)
