@@ -6,6 +6,7 @@
 
 from . import exceptions, types
 from ._client import DEFAULT_BASE_URL, AsyncChatServerClient, ChatServerClient
+from ._conversation import AsyncConversation, AsyncConversationStream, Conversation, ConversationStream
 from ._logs import setup_logging as _setup_logging
 from ._messages import MessageLike
 from ._response import RawResponse
@@ -39,11 +40,15 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncChatServerClient",
+    "AsyncConversation",
+    "AsyncConversationStream",
     "AsyncStream",
     "BadRequestError",
     "ChatServerClient",
     "ChatServerError",
     "ConflictError",
+    "Conversation",
+    "ConversationStream",
     "ForbiddenError",
     "IncompleteStreamError",
     "InternalServerError",

@@ -98,27 +98,22 @@ def resumed_transcript(
     """What to send to continue a stored session, or ``None`` to send ``incoming`` as it is.
 
     The ChatServer stores the transcript it is sent: it appends the messages
-    beyond the ones it holds, and fails (HTTP 500) on a shorter one. A caller
-    who sends the whole conversation again is already right. A caller who
-    sends only the new messages gets the stored ones put in front, less any
-    leading system message the session already holds (a system prompt sent
-    with every turn is stored once).
+    beyond the ones it holds, and fails (HTTP 500) on a shorter one. So what is
+    sent is the stored transcript followed by the caller's messages that it does
+    not hold yet: those after the part the two have in common. A caller who
+    sends the whole conversation again sends it as it is; one who sends only the
+    new messages (or the system prompt and the new message) gets the stored ones
+    put in front; one whose transcript parted from the stored one (a turn that
+    failed after the server kept its message) continues after what is stored.
     """
     if not stored:
         return None
-    head = [
-        (message.get("role"), flatten_content(message).get("content")) for message in incoming[: len(stored)]
-    ]
-    if head == list(stored):
+    sent = [(message.get("role"), flatten_content(message).get("content")) for message in incoming]
+    common = 0
+    while common < min(len(stored), len(sent)) and sent[common] == stored[common]:
+        common += 1
+    if common == len(stored):
         return None
-    known_system = {content for role, content in stored if role == "system"}
-    start = 0
-    while (
-        start < len(incoming)
-        and incoming[start].get("role") == "system"
-        and incoming[start].get("content") in known_system
-    ):
-        start += 1
-    return [{"role": role, "content": content} for role, content in stored] + [
-        dict(message) for message in incoming[start:]
-    ]
+    # Everything sent matches the start of the session: they are new messages that repeat it.
+    new = incoming if common == len(sent) else incoming[common:]
+    return [{"role": role, "content": content} for role, content in stored] + [dict(m) for m in new]

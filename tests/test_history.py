@@ -17,6 +17,7 @@ import httpx2
 import pytest
 
 from chatserver_sdk import ChatServerClient, Message, MessageRole
+from chatserver_sdk._history import resumed_transcript
 
 from .conftest import FakeServer, completion
 from .servers import UpstreamServer
@@ -177,3 +178,25 @@ def test_what_the_sdk_prevents_does_fail_on_upstream(upstream: UpstreamServer) -
     # Without a session id the session is stored as atoms_session_<hex>, which breaks the user's list.
     assert complete(hi, user_id=USER) == 200
     assert http.get("/atoms/chat/sessions", params={"user_id": USER}).status_code == 500
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        # The whole conversation: sent as given.
+        (["u1", "a1", "u2", "a2", "u3"], ["u1", "a1", "u2", "a2", "u3"]),
+        # Only the new message: the stored ones first.
+        (["u3"], ["u1", "a1", "u2", "a2", "u3"]),
+        # A new message equal to the session's first: still a new message.
+        (["u1"], ["u1", "a1", "u2", "a2", "u1"]),
+        # A transcript that parted from the stored one (its u2 turn failed after the server kept it):
+        # continue after what is stored, never repeat it.
+        (["u1", "a1", "u9"], ["u1", "a1", "u2", "a2", "u9"]),
+    ],
+    ids=["whole", "only-new", "repeats-the-first", "parted"],
+)
+def test_what_a_resume_sends(sent: list[str], expected: list[str]) -> None:
+    stored = [("user" if text[0] == "u" else "assistant", text) for text in ["u1", "a1", "u2", "a2"]]
+    incoming = [{"role": "user" if text[0] == "u" else "assistant", "content": text} for text in sent]
+    merged = resumed_transcript(stored, incoming)
+    assert [m["content"] for m in (incoming if merged is None else merged)] == expected
