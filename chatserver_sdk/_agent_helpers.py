@@ -326,7 +326,7 @@ async def _afollow(client: AsyncAPI, events: AsyncIterator[AgentEvent], watch: _
 async def _within(what: str, timeout: float | None, watch: Callable[[], _Watch], work: Awaitable[_T]) -> _T:
     try:
         return await asyncio.wait_for(work, timeout)
-    except asyncio.TimeoutError:  # not TimeoutError itself before Python 3.11
+    except TimeoutError:  # not TimeoutError itself before Python 3.11
         raise _timeout_error(what, timeout, watch()) from None
 
 

@@ -45,14 +45,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, Literal, TypeVar, get_origin, overload
+from typing import Any, Literal, Self, TypeVar, get_origin, overload
 
 import httpx2
 import openai
 from openai._client import AsyncOpenAIWithRawResponse, OpenAIWithRawResponse
 from openai._models import FinalRequestOptions
 from openai._streaming import ServerSentEvent
-from typing_extensions import Self, override
+from typing_extensions import override
 
 from . import _parameters, _retries
 from ._history import checked_history

@@ -33,7 +33,7 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,7 @@ MCP_ID = "9b8a7c6d-5e4f-4a3b-8c1d-0e9f8a7b6c5d"
 PLATFORM_MCP_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 WORKOS_ID = "user_01HZX4Q8M2T5V7W9Y0A1B3C5D7"
 NOW = "2025-06-01T12:00:00Z"
-NOW_DT = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW_DT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SESSIONS_TOTAL = 41
 BINARY = bytes(range(256)) + b"\r\n--not-a-boundary\r\n\x00\xff"
 

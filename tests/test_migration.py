@@ -17,7 +17,7 @@ import inspect
 import json
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ USER = "00000000-0000-0000-0000-000000000001"
 SESSION = "11111111-1111-1111-1111-111111111111"
 ORG = "22222222-2222-2222-2222-222222222222"
 WHEN = "2024-05-01T12:00:00Z"
-WHEN_PARSED = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+WHEN_PARSED = datetime(2024, 5, 1, 12, tzinfo=UTC)
 SSE = {"content-type": "text/event-stream"}
 
 # --- the inventory: every public name of the earlier SDK ----------------------------------

@@ -205,7 +205,7 @@ def build_router(
                 while True:
                     try:
                         event: Event | None = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         yield ": keepalive\n\n"
                         continue
                     if event is None:  # the server is shutting down

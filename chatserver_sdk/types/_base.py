@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Self, TypeVar, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from typing_extensions import Self
 
 __all__ = ["Model", "NullableList", "Timestamp"]
 
