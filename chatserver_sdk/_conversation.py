@@ -97,8 +97,8 @@ class _State:
     ) -> None:
         if not isinstance(model, str) or not model:
             raise ValueError(f"model: expected a model id, got {model!r}")
-        self.model = model
-        self.user_id = _uuid(user_id, "user_id") if user_id is not None else None
+        self.model: str = model
+        self.user_id: str | None = _uuid(user_id, "user_id") if user_id is not None else None
         if session_id is not None:
             if self.user_id is None:
                 raise ValueError(
@@ -107,12 +107,12 @@ class _State:
             session_id = _uuid(session_id, "session_id")
         elif self.user_id is not None:
             session_id = str(uuid.uuid4())
-        self.session_id = session_id
-        self.system_prompt = system_prompt
-        self.options = _check_options(options)
+        self.session_id: str | None = session_id
+        self.system_prompt: str | None = system_prompt
+        self.options: dict[str, Any] = _check_options(options)
         self.messages: list[Message] = []
         self.last_usage: UsageInfo | None = None
-        self.needs_reload = False
+        self.needs_reload: bool = False
         self.open_stream: object | None = None
 
     @property

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
 import pydoc
 import typing
 from pathlib import Path
@@ -85,3 +90,33 @@ def test_private_openai_names_are_used_in_one_module_only() -> None:
     }
     assert offenders == {}
     assert _private_openai_uses(PACKAGE / "_openai_compat.py")  # the seam itself is found by the same scan
+
+
+@pytest.mark.slow
+def test_pyright_knows_the_type_of_every_public_symbol() -> None:
+    # pyright runs in this interpreter's environment, where the package is installed.
+    env = {
+        **os.environ,
+        "VIRTUAL_ENV": sys.prefix,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    pyright = shutil.which("pyright", path=env["PATH"])
+    assert pyright, "pyright is in the dev extra: pip install -e '.[dev]'"
+    result = subprocess.run(
+        [pyright, "--verifytypes", "chatserver_sdk", "--ignoreexternal", "--outputjson"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    report = json.loads(result.stdout)["typeCompleteness"]
+    unknown = [
+        f"{symbol['name']}: {diagnostic['message'].splitlines()[0]}"
+        for symbol in report["symbols"]
+        for diagnostic in symbol["diagnostics"]
+        if diagnostic["severity"] == "error" and "docstring" not in diagnostic["message"]
+    ]
+    assert unknown == []
+    assert report["completenessScore"] == 1
+    assert report["exportedSymbolCounts"]["withKnownType"] > 900

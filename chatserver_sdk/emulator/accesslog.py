@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-log = logging.getLogger("chatserver_sdk.emulator.access")
+log: logging.Logger = logging.getLogger("chatserver_sdk.emulator.access")
 
 _SECRET_PARAMS = frozenset({"api_key", "key", "token", "access_token"})
 

@@ -21,7 +21,7 @@ from .agent import Turn, generate_reply
 from .store import Store
 from .util import now_iso
 
-log = logging.getLogger(__name__)
+log: logging.Logger = logging.getLogger(__name__)
 
 Status = Literal["running", "stable"]
 
@@ -62,7 +62,7 @@ class AgentController:
         self.status: Status = "stable"
         with store.read() as conn:
             rows = conn.execute("SELECT id, role, content, time FROM agent_messages ORDER BY id").fetchall()
-        self.messages = [AgentMessage(r["id"], r["role"], r["content"], r["time"]) for r in rows]
+        self.messages: list[AgentMessage] = [AgentMessage(r["id"], r["role"], r["content"], r["time"]) for r in rows]
         self._subscribers: set[asyncio.Queue[Event | None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -170,7 +170,7 @@ class Store:
         self._checkpointer: _Checkpointer | None = None
         # SQLite's JSON functions (built in since 3.38, and in most older builds) let a batch of rows
         # be inserted in one step; without them rows are bound one by one.
-        self.json_functions = _has_json_functions(self._conn)
+        self.json_functions: bool = _has_json_functions(self._conn)
         with self._lock:
             if db_path is not None:
                 self._conn.execute("PRAGMA journal_mode=WAL")
