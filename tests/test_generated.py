@@ -6,10 +6,10 @@ import ast
 import inspect
 import json
 import os
+import pydoc
 import shutil
 import subprocess
 import sys
-import pydoc
 import typing
 from pathlib import Path
 
