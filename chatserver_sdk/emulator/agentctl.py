@@ -62,7 +62,9 @@ class AgentController:
         self.status: Status = "stable"
         with store.read() as conn:
             rows = conn.execute("SELECT id, role, content, time FROM agent_messages ORDER BY id").fetchall()
-        self.messages: list[AgentMessage] = [AgentMessage(r["id"], r["role"], r["content"], r["time"]) for r in rows]
+        self.messages: list[AgentMessage] = [
+            AgentMessage(r["id"], r["role"], r["content"], r["time"]) for r in rows
+        ]
         self._subscribers: set[asyncio.Queue[Event | None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
