@@ -1,7 +1,7 @@
 """Helpers built on the clients' endpoint methods: page iterators, conversations, agent waits.
 
 The clients inherit these mixins; each method only calls the client's public
-methods (``self`` is typed with the protocols of :mod:`._api_protocols`), and
+methods (typed against the generated endpoint classes, see :mod:`._api_protocols`), and
 the work is done in :mod:`._pagination`, :mod:`._conversation` and
 :mod:`._agent_helpers`.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from . import _agent_helpers as agent
 from . import _pagination as pages
-from ._api_protocols import AsyncAPI, SyncAPI
+from ._api_protocols import AsyncBase, SyncBase
 from ._conversation import AsyncConversation, Conversation
 from .types.agent import AgentEvent, AgentMessage, AgentStatus
 from .types.platform import AuditLogEntry
@@ -22,11 +22,11 @@ from .types.sessions import ChatSessionSummary
 __all__ = ["AsyncConveniences", "SyncConveniences"]
 
 
-class SyncConveniences:
+class SyncConveniences(SyncBase):
     """Multi-call helpers of :class:`~chatserver_sdk.ChatServerClient`."""
 
     def iter_sessions(
-        self: SyncAPI, user_id: str, *, page_size: int = pages.MAX_SESSIONS_PAGE_SIZE
+        self, user_id: str, *, page_size: int = pages.MAX_SESSIONS_PAGE_SIZE
     ) -> Iterator[ChatSessionSummary]:
         """Every stored session of ``user_id``, most recent first, fetched a page at a time as you iterate.
 
@@ -35,9 +35,7 @@ class SyncConveniences:
         """
         return pages.iter_sessions(self, user_id, page_size)
 
-    def iter_audit_log(
-        self: SyncAPI, *, page_size: int = pages.MAX_AUDIT_PAGE_SIZE
-    ) -> Iterator[AuditLogEntry]:
+    def iter_audit_log(self, *, page_size: int = pages.MAX_AUDIT_PAGE_SIZE) -> Iterator[AuditLogEntry]:
         """Every audit entry, newest first, fetched a page at a time as you iterate.
 
         ``page_size`` (1-200) entries per request; memory holds one page. Each
@@ -47,7 +45,7 @@ class SyncConveniences:
         return pages.iter_audit_log(self, page_size)
 
     def conversation(
-        self: SyncAPI,
+        self,
         model: str,
         *,
         user_id: str | None = None,
@@ -66,9 +64,7 @@ class SyncConveniences:
             self, model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, **options
         )
 
-    def iter_agent_events(
-        self: SyncAPI, *, max_reconnects: int = agent.MAX_RECONNECTS
-    ) -> Iterator[AgentEvent]:
+    def iter_agent_events(self, *, max_reconnects: int = agent.MAX_RECONNECTS) -> Iterator[AgentEvent]:
         """Agent events as they happen, reconnecting after a dropped connection, never repeating one.
 
         The current state comes first (each message, then the status), as
@@ -77,12 +73,12 @@ class SyncConveniences:
         """
         return agent.iter_agent_events(self, max_reconnects=max_reconnects)
 
-    def wait_for_agent(self: SyncAPI, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
+    def wait_for_agent(self, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
         """Wait until the agent is idle (``stable``), driven by ``/events``; ``TimeoutError`` if not."""
         return agent.wait_for_agent(self, timeout)
 
     def ask_agent(
-        self: SyncAPI, content: str, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT
+        self, content: str, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT
     ) -> list[AgentMessage]:
         """Wait until the agent is idle, send ``content``, wait for the answer; the agent's new messages.
 
@@ -91,23 +87,21 @@ class SyncConveniences:
         return agent.ask_agent(self, content, timeout)
 
 
-class AsyncConveniences:
+class AsyncConveniences(AsyncBase):
     """Multi-call helpers of :class:`~chatserver_sdk.AsyncChatServerClient`."""
 
     def iter_sessions(
-        self: AsyncAPI, user_id: str, *, page_size: int = pages.MAX_SESSIONS_PAGE_SIZE
+        self, user_id: str, *, page_size: int = pages.MAX_SESSIONS_PAGE_SIZE
     ) -> AsyncIterator[ChatSessionSummary]:
         """Every stored session of ``user_id`` (``async for``), most recent first, a page at a time."""
         return pages.aiter_sessions(self, user_id, page_size)
 
-    def iter_audit_log(
-        self: AsyncAPI, *, page_size: int = pages.MAX_AUDIT_PAGE_SIZE
-    ) -> AsyncIterator[AuditLogEntry]:
+    def iter_audit_log(self, *, page_size: int = pages.MAX_AUDIT_PAGE_SIZE) -> AsyncIterator[AuditLogEntry]:
         """Every audit entry (``async for``), newest first, a page at a time."""
         return pages.aiter_audit_log(self, page_size)
 
     async def conversation(
-        self: AsyncAPI,
+        self,
         model: str,
         *,
         user_id: str | None = None,
@@ -123,20 +117,16 @@ class AsyncConveniences:
             await conversation.reload()
         return conversation
 
-    def iter_agent_events(
-        self: AsyncAPI, *, max_reconnects: int = agent.MAX_RECONNECTS
-    ) -> AsyncIterator[AgentEvent]:
+    def iter_agent_events(self, *, max_reconnects: int = agent.MAX_RECONNECTS) -> AsyncIterator[AgentEvent]:
         """Agent events (``async for``), reconnecting after a dropped connection, never repeating one."""
         return agent.aiter_agent_events(self, max_reconnects=max_reconnects)
 
-    async def wait_for_agent(
-        self: AsyncAPI, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT
-    ) -> AgentStatus:
+    async def wait_for_agent(self, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
         """Wait until the agent is ``stable``, watching ``/events``; ``TimeoutError`` after ``timeout`` s."""
         return await agent.await_for_agent(self, timeout)
 
     async def ask_agent(
-        self: AsyncAPI, content: str, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT
+        self, content: str, timeout: float | None = agent.DEFAULT_AGENT_TIMEOUT
     ) -> list[AgentMessage]:
         """Wait until the agent is idle, send ``content``, wait for the answer; the agent's new messages."""
         return await agent.aask_agent(self, content, timeout)
