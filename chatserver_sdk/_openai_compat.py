@@ -284,17 +284,28 @@ class _SeamOptions:
         body = _parameters.checked_completion_body(options.json_data, options.extra_json)
         return options.model_copy(update={"json_data": checked_history(body), "extra_json": None})
 
-    def _seam_kwargs(self, retry_non_idempotent: bool | None, send_unsupported_params: bool | None) -> Any:
-        return {
-            "retry_non_idempotent": self.retry_non_idempotent
-            if retry_non_idempotent is None
-            else retry_non_idempotent,
-            "send_unsupported_params": self.send_unsupported_params
-            if send_unsupported_params is None
-            else send_unsupported_params,
-            # openai's copy() asks for enforced credentials; a ChatServer may have none.
-            "_enforce_credentials": False,
-        }
+    def copy(
+        self,
+        *,
+        retry_non_idempotent: bool | None = None,
+        send_unsupported_params: bool | None = None,
+        **options: Any,
+    ) -> Self:
+        """A client like this one with some options changed (openai's ``copy``/``with_options``),
+        plus this SDK's ``retry_non_idempotent`` and ``send_unsupported_params``."""
+        extra = dict(options.pop("_extra_kwargs", {}))
+        extra["retry_non_idempotent"] = (
+            self.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
+        )
+        extra["send_unsupported_params"] = (
+            self.send_unsupported_params if send_unsupported_params is None else send_unsupported_params
+        )
+        # openai's copy() asks for enforced credentials; a ChatServer may have none.
+        options.setdefault("_enforce_credentials", False)
+        copied: Self = super().copy(_extra_kwargs=extra, **options)  # type: ignore[misc]
+        return copied
+
+    with_options = copy
 
     def _make_status_error(self, err_msg: str, *, body: object, response: httpx2.Response) -> APIStatusError:
         return status_error(response)
@@ -448,26 +459,6 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
             raise _unreadable_body(response, "not JSON")
         return result
 
-    @override
-    def copy(
-        self,
-        *,
-        retry_non_idempotent: bool | None = None,
-        send_unsupported_params: bool | None = None,
-        **options: Any,
-    ) -> Self:
-        """A client like this one with some options changed (openai's ``copy``/``with_options``),
-        plus this SDK's ``retry_non_idempotent`` and ``send_unsupported_params``."""
-        extra = {
-            **options.pop("_extra_kwargs", {}),
-            **self._seam_kwargs(retry_non_idempotent, send_unsupported_params),
-        }
-        options.setdefault("_enforce_credentials", False)
-        extra.pop("_enforce_credentials")
-        return super().copy(_extra_kwargs=extra, **options)
-
-    with_options = copy
-
 
 class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
     """``openai.AsyncOpenAI`` with the behaviour a ChatServer needs (see the module docstring)."""
@@ -565,26 +556,6 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         if isinstance(result, str) and _expects_model(cast_to):
             raise _unreadable_body(response, "not JSON")
         return result
-
-    @override
-    def copy(
-        self,
-        *,
-        retry_non_idempotent: bool | None = None,
-        send_unsupported_params: bool | None = None,
-        **options: Any,
-    ) -> Self:
-        """A client like this one with some options changed (openai's ``copy``/``with_options``),
-        plus this SDK's ``retry_non_idempotent`` and ``send_unsupported_params``."""
-        extra = {
-            **options.pop("_extra_kwargs", {}),
-            **self._seam_kwargs(retry_non_idempotent, send_unsupported_params),
-        }
-        options.setdefault("_enforce_credentials", False)
-        extra.pop("_enforce_credentials")
-        return super().copy(_extra_kwargs=extra, **options)
-
-    with_options = copy
 
 
 def native_stream_cls(stream_cls: Any, native: type[Any]) -> Any:
