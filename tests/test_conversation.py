@@ -25,6 +25,7 @@ import pytest
 from chatserver_sdk import APIConnectionError, AsyncChatServerClient, ChatServerClient, NotFoundError
 from chatserver_sdk.emulator import run_emulator
 
+from .conftest import client_for
 from .servers import UpstreamServer
 from .test_agent_helpers import CuttingProxy
 
@@ -199,11 +200,7 @@ class Recorder:
 
 
 def recorded_client(recorder: Recorder) -> ChatServerClient:
-    return ChatServerClient(
-        base_url="http://fake.test",
-        max_retries=0,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(recorder)),
-    )
+    return client_for(recorder, base_url="http://fake.test")
 
 
 def test_without_a_user_the_session_id_comes_from_the_first_answer() -> None:

@@ -28,6 +28,7 @@ import pytest
 from chatserver_sdk import AsyncChatServerClient, AuditLogEntry, ChatServerClient
 from chatserver_sdk.emulator import run_emulator
 
+from .conftest import client_for
 from .servers import UpstreamServer
 
 MODEL = "claude-3-haiku"
@@ -87,17 +88,11 @@ class ListServer:
 
 
 def mock_client(server: ListServer) -> ChatServerClient:
-    transport = httpx2.MockTransport(server)
-    return ChatServerClient(
-        base_url="http://fake.test", max_retries=0, http_client=httpx2.Client(transport=transport)
-    )
+    return client_for(server, base_url="http://fake.test")
 
 
 def mock_async_client(server: ListServer) -> AsyncChatServerClient:
-    transport = httpx2.MockTransport(server)
-    return AsyncChatServerClient(
-        base_url="http://fake.test", max_retries=0, http_client=httpx2.AsyncClient(transport=transport)
-    )
+    return client_for(server, asynchronous=True, base_url="http://fake.test")
 
 
 def ids(items: Any) -> list[str]:
