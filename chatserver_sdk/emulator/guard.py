@@ -216,12 +216,35 @@ def _parse_strictly(body: bytes) -> tuple[str | None, object]:
             _UNPARSED,
         )
     except RecursionError:
-        return "the JSON body is nested too deeply to parse", _UNPARSED
+        return _TOO_DEEP, _UNPARSED
     except ValueError:
         return None, _UNPARSED
+    if _too_deep(body, document):
+        return _TOO_DEEP, _UNPARSED
     if json.detect_encoding(body) in ("utf-8", "utf-8-sig") and not _MAY_HOLD_SURROGATES.search(body):
         return None, document
     return _surrogate_problem(document), document
+
+
+MAX_JSON_DEPTH = 256
+"""Deepest nesting a body may have. How deep json.loads can go depends on the Python version
+(3.13's parser takes far deeper documents than 3.11's); what reads the document afterwards
+(validation, error bodies) recurses in Python and must not be the one to fail."""
+_TOO_DEEP = f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def _too_deep(body: bytes, document: object) -> bool:
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False  # too few brackets to nest that deep: the common case, decided without a walk
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _surrogate_problem(document: object) -> str | None:

@@ -119,3 +119,18 @@ def test_guard_options_are_checked() -> None:
         pass
     with pytest.raises(ValueError, match="max_body_bytes"), run_emulator(max_body_bytes=0):
         pass
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(250, False), (300, True)])
+def test_the_nesting_limit_is_the_emulators_own_on_every_python(depth: int, refused: bool) -> None:
+    # Python 3.13's json parser takes documents far deeper than 3.11's; the limit must not depend on it.
+    metadata = "[" * (depth - 2) + "]" * (depth - 2)
+    raw = ('{"model":"m","messages":[],"metadata":{"deep":' + metadata + "}}").encode()
+    with run_emulator() as base_url, httpx2.Client(base_url=base_url) as client:
+        response = client.post(
+            "/v1/chat/completions", content=raw, headers={"content-type": "application/json"}
+        )
+    if refused:
+        assert response.status_code == 400 and "nested more than 256 levels" in response.json()["detail"]
+    else:
+        assert response.status_code == 400 and "messages array must include" in response.json()["detail"]
