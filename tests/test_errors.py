@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -301,7 +302,8 @@ def _unauthorized_in_a_worker(base_url: str) -> None:
 @pytest.mark.slow
 @pytest.mark.chatserver_emulator(api_keys=["the-only-valid-key"])
 def test_an_error_in_a_worker_process_reaches_the_parent(chatserver_emulator: str) -> None:
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    # spawn, not fork: the test process runs an emulator thread, and forking it may deadlock.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         future = pool.submit(_unauthorized_in_a_worker, chatserver_emulator)
         with pytest.raises(UnauthorizedError) as caught:
             future.result(timeout=60)
