@@ -81,16 +81,16 @@ def _checked_base_url(base_url: str | httpx2.URL | None) -> str:
     try:
         url = httpx2.URL(text)
     except httpx2.InvalidURL as err:
-        raise ValueError(f"{source}: {display_url_safe(text)!r} is not a URL ({err})") from None
+        raise ValueError(f"{source}: {_display_url_safe(text)!r} is not a URL ({err})") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(
-            f"{source}: {display_url_safe(text)!r} needs an http:// or https:// scheme and a host, "
+            f"{source}: {_display_url_safe(text)!r} needs an http:// or https:// scheme and a host, "
             f"e.g. 'http://{text.split('://')[-1] or 'localhost:3284'}'"
         )
     return _v1_url(text)
 
 
-def display_url_safe(text: str) -> str:
+def _display_url_safe(text: str) -> str:
     try:
         return display_url(text)
     except httpx2.InvalidURL:

@@ -63,6 +63,7 @@ from .exceptions import (
     ResponseValidationError,
     StreamError,
     broken_stream_error,
+    error_message,
     status_error,
     transport_error,
 )
@@ -119,8 +120,6 @@ def is_error_object(data: object) -> bool:
 
 
 def _body_error(response: httpx2.Response, data: object) -> ResponseValidationError:
-    from .exceptions import error_message
-
     message = error_message(response.status_code, data)
     return ResponseValidationError(
         response,
