@@ -388,6 +388,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # vcrpy saves a recording as the test's cassette closes, during teardown: a refused one fails here.
+    yield
+    refusals = item.config.stash[_PERSISTER].take_refusals()
+    if refusals:
+        raise AssertionError("; ".join(refusals))
+
+
 @pytest.fixture(autouse=True)
 def _cassette_fully_used(request: pytest.FixtureRequest, vcr: Any) -> Iterator[None]:
     """A cassette test must have talked to the server, and in replay have used every interaction.

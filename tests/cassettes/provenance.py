@@ -62,10 +62,6 @@ def provenance_problem(provenance: Mapping[str, Any] | None, why_not_upstream: s
     return None
 
 
-class MissingProvenanceError(RuntimeError):
-    """A cassette was about to be saved without saying which server recorded it."""
-
-
 def _key(cassette_path: str | os.PathLike[str]) -> str:
     return os.path.abspath(cassette_path)
 
@@ -73,14 +69,22 @@ def _key(cassette_path: str | os.PathLike[str]) -> str:
 class ProvenancePersister:
     """vcrpy's file persister (register it with ``VCR.register_persister``), plus each cassette's provenance.
 
-    Before a recording is saved, :meth:`will_save` must have said what to write with it; saving
-    a cassette without it raises :class:`MissingProvenanceError` rather than write one that
-    cannot say where its answers came from.
+    Before a recording is saved, :meth:`will_save` must have said what to write with it; a
+    cassette without it is not written (one that cannot say where its answers came from), and
+    :meth:`take_refusals` reports it. It is not raised: vcrpy saves inside its context manager's
+    ``__exit__``, and an exception there skips vcrpy's un-patching, which leaves httpx2 recording
+    (and reading every body to its end) in every later test.
     """
 
     def __init__(self) -> None:
         self._loaded: dict[str, dict[str, Any]] = {}
         self._to_save: dict[str, dict[str, str]] = {}
+        self._refusals: list[str] = []
+
+    def take_refusals(self) -> list[str]:
+        """The cassettes refused since the last call, each with the reason."""
+        refusals, self._refusals = self._refusals, []
+        return refusals
 
     def will_save(self, cassette_path: str | os.PathLike[str], provenance: Mapping[str, str]) -> None:
         """Write ``provenance`` into the cassette at ``cassette_path`` whenever it is saved."""
@@ -115,7 +119,8 @@ class ProvenancePersister:
         path = Path(cassette_path)
         provenance = self._to_save.get(_key(path))
         if not provenance:
-            raise MissingProvenanceError(f"{path} not saved: nothing says which server recorded it")
+            self._refusals.append(f"{path} not saved: nothing says which server recorded it")
+            return
         interactions = {"requests": cassette_dict["requests"], "responses": cassette_dict["responses"]}
         data = serializer.deserialize(serialize(interactions, serializer))
         data[METADATA_KEY] = provenance

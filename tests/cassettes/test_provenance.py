@@ -19,7 +19,6 @@ from .provenance import (
     EMULATOR,
     METADATA_KEY,
     UPSTREAM,
-    MissingProvenanceError,
     ProvenancePersister,
     provenance_for,
     provenance_problem,
@@ -82,13 +81,22 @@ def test_replay_does_not_rewrite_the_cassette(tmp_path: Path) -> None:
 
 def test_a_recording_that_does_not_say_where_it_came_from_is_not_saved(tmp_path: Path) -> None:
     cassette = tmp_path / "anonymous.yaml"
-    recorder = _vcr(ProvenancePersister(), "once")
-    with (
-        pytest.raises(MissingProvenanceError, match="nothing says which server recorded it"),
-        recorder.use_cassette(str(cassette)),
-    ):
+    persister = ProvenancePersister()
+    with _vcr(persister, "once").use_cassette(str(cassette)):
         _get("/v1/models")
     assert not cassette.exists()
+    (refusal,) = persister.take_refusals()
+    assert refusal.endswith("not saved: nothing says which server recorded it")
+    assert persister.take_refusals() == []
+
+
+def test_a_refused_recording_leaves_httpx2_unpatched(tmp_path: Path) -> None:
+    # vcrpy un-patches after it saves: a persister that raised there left every later test recording.
+    original = httpx2.HTTPTransport.handle_request
+    with _vcr(ProvenancePersister(), "once").use_cassette(str(tmp_path / "anonymous.yaml")):
+        assert httpx2.HTTPTransport.handle_request is not original
+        _get("/v1/models")
+    assert httpx2.HTTPTransport.handle_request is original
 
 
 def test_provenance_for_refuses_an_incomplete_one() -> None:
