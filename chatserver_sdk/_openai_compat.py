@@ -171,10 +171,17 @@ def _native_error(err: openai.APIError, response: httpx2.Response) -> ChatServer
     return StreamError(err.message, response=response, body=err.body)
 
 
-def _broken(response: httpx2.Response, received: int, err: openai.APIConnectionError) -> ChatServerError:
+def _broken(response: httpx2.Response, received: int, err: Exception) -> ChatServerError:
+    """What a native stream raises when its body cannot be read to ``[DONE]``.
+
+    openai wraps transport errors in its ``APIConnectionError`` (openai 3.0 does not: then the
+    httpx2 error itself arrives here)."""
     if isinstance(err, ChatServerError):
         return err
-    cause = err.__cause__ if isinstance(err.__cause__, Exception) else err
+    wrapped = isinstance(err, openai.APIError) and isinstance(err.__cause__, Exception)
+    cause = err.__cause__ if wrapped and isinstance(err.__cause__, Exception) else err
+    if isinstance(cause, httpx2.DecodingError):
+        return ResponseValidationError(response, None, message=f"The stream could not be decoded: {cause}")
     return broken_stream_error(response.request, received, cause)
 
 
@@ -201,7 +208,7 @@ class NativeStream(openai.Stream[_T]):
                     return
                 received += 1
                 yield sse
-        except openai.APIConnectionError as err:
+        except (openai.APIConnectionError, httpx2.TransportError, httpx2.DecodingError) as err:
             raise _broken(self.response, received, err) from err
         raise IncompleteStreamError(request=self.response.request, received_chunks=received)
 
@@ -233,7 +240,7 @@ class AsyncNativeStream(openai.AsyncStream[_T]):
                     return
                 received += 1
                 yield sse
-        except openai.APIConnectionError as err:
+        except (openai.APIConnectionError, httpx2.TransportError, httpx2.DecodingError) as err:
             raise _broken(self.response, received, err) from err
         raise IncompleteStreamError(request=self.response.request, received_chunks=received)
 
