@@ -6,7 +6,7 @@ import pytest
 
 from .spec import SHARED_SPEC_DIR, VENDORED_SPEC_DIR
 
-FILES = ["chatserver-openapi.json", "NOTES.md", "sdk-readme-seed.md"]
+FILES = ["chatserver-openapi.json", "agentapi-openapi.json", "NOTES.md", "sdk-readme-seed.md"]
 
 
 @pytest.mark.parametrize("name", FILES)
