@@ -48,6 +48,7 @@ _IMPORTS: dict[str, str] = {
     "AdminListResponse": ".types.platform",
     "AdminResponse": ".types.platform",
     "AuditLogResponse": ".types.platform",
+    "SystemHealth": ".types.platform",
     "AgentStatus": ".types.agent",
     "AgentMessagesResponse": ".types.agent",
     "SendMessageResponse": ".types.agent",

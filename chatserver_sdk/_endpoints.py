@@ -24,7 +24,7 @@ from .types.agent import AgentEvent, AgentMessagesResponse, AgentStatus, SendMes
 from .types.chat import ChatCompletionResponse
 from .types.mcp import MCPListResponse, MCPMetadata, MCPScope, MCPServer
 from .types.models import ModelsResponse
-from .types.platform import AdminListResponse, AdminResponse, AuditLogResponse, PlatformStats
+from .types.platform import AdminListResponse, AdminResponse, AuditLogResponse, PlatformStats, SystemHealth
 from .types.sessions import ChatSessionDetailResponse, ChatSessionListResponse
 
 __all__ = ["AsyncEndpoints", "AsyncRawEndpoints", "SyncEndpoints", "SyncRawEndpoints"]
@@ -195,6 +195,27 @@ class SyncEndpoints(SyncCore):
         options: they apply to this request only.
         """
         op = ops.list_models().customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return self._execute(op)
+
+    def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> SystemHealth:
+        """Whether the server is up (``status``); needs no key.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.health().customized(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -565,6 +586,27 @@ class SyncEndpoints(SyncCore):
             content,
             type,
         ).customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return self._execute(op)
+
+    def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> SendMessageResponse:
+        """Interrupt a running agent: send ESC as ``raw`` keystrokes, as agentapi's web UI does.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.interrupt_agent().customized(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -792,6 +834,27 @@ class AsyncEndpoints(AsyncCore):
         )
         return await self._execute(op)
 
+    async def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> SystemHealth:
+        """Whether the server is up (``status``); needs no key.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.health().customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return await self._execute(op)
+
     async def list_sessions(
         self,
         user_id: str,
@@ -1162,6 +1225,27 @@ class AsyncEndpoints(AsyncCore):
         )
         return await self._execute(op)
 
+    async def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> SendMessageResponse:
+        """Interrupt a running agent: send ESC as ``raw`` keystrokes, as agentapi's web UI does.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.interrupt_agent().customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return await self._execute(op)
+
     async def upload_file(
         self,
         filename: str,
@@ -1375,6 +1459,27 @@ class SyncRawEndpoints(SyncRawCore):
         options: they apply to this request only.
         """
         op = ops.list_models().customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return self._chatserver._execute_raw(op)
+
+    def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SystemHealth]:
+        """Whether the server is up (``status``); needs no key.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.health().customized(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -1752,6 +1857,27 @@ class SyncRawEndpoints(SyncRawCore):
         )
         return self._chatserver._execute_raw(op)
 
+    def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Interrupt a running agent: send ESC as ``raw`` keystrokes, as agentapi's web UI does.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.interrupt_agent().customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return self._chatserver._execute_raw(op)
+
     def upload_file(
         self,
         filename: str,
@@ -1965,6 +2091,27 @@ class AsyncRawEndpoints(AsyncRawCore):
         options: they apply to this request only.
         """
         op = ops.list_models().customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return await self._chatserver._execute_raw(op)
+
+    async def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SystemHealth]:
+        """Whether the server is up (``status``); needs no key.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.health().customized(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -2335,6 +2482,27 @@ class AsyncRawEndpoints(AsyncRawCore):
             content,
             type,
         ).customized(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return await self._chatserver._execute_raw(op)
+
+    async def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Interrupt a running agent: send ESC as ``raw`` keystrokes, as agentapi's web UI does.
+
+        ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
+        options: they apply to this request only.
+        """
+        op = ops.interrupt_agent().customized(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -31,7 +31,7 @@ from .types.agent import AgentMessagesResponse, AgentStatus, SendMessageResponse
 from .types.chat import ChatCompletionResponse
 from .types.mcp import MCPListResponse, MCPMetadata, MCPScope, MCPServer
 from .types.models import ModelsResponse
-from .types.platform import AdminListResponse, AdminResponse, AuditLogResponse, PlatformStats
+from .types.platform import AdminListResponse, AdminResponse, AuditLogResponse, PlatformStats, SystemHealth
 from .types.sessions import ChatSessionDetailResponse, ChatSessionListResponse
 
 __all__ = [
@@ -235,6 +235,11 @@ def list_models() -> Operation[ModelsResponse]:
     return Operation("GET", "v1/models", _model(ModelsResponse))
 
 
+def health() -> Operation[SystemHealth]:
+    """Whether the server is up (``status``); needs no key."""
+    return Operation("GET", "health", _model(SystemHealth))
+
+
 # --- sessions ----------------------------------------------------------------
 
 
@@ -410,6 +415,17 @@ def send_agent_message(content: str, type: str = "user") -> Operation[SendMessag
     return Operation("POST", "message", _model(SendMessageResponse), body=body)
 
 
+AGENT_INTERRUPT = "\x1b"
+"""What agentapi's own web UI sends, as a ``raw`` message, to interrupt a running agent (ESC)."""
+
+
+def interrupt_agent() -> Operation[SendMessageResponse]:
+    """Interrupt a running agent: send ESC as ``raw`` keystrokes, as agentapi's web UI does."""
+    return Operation(
+        "POST", "message", _model(SendMessageResponse), body={"content": AGENT_INTERRUPT, "type": "raw"}
+    )
+
+
 def upload_file(filename: str, content: FileContent) -> Operation[UploadResponse]:
     """Upload a file to the agent's workspace."""
     files = [("file", (filename, content, "application/octet-stream"))]
@@ -424,6 +440,7 @@ def stream_agent_events() -> Operation[None]:
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(create_completion, stream="when-asked", item="str", decoder="CompletionDecoder"),
     Endpoint(list_models),
+    Endpoint(health),
     Endpoint(list_sessions),
     Endpoint(get_session),
     Endpoint(get_platform_stats),
@@ -438,6 +455,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(get_agent_status),
     Endpoint(get_agent_messages),
     Endpoint(send_agent_message),
+    Endpoint(interrupt_agent),
     Endpoint(upload_file),
     Endpoint(stream_agent_events, stream="always", item="AgentEvent", decoder="EventDecoder"),
 )

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.middleware.cors import CORSMiddleware
 
+from .._version import __version__
 from . import api_agent, api_chat, api_mcp, api_platform
 from .accesslog import AccessLogMiddleware
 from .agentctl import AgentController
@@ -70,7 +71,7 @@ def create_app(
     app = FastAPI(
         title="ChatServer emulator",
         description="A local, deterministic stand-in for ChatServer (atomsAgent + agentapi).",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, validation_error_handler)
