@@ -28,21 +28,24 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
-from typing import TypeVar, Union
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from typing import TYPE_CHECKING, TypeVar, Union
 
-from ._api_protocols import AsyncAPI, SyncAPI
 from .exceptions import APIConnectionError
 from .types.agent import AgentEvent, AgentMessage, AgentStatus, StatusChangeEvent
+
+if TYPE_CHECKING:
+    from ._client import AsyncChatServerClient as AsyncAPI
+    from ._client import ChatServerClient as SyncAPI
 
 __all__ = [
     "DEFAULT_AGENT_TIMEOUT",
     "EventFilter",
     "aask_agent",
-    "aiter_agent_events",
+    "afollow_events",
     "ask_agent",
     "await_for_agent",
-    "iter_agent_events",
+    "follow_events",
     "wait_for_agent",
 ]
 
@@ -85,16 +88,24 @@ def _reconnect_delay(failures: int) -> float:
     return 0.0 if failures == 0 else min(RECONNECT_DELAY * 2 ** (failures - 1), MAX_RECONNECT_DELAY)
 
 
-def iter_agent_events(
+def follow_events(client: SyncAPI, *, max_reconnects: int = MAX_RECONNECTS) -> Iterator[AgentEvent]:
+    """Agent events as they happen, reconnecting after a dropped connection, never repeating one.
+
+    The current state comes first (each message, then the status), as with
+    ``events()``. Gives up after ``max_reconnects`` failed reconnections in a row.
+    """
+    return _follow_events(client, max_reconnects=max_reconnects)
+
+
+def _follow_events(
     client: SyncAPI, *, max_reconnects: int = MAX_RECONNECTS, stopped: Callable[[], bool] = lambda: False
 ) -> Generator[AgentEvent, None, None]:
-    """Agent events, reconnecting after a dropped connection, without repeats."""
     seen = EventFilter()
     failures = 0
     while not stopped():
         received = False
         try:
-            with client.stream_agent_events() as stream:
+            with client.agent.events() as stream:
                 for event in stream:
                     received = True
                     if seen.is_new(event):
@@ -113,16 +124,20 @@ def iter_agent_events(
         time.sleep(_reconnect_delay(failures))
 
 
-async def aiter_agent_events(
+def afollow_events(client: AsyncAPI, *, max_reconnects: int = MAX_RECONNECTS) -> AsyncIterator[AgentEvent]:
+    """Agent events (``async for``), reconnecting after a dropped connection, never repeating one."""
+    return _afollow_events(client, max_reconnects=max_reconnects)
+
+
+async def _afollow_events(
     client: AsyncAPI, *, max_reconnects: int = MAX_RECONNECTS
 ) -> AsyncGenerator[AgentEvent, None]:
-    """The async twin of :func:`iter_agent_events`."""
     seen = EventFilter()
     failures = 0
     while True:
         received = False
         try:
-            stream = await client.stream_agent_events()
+            stream = await client.agent.events()
             async with stream:
                 async for event in stream:
                     received = True
@@ -230,7 +245,7 @@ class _EventPump:
         self._thread.start()
 
     def _run(self, client: SyncAPI) -> None:
-        events = iter_agent_events(client, stopped=self._stop.is_set)
+        events = _follow_events(client, stopped=self._stop.is_set)
         try:
             for event in events:
                 if self._stop.is_set():
@@ -266,7 +281,7 @@ def _follow(client: SyncAPI, pump: _EventPump, watch: _Watch, deadline: float | 
     """Feed ``watch`` until it is done (True) or ``deadline`` passes (False)."""
     while not watch.done:
         if watch.needs_check:
-            watch.checked(client.get_agent_status())
+            watch.checked(client.agent.status())
             continue
         event = pump.next(deadline)
         if event is None:
@@ -276,7 +291,7 @@ def _follow(client: SyncAPI, pump: _EventPump, watch: _Watch, deadline: float | 
 
 
 def wait_for_agent(client: SyncAPI, timeout: float | None = DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
-    """Block until the agent is ``stable``; ``TimeoutError`` after ``timeout`` seconds."""
+    """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s."""
     timeout = _check_timeout(timeout)
     watch = _Watch()
     pump = _EventPump(client)
@@ -302,14 +317,14 @@ def ask_agent(
         ready = _Watch()
         if not _follow(client, pump, ready, deadline):
             raise _timeout_error("ask_agent (before sending)", timeout, ready)
-        after = _last_id(client.get_agent_messages().messages)
-        client.send_agent_message(content)
+        after = _last_id(client.agent.messages().messages)
+        client.agent.send(content)
         answer = _Watch(after, status=ready.status)
         if not _follow(client, pump, answer, deadline):
             raise _timeout_error("ask_agent", timeout, answer)
     finally:
         pump.stop()
-    return _replies(client.get_agent_messages().messages, after)
+    return _replies(client.agent.messages().messages, after)
 
 
 # --- async waits -------------------------------------------------------------------------------
@@ -318,7 +333,7 @@ def ask_agent(
 async def _afollow(client: AsyncAPI, events: AsyncIterator[AgentEvent], watch: _Watch) -> None:
     while not watch.done:
         if watch.needs_check:
-            watch.checked(await client.get_agent_status())
+            watch.checked(await client.agent.status())
             continue
         watch.feed(await events.__anext__())
 
@@ -331,12 +346,12 @@ async def _within(what: str, timeout: float | None, watch: Callable[[], _Watch],
 
 
 async def await_for_agent(client: AsyncAPI, timeout: float | None = DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
-    """The async twin of :func:`wait_for_agent`."""
+    """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s."""
     timeout = _check_timeout(timeout)
     watch = _Watch()
 
     async def work() -> AgentStatus:
-        async with contextlib.aclosing(aiter_agent_events(client)) as events:
+        async with contextlib.aclosing(_afollow_events(client)) as events:
             await _afollow(client, events, watch)
         return _status(watch)
 
@@ -346,18 +361,21 @@ async def await_for_agent(client: AsyncAPI, timeout: float | None = DEFAULT_AGEN
 async def aask_agent(
     client: AsyncAPI, content: str, timeout: float | None = DEFAULT_AGENT_TIMEOUT
 ) -> list[AgentMessage]:
-    """The async twin of :func:`ask_agent`."""
+    """Wait until the agent is stable, send ``content``, wait for its answer; the agent's new messages.
+
+    ``timeout`` covers the whole exchange. The message is sent once, never again.
+    """
     timeout = _check_timeout(timeout)
     watch = _Watch()
 
     async def work() -> list[AgentMessage]:
         nonlocal watch
-        async with contextlib.aclosing(aiter_agent_events(client)) as events:
+        async with contextlib.aclosing(_afollow_events(client)) as events:
             await _afollow(client, events, watch)
-            after = _last_id((await client.get_agent_messages()).messages)
-            await client.send_agent_message(content)
+            after = _last_id((await client.agent.messages()).messages)
+            await client.agent.send(content)
             watch = _Watch(after, status=watch.status)
             await _afollow(client, events, watch)
-        return _replies((await client.get_agent_messages()).messages, after)
+        return _replies((await client.agent.messages()).messages, after)
 
     return await _within("ask_agent", timeout, lambda: watch, work())

@@ -3,7 +3,7 @@
 The ChatServer's history rules, which a conversation follows for its caller:
 
 * The server stores the transcript it is sent, so every turn sends the whole
-  conversation again (sending only the new message fails once history is on).
+  conversation again; the conversation holds it, so a turn is one request.
 * User and session ids must be UUIDs. A new conversation with a ``user_id``
   gets a UUID session id here, before the first turn, so ``session_id`` is
   known from the start; the id the server answers with (``system_fingerprint``)
@@ -11,31 +11,44 @@ The ChatServer's history rules, which a conversation follows for its caller:
   learns its session.
 * A system prompt goes in the request's ``system_prompt``, not in the
   transcript, so the stored session holds exactly the turns.
-* Resuming (``session_id`` given) loads the stored transcript with
-  ``get_session``.
+* Resuming (``session_id`` given) loads the stored transcript; a session id
+  with nothing stored under it yet starts a new session under that id, as
+  ``create_completion`` does.
 
-A turn that fails never changes the transcript, and is never sent again by
-the conversation: a completion runs an agent. Because the server may already
-have stored the user's message of a failed turn (it does so before the
-agent answers), a conversation with history reloads the stored transcript
-before its next turn, so what it sends always extends what the server holds.
+Turns happen one at a time, also when threads (or tasks) share a conversation:
+the second waits for the first to end and then sends the transcript as it
+stands. A turn that fails never changes the transcript and is never sent again
+by the conversation: a completion runs an agent. Because the server may
+already have stored the failed turn's message, a conversation with history
+reloads the stored transcript before its next turn.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._api_protocols import AsyncAPI, SyncAPI
 from ._streaming import AsyncStream, Stream
-from .exceptions import NotFoundError
+from .exceptions import NotFoundError, SessionBusyError
 from .types.chat import ChatCompletionResponse, Message, MessageRole, UsageInfo
 from .types.sessions import ChatSessionDetailResponse
 
-__all__ = ["AsyncConversation", "AsyncConversationStream", "Conversation", "ConversationStream"]
+if TYPE_CHECKING:
+    from ._client import AsyncChatServerClient, ChatServerClient
+
+__all__ = [
+    "AsyncConversation",
+    "AsyncConversationStream",
+    "Conversation",
+    "ConversationStream",
+    "aconversation",
+    "conversation",
+]
 
 log = logging.getLogger("chatserver_sdk")
 
@@ -55,6 +68,46 @@ TURN_OPTIONS = frozenset(
         "mcp_servers",
     }
 )
+
+
+def conversation(
+    client: ChatServerClient,
+    model: str,
+    *,
+    user_id: str | None = None,
+    session_id: str | None = None,
+    system_prompt: str | None = None,
+    **options: Any,
+) -> Conversation:
+    """A multi-turn chat that holds its transcript and sends it whole each turn (one request a turn).
+
+    With ``user_id`` (a UUID) the turns are stored in a session whose id is
+    made now; pass an existing ``session_id`` to resume it from its stored
+    history (an id with nothing stored yet starts a new session). ``options``
+    (``temperature``, ``max_tokens``, ``organization_id``, ``metadata`` ...) go
+    with every turn.
+    """
+    return Conversation(
+        client, model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, **options
+    )
+
+
+async def aconversation(
+    client: AsyncChatServerClient,
+    model: str,
+    *,
+    user_id: str | None = None,
+    session_id: str | None = None,
+    system_prompt: str | None = None,
+    **options: Any,
+) -> AsyncConversation:
+    """A multi-turn chat (awaited: resuming reads the stored history); see the sync client's."""
+    chat = AsyncConversation(
+        client, model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, **options
+    )
+    if session_id is not None:
+        await chat.reload()
+    return chat
 
 
 def _uuid(value: str, field: str) -> str:
@@ -113,18 +166,19 @@ class _State:
         self.messages: list[Message] = []
         self.last_usage: UsageInfo | None = None
         self.needs_reload: bool = False
-        self.open_stream: object | None = None
+        self.stream_owner: object | None = None
+        """Who holds a streamed turn open (a thread id or a task), to refuse a turn it would deadlock on."""
 
     @property
     def history(self) -> bool:
         return self.user_id is not None
 
+    def check_not_streaming(self, me: object) -> None:
+        if self.stream_owner is not None and self.stream_owner == me:
+            raise RuntimeError("the previous streamed turn is still open: read it to the end or close() it")
+
     def request(self, text: str, *, stream: bool) -> dict[str, Any]:
         """The ``create_completion`` arguments of a turn that says ``text``."""
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"text: expected a non-empty message, got {text!r}")
-        if self.open_stream is not None:
-            raise RuntimeError("the previous streamed turn is still open: read it to the end or close() it")
         arguments: dict[str, Any] = {
             **self.options,
             "model": self.model,
@@ -165,7 +219,18 @@ class _State:
     def loaded(self, detail: ChatSessionDetailResponse | None) -> None:
         if detail is not None:
             self.messages = _transcript(detail)
+        elif not self.needs_reload:
+            log.info(
+                "conversation: nothing is stored under session %s yet; it starts with the first turn",
+                self.session_id,
+            )
         self.needs_reload = False
+
+
+def _checked_text(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"text: expected a non-empty message, got {text!r}")
+    return text
 
 
 def _reply(response: ChatCompletionResponse) -> str:
@@ -174,16 +239,21 @@ def _reply(response: ChatCompletionResponse) -> str:
     return response.choices[0].message.text
 
 
+def _wait(client: Any) -> float:
+    wait = getattr(client, "session_wait", None)
+    return -1 if wait is None else float(wait)
+
+
 class Conversation:
     """A multi-turn chat: ``send(text)`` or ``stream(text)`` a turn, read ``messages``.
 
-    Made by :meth:`ChatServerClient.conversation`. Not for use by several
-    threads at once: turns happen one after the other.
+    Made by :meth:`ChatServerClient.conversation`. Threads may share one: turns
+    run one at a time, each sending the transcript as the turn before left it.
     """
 
     def __init__(
         self,
-        client: SyncAPI,
+        client: ChatServerClient,
         model: str,
         *,
         user_id: str | None = None,
@@ -196,8 +266,11 @@ class Conversation:
         self._state = _State(
             model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, options=options
         )
+        self._turn = threading.Lock()
         if resume:
             self.reload()
+        elif self._state.session_id is not None:
+            client._sessions.record(self._state.session_id, [])  # made here: nothing is stored under it
 
     @property
     def model(self) -> str:
@@ -228,29 +301,40 @@ class Conversation:
         if state.user_id is None or state.session_id is None:
             raise RuntimeError("reload(): this conversation has no stored history (no user_id)")
         try:
-            detail = self._client.get_session(state.session_id, user_id=state.user_id)
+            detail: ChatSessionDetailResponse | None = self._client.sessions.retrieve(
+                state.session_id, user_id=state.user_id
+            )
         except NotFoundError:
-            if not state.needs_reload:
-                raise
-            detail = None  # the failed first turn never created the session
+            detail = None  # nothing stored yet: the first turn starts the session under this id
+            self._client._sessions.record(state.session_id, [])
         state.loaded(detail)
 
-    def _prepare(self, text: str, *, stream: bool) -> dict[str, Any]:
-        if self._state.needs_reload:
-            self.reload()
-        return self._state.request(text, stream=stream)
+    def _begin(self, text: str, *, stream: bool) -> dict[str, Any]:
+        text = _checked_text(text)
+        self._state.check_not_streaming(threading.get_ident())
+        if not self._turn.acquire(timeout=_wait(self._client)):
+            raise SessionBusyError(str(self._state.session_id), _wait(self._client))
+        try:
+            if self._state.needs_reload:
+                self.reload()
+            return self._state.request(text, stream=stream)
+        except BaseException:
+            self._turn.release()
+            raise
 
     def send(self, text: str) -> str:
         """Say ``text``; returns the assistant's reply once it is complete."""
-        arguments = self._prepare(text, stream=False)
+        arguments = self._begin(text, stream=False)
         try:
             response = self._client.create_completion(**arguments)
+            reply = _reply(response)
+            self._state.commit(text, reply, response.system_fingerprint, response.usage)
+            return reply
         except BaseException:
             self._state.fail()
             raise
-        reply = _reply(response)
-        self._state.commit(text, reply, response.system_fingerprint, response.usage)
-        return reply
+        finally:
+            self._turn.release()
 
     def stream(self, text: str) -> ConversationStream:
         """Say ``text``; iterate the result for the reply's text deltas.
@@ -259,13 +343,15 @@ class Conversation:
         Use it as a context manager (or ``close()`` it) if you may stop early:
         a turn left unfinished is not part of the transcript.
         """
-        arguments = self._prepare(text, stream=True)
+        arguments = self._begin(text, stream=True)
         try:
             stream = self._client.create_completion(**arguments)
         except BaseException:
             self._state.fail()
+            self._turn.release()
             raise
-        return ConversationStream(self._state, text, stream)
+        self._state.stream_owner = threading.get_ident()
+        return ConversationStream(self._state, text, stream, self._turn.release)
 
     def __repr__(self) -> str:
         return (
@@ -274,21 +360,45 @@ class Conversation:
         )
 
 
+class _TurnEnd:
+    """How a streamed turn ends, once: joined to the transcript, or left out."""
+
+    def __init__(self, state: _State, text: str, metadata: dict[str, Any], release: Any) -> None:
+        self._state = state
+        self._text = text
+        self._metadata = metadata
+        self._release = release
+        self.parts: list[str] = []
+        self.finished = False
+
+    def end(self, *, completed: bool) -> None:
+        if self.finished:
+            return
+        self.finished = True
+        self._state.stream_owner = None
+        try:
+            if completed:
+                metadata = self._metadata
+                self._state.commit(
+                    self._text, "".join(self.parts), metadata.get("system_fingerprint"), metadata.get("usage")
+                )
+            else:
+                self._state.fail()
+        finally:
+            self._release()
+
+
 class ConversationStream:
     """The text deltas of one streamed turn of a :class:`Conversation`."""
 
-    def __init__(self, state: _State, text: str, stream: Stream[str]) -> None:
-        self._state = state
-        self._text = text
+    def __init__(self, state: _State, text: str, stream: Stream[str], release: Any) -> None:
         self._stream = stream
-        self._parts: list[str] = []
-        self._finished = False
-        state.open_stream = self
+        self._end = _TurnEnd(state, text, stream.metadata, release)
 
     @property
     def text(self) -> str:
         """The reply received so far."""
-        return "".join(self._parts)
+        return "".join(self._end.parts)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -299,36 +409,23 @@ class ConversationStream:
         return self
 
     def __next__(self) -> str:
-        if self._finished:
+        if self._end.finished:
             raise StopIteration
         try:
             delta = next(self._stream)
         except StopIteration:
-            self._end(completed=True)
+            self._end.end(completed=True)
             raise
         except BaseException:
-            self._end(completed=False)
+            self._end.end(completed=False)
             raise
-        self._parts.append(delta)
+        self._end.parts.append(delta)
         return delta
-
-    def _end(self, *, completed: bool) -> None:
-        if self._finished:
-            return
-        self._finished = True
-        self._state.open_stream = None
-        if completed:
-            metadata = self._stream.metadata
-            self._state.commit(
-                self._text, self.text, metadata.get("system_fingerprint"), metadata.get("usage")
-            )
-        else:
-            self._state.fail()
 
     def close(self) -> None:
         """Stop reading; an unfinished turn is left out of the transcript."""
         self._stream.close()
-        self._end(completed=False)
+        self._end.end(completed=False)
 
     def __enter__(self) -> ConversationStream:
         return self
@@ -344,7 +441,7 @@ class AsyncConversation:
 
     def __init__(
         self,
-        client: AsyncAPI,
+        client: AsyncChatServerClient,
         model: str,
         *,
         user_id: str | None = None,
@@ -357,6 +454,9 @@ class AsyncConversation:
         self._state = _State(
             model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, options=options
         )
+        self._turn = asyncio.Lock()
+        if session_id is None and self._state.session_id is not None:
+            client._sessions.record(self._state.session_id, [])
 
     @property
     def model(self) -> str:
@@ -387,39 +487,55 @@ class AsyncConversation:
         if state.user_id is None or state.session_id is None:
             raise RuntimeError("reload(): this conversation has no stored history (no user_id)")
         try:
-            detail = await self._client.get_session(state.session_id, user_id=state.user_id)
+            detail: ChatSessionDetailResponse | None = await self._client.sessions.retrieve(
+                state.session_id, user_id=state.user_id
+            )
         except NotFoundError:
-            if not state.needs_reload:
-                raise
             detail = None
+            self._client._sessions.record(state.session_id, [])
         state.loaded(detail)
 
-    async def _prepare(self, text: str, *, stream: bool) -> dict[str, Any]:
-        if self._state.needs_reload:
-            await self.reload()
-        return self._state.request(text, stream=stream)
+    async def _begin(self, text: str, *, stream: bool) -> dict[str, Any]:
+        text = _checked_text(text)
+        self._state.check_not_streaming(asyncio.current_task())
+        wait = _wait(self._client)
+        try:
+            await asyncio.wait_for(self._turn.acquire(), None if wait < 0 else wait)
+        except TimeoutError:
+            raise SessionBusyError(str(self._state.session_id), wait) from None
+        try:
+            if self._state.needs_reload:
+                await self.reload()
+            return self._state.request(text, stream=stream)
+        except BaseException:
+            self._turn.release()
+            raise
 
     async def send(self, text: str) -> str:
         """Say ``text``; returns the assistant's reply once it is complete."""
-        arguments = await self._prepare(text, stream=False)
+        arguments = await self._begin(text, stream=False)
         try:
             response = await self._client.create_completion(**arguments)
+            reply = _reply(response)
+            self._state.commit(text, reply, response.system_fingerprint, response.usage)
+            return reply
         except BaseException:
             self._state.fail()
             raise
-        reply = _reply(response)
-        self._state.commit(text, reply, response.system_fingerprint, response.usage)
-        return reply
+        finally:
+            self._turn.release()
 
     async def stream(self, text: str) -> AsyncConversationStream:
         """Say ``text``; ``async for`` over the result for the reply's text deltas."""
-        arguments = await self._prepare(text, stream=True)
+        arguments = await self._begin(text, stream=True)
         try:
             stream = await self._client.create_completion(**arguments)
         except BaseException:
             self._state.fail()
+            self._turn.release()
             raise
-        return AsyncConversationStream(self._state, text, stream)
+        self._state.stream_owner = asyncio.current_task()
+        return AsyncConversationStream(self._state, text, stream, self._turn.release)
 
     def __repr__(self) -> str:
         return (
@@ -431,18 +547,14 @@ class AsyncConversation:
 class AsyncConversationStream:
     """The text deltas of one streamed turn of an :class:`AsyncConversation`."""
 
-    def __init__(self, state: _State, text: str, stream: AsyncStream[str]) -> None:
-        self._state = state
-        self._text = text
+    def __init__(self, state: _State, text: str, stream: AsyncStream[str], release: Any) -> None:
         self._stream = stream
-        self._parts: list[str] = []
-        self._finished = False
-        state.open_stream = self
+        self._end = _TurnEnd(state, text, stream.metadata, release)
 
     @property
     def text(self) -> str:
         """The reply received so far."""
-        return "".join(self._parts)
+        return "".join(self._end.parts)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -452,36 +564,23 @@ class AsyncConversationStream:
         return self
 
     async def __anext__(self) -> str:
-        if self._finished:
+        if self._end.finished:
             raise StopAsyncIteration
         try:
             delta = await self._stream.__anext__()
         except StopAsyncIteration:
-            self._end(completed=True)
+            self._end.end(completed=True)
             raise
         except BaseException:
-            self._end(completed=False)
+            self._end.end(completed=False)
             raise
-        self._parts.append(delta)
+        self._end.parts.append(delta)
         return delta
-
-    def _end(self, *, completed: bool) -> None:
-        if self._finished:
-            return
-        self._finished = True
-        self._state.open_stream = None
-        if completed:
-            metadata = self._stream.metadata
-            self._state.commit(
-                self._text, self.text, metadata.get("system_fingerprint"), metadata.get("usage")
-            )
-        else:
-            self._state.fail()
 
     async def close(self) -> None:
         """Stop reading; an unfinished turn is left out of the transcript."""
         await self._stream.close()
-        self._end(completed=False)
+        self._end.end(completed=False)
 
     async def __aenter__(self) -> AsyncConversationStream:
         return self

@@ -1,45 +1,41 @@
-"""What the generated endpoint methods stand on: configuration, and executing an operation.
+"""What the generated clients stand on: configuration, and executing an operation.
 
 ``SyncCore`` and ``AsyncCore`` are openai clients (through :mod:`._openai_compat`)
 pointed at a ChatServer's ``/v1``. They check their configuration once, at
 construction, and run :class:`~._operations.Operation` objects through openai's
 own ``request()``, so ChatServer endpoints share openai's connection pool,
-auth, timeouts and retry policy. The methods users call are generated into
-``_endpoints.py`` from ``_operations.ENDPOINTS``.
+auth, timeouts, retry policy and the completion rules of :mod:`._completions`.
+The methods users call are generated into ``_client.py`` and ``resources/``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
-import re
+import socket
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import httpx2
 import openai
 
 from . import _operations as ops
-from ._history import resumed_transcript
+from ._errors import display_url, error_message
 from ._openai_compat import (
-    AsyncOpenAIWithRawResponse,
     AsyncSeam,
     FinalRequestOptions,
-    OpenAIWithRawResponse,
     SyncSeam,
     is_error_object,
     request_options,
 )
-from ._response import RawResponse
+from ._response import AsyncStreamedResponse, RawResponse, StreamedResponse
 from ._streaming import AsyncStream, Decoder, Stream
 from ._version import __version__
-from .exceptions import NotFoundError, ResponseValidationError, display_url, error_message
+from .exceptions import ResponseValidationError
 from .types.sessions import ChatSessionDetailResponse
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncCore", "AsyncRawCore", "SyncCore", "SyncRawCore"]
+__all__ = ["DEFAULT_BASE_URL", "AsyncCore", "SyncCore"]
 
 log = logging.getLogger("chatserver_sdk")
 
@@ -49,27 +45,46 @@ _T = TypeVar("_T")
 _ItemT = TypeVar("_ItemT")
 DecoderFactory = Callable[[httpx2.Response], Decoder[_ItemT]]
 
-_BLANK = re.compile(r"\s")
+# TCP keepalive on every connection the client opens itself, as anthropic-sdk-python sets it: an
+# agent turn leaves a connection silent for minutes, and NATs and load balancers drop silent ones.
+KEEPALIVE_OPTIONS: list[tuple[int, int, int]] = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+for _name, _value in (("TCP_KEEPIDLE", 60), ("TCP_KEEPINTVL", 60), ("TCP_KEEPCNT", 5)):
+    if hasattr(socket, _name):  # not every platform has every option (macOS lacks TCP_KEEPIDLE)
+        KEEPALIVE_OPTIONS.append((socket.IPPROTO_TCP, getattr(socket, _name), _value))
 
 
 # --- configuration -------------------------------------------------------------------
 
 
-def _checked_api_key(api_key: str | None) -> str:
-    """The key to send, from the argument or ``$CHATSERVER_API_KEY``; never echoed in an error."""
-    source = "api_key"
-    if api_key is None:
-        api_key, source = os.environ.get("CHATSERVER_API_KEY", ""), "$CHATSERVER_API_KEY"
-    if not isinstance(api_key, str):
-        raise TypeError(f"{source}: expected a string, got {type(api_key).__name__}")
-    blank = _BLANK.search(api_key)
-    if blank:
-        where = "at the end" if blank.start() >= len(api_key.rstrip()) else f"at position {blank.start()}"
-        raise ValueError(
-            f"{source}: the key contains whitespace ({blank.group()!r} {where}, length {len(api_key)}); "
-            "a key never does. A trailing newline usually comes from a file or `echo`: strip it."
+def checked_key(key: object, source: str) -> str:
+    """``key`` if a header can carry it as openai sends it; the error never shows the key."""
+    if not isinstance(key, str):
+        raise TypeError(
+            f"{source}: expected a string (or a function returning one), got {type(key).__name__}"
         )
-    return api_key
+    for char, name in (("\r", "a carriage return"), ("\n", "a line break"), ("\0", "a NUL character")):
+        if char in key:
+            where = "at the end" if key.rstrip(char) != key and char not in key.rstrip(char) else "inside it"
+            raise ValueError(
+                f"{source}: the key contains {name} ({where}; length {len(key)}), which no HTTP header can "
+                "carry. A trailing newline usually comes from a file or `echo`: strip it."
+            )
+    if key != key.strip():
+        raise ValueError(
+            f"{source}: the key starts or ends with whitespace (length {len(key)}); keys never do. "
+            "It usually comes from a file or `echo`: strip it."
+        )
+    return key
+
+
+def _checked_api_key(api_key: str | Callable[..., Any] | None) -> str | Callable[..., Any]:
+    """The key (or openai's key provider, a function asked on every request), from the argument
+    or ``$CHATSERVER_API_KEY``."""
+    if callable(api_key):
+        return api_key
+    if api_key is None:
+        return checked_key(os.environ.get("CHATSERVER_API_KEY", ""), "$CHATSERVER_API_KEY")
+    return checked_key(api_key, "api_key")
 
 
 def _checked_base_url(base_url: str | httpx2.URL | None) -> str:
@@ -121,7 +136,7 @@ def _server_url(base_url: httpx2.URL, path: str) -> str:
 
 
 def _openai_options(
-    api_key: str | None,
+    api_key: str | Callable[..., Any] | None,
     base_url: str | httpx2.URL | None,
     timeout: float | httpx2.Timeout | openai.NotGiven | None,
     max_retries: int,
@@ -159,7 +174,7 @@ def _error_object(content: bytes) -> object | None:
     return data if is_error_object(data) else None
 
 
-def _checked_result(op: ops.Operation[_T], response: httpx2.Response) -> _T:
+def _checked_result(client: object, op: ops.Operation[_T], response: httpx2.Response) -> _T:
     where = f"{op.method} /{op.path} answered {response.status_code}"
     # A 200 whose body is {"error": ...} must not parse as zero stats or an empty list.
     error = _error_object(response.content)
@@ -169,17 +184,38 @@ def _checked_result(op: ops.Operation[_T], response: httpx2.Response) -> _T:
             response, error, message=f"{where} with an error instead of a result: {message}"
         )
     try:
-        return op.parse(response)
+        result = op.parse(response)
     except ValueError as err:  # pydantic's ValidationError included
         excerpt = " ".join(response.text[:200].split()) or "an empty body"
         raise ResponseValidationError(
             response,
             response.text[:500],
-            message=f"{where} with a body that does not parse ({err}): {excerpt!r}",
+            message=f"{where} with a body that does not parse ({_first_line(err)}): {excerpt!r}",
         ) from None
+    bind = getattr(result, "_bind", None)
+    if bind is not None:  # a page: it fetches its successors through the same client
+        bind(client, op)
+    elif isinstance(result, ChatSessionDetailResponse):
+        # What the session holds now: its next turn needs no lookup (a Conversation's resume).
+        records = sorted(result.messages, key=lambda record: record.message_index)
+        client._sessions.record(result.session.id, [(r.role, r.content) for r in records])  # type: ignore[attr-defined]
+    return result
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 # --- what both twins share -------------------------------------------------------------
+
+
+_NO_SESSION = (
+    "ChatServerClient has no .session: that was the earlier SDK's requests.Session, and this client "
+    "sends through openai's httpx2 client instead. For extra headers pass "
+    "ChatServerClient(default_headers={...}) or use client.with_options(default_headers={...}); "
+    "for proxies, TLS or transports pass ChatServerClient(http_client=httpx2.Client(...)); "
+    "to release connections call client.close()."
+)
 
 
 class _Common:
@@ -188,6 +224,8 @@ class _Common:
     organization: str | None
     project: str | None
     webhook_secret: str | None
+    base_url: httpx2.URL
+    _api_key_provider: Any
 
     def _forget_openai_defaults(self) -> None:
         # Empty strings kept openai from reading OPENAI_* variables; as headers
@@ -200,12 +238,30 @@ class _Common:
     def user_agent(self) -> str:
         return f"chatserver-sdk/{__version__} openai-python/{openai.__version__}"
 
-    def __repr__(self) -> str:
-        key = "set" if self.api_key else "none"
-        base_url: httpx2.URL = getattr(self, "base_url")  # noqa: B009  (a property of openai's client)
-        return f"{type(self).__name__}(base_url={display_url(base_url)!r}, api_key=<{key}>)"
+    @property
+    def server_url(self) -> str:
+        """The server root without a trailing slash, e.g. ``"http://localhost:3284"``.
 
-    def _options(self, op: ops.Operation[Any], base_url: httpx2.URL) -> FinalRequestOptions:
+        This is what the earlier SDK's ``base_url`` held; ``base_url`` is now
+        openai's: an ``httpx2.URL`` ending in ``/v1/``.
+        """
+        return str(self.base_url).rstrip("/").removesuffix("/v1")
+
+    @property
+    def session(self) -> NoReturn:
+        """Refused: the earlier SDK's ``requests.Session`` has no counterpart (the error says what to use)."""
+        raise AttributeError(_NO_SESSION)
+
+    @session.setter
+    def session(self, value: object) -> NoReturn:
+        raise AttributeError(_NO_SESSION)
+
+    def __repr__(self) -> str:
+        provider = getattr(self, "_api_key_provider", None)
+        key = "provider" if provider is not None else "set" if self.api_key else "none"
+        return f"{type(self).__name__}(base_url={display_url(self.base_url)!r}, api_key=<{key}>)"
+
+    def _options(self, op: ops.Operation[Any]) -> FinalRequestOptions:
         headers: dict[str, str] = {}
         if op.files is not None:
             headers["Content-Type"] = "multipart/form-data"
@@ -214,7 +270,7 @@ class _Common:
         headers.update(op.extra_headers or {})
         return request_options(
             op.method,
-            _server_url(base_url, op.path),
+            _server_url(self.base_url, op.path),
             params=op.params,
             json_data=op.body,
             files=list(op.files) if op.files is not None else None,
@@ -225,46 +281,36 @@ class _Common:
         )
 
 
-def _resume_lookup(op: ops.Operation[Any]) -> ops.Operation[ChatSessionDetailResponse] | None:
-    if op.resume is None:
-        return None
-    lookup = ops.get_session(op.resume.session_id, user_id=op.resume.user_id)
-    return lookup.customized(
-        extra_headers=op.extra_headers, extra_query=None, extra_body=None, timeout=op.timeout
-    )
-
-
-def _resumed(op: ops.Operation[_T], stored: ChatSessionDetailResponse | None) -> ops.Operation[_T]:
-    if stored is None or op.body is None:
-        return op
-    transcript = resumed_transcript([(m.role, m.content) for m in stored.messages], op.body["messages"])
-    if transcript is None:
-        return op
-    log.debug(
-        "Session %s holds %d messages the request did not repeat: sending them first",
-        stored.session.id,
-        len(stored.messages),
-    )
-    return replace(op, body={**op.body, "messages": transcript})
+def _default_http_client(cls: type[httpx2.Client] | type[httpx2.AsyncClient], tcp_keepalive: bool) -> Any:
+    """openai's default HTTP client, with TCP keepalive on its connections unless switched off."""
+    transport_cls = httpx2.AsyncHTTPTransport if issubclass(cls, httpx2.AsyncClient) else httpx2.HTTPTransport
+    limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)  # openai's own
+    options = list(KEEPALIVE_OPTIONS) if tcp_keepalive else []
+    return cls(transport=transport_cls(limits=limits, socket_options=options))
 
 
 class SyncCore(_Common, SyncSeam):
     """A ChatServer client that is also an ``openai.OpenAI`` client.
 
     ``api_key`` falls back to ``$CHATSERVER_API_KEY`` (none at all is fine: no
-    Authorization header is sent); ``base_url`` to ``$CHATSERVER_BASE_URL``,
-    then ``http://localhost:3284``. ``timeout`` is openai's: 600 s per read
-    and 5 s to connect unless you give one (a number applies to each read,
-    not to the whole request). ``max_retries`` retries what is safe to repeat;
-    ``retry_non_idempotent=True`` also retries completions and other POSTs
-    whose answer was lost. ``send_unsupported_params=True`` sends
-    chat-completion parameters a ChatServer would ignore instead of refusing
-    them. Other keyword arguments go to openai. Safe to share across threads.
+    Authorization header is sent); it may also be a function returning the key,
+    asked on every request (openai's key provider). ``base_url`` falls back to
+    ``$CHATSERVER_BASE_URL``, then ``http://localhost:3284``. ``timeout`` is
+    openai's: 600 s per read and 5 s to connect unless you give one (a number
+    applies to each read, not to the whole request; bound a whole call with
+    ``deadline=``). ``max_retries`` retries what is safe to repeat;
+    ``retry_non_idempotent=True`` also retries completions and other POSTs whose
+    answer was lost. ``settle_lost_answers`` (on by default) reads the stored
+    session when a turn's answer is lost, instead of guessing.
+    ``send_unsupported_params=True`` sends chat-completion parameters a
+    ChatServer would ignore instead of refusing them. ``tcp_keepalive`` (on by
+    default) keeps silent connections alive while an agent works. Other keyword
+    arguments go to openai. Safe to share across threads.
     """
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: str | Callable[[], str] | None = None,
         base_url: str | httpx2.URL | None = None,
         timeout: float | httpx2.Timeout | openai.NotGiven | None = openai.NOT_GIVEN,
         *,
@@ -273,15 +319,23 @@ class SyncCore(_Common, SyncSeam):
         http_client: httpx2.Client | None = None,
         retry_non_idempotent: bool = False,
         send_unsupported_params: bool = False,
+        settle_lost_answers: bool = True,
+        tcp_keepalive: bool = True,
         **openai_options: Any,
     ) -> None:
         options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
+        owned = http_client is None
+        if http_client is None:
+            http_client = _default_http_client(openai.DefaultHttpxClient, tcp_keepalive)
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
         self._configure_seam(
             default_headers=default_headers,
             retry_non_idempotent=retry_non_idempotent,
             send_unsupported_params=send_unsupported_params,
+            settle_lost_answers=settle_lost_answers,
+            tcp_keepalive=tcp_keepalive,
+            owns_http_client=owned,
         )
 
     @property
@@ -294,35 +348,35 @@ class SyncCore(_Common, SyncSeam):
         # The same rule as the constructor's: the server root or .../v1 both mean .../v1.
         openai.OpenAI.base_url.fset(self, _checked_base_url(url))  # type: ignore[attr-defined]
 
-    def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
-        op = _resumed(op, self._stored_session(op))
-        return self.request(httpx2.Response, self._options(op, self.base_url), stream=op.stream)
+    def _fresh_http_client(self) -> httpx2.Client:
+        client: httpx2.Client = _default_http_client(openai.DefaultHttpxClient, self._tcp_keepalive)
+        return client
 
-    def _stored_session(self, op: ops.Operation[Any]) -> ChatSessionDetailResponse | None:
-        lookup = _resume_lookup(op)
-        if lookup is None:
-            return None
-        try:
-            return self._execute(lookup)
-        except NotFoundError:
-            return None  # a new session, chosen by the caller
+    def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
+        # A view that reads the body lazily needs the response before its body.
+        stream = op.stream or op.mode == "stream"
+        return self.request(httpx2.Response, self._options(op), stream=stream)
 
     def _execute(self, op: ops.Operation[_T]) -> _T:
-        return _checked_result(op, self._send(op))
+        """Send ``op``; its result, or (for the raw and streaming views) the response to parse later."""
+        response = self._send(op)
+        if op.mode == "parsed":
+            return _checked_result(self, op, response)
+        if op.mode == "raw":
+            return cast(_T, RawResponse(response, lambda: _checked_result(self, op, response)))
+
+        def parse() -> _T:
+            response.read()
+            return _checked_result(self, op, response)
+
+        return cast(_T, StreamedResponse(response, parse))
 
     def _open_stream(self, op: ops.Operation[Any], decoder: DecoderFactory[_ItemT]) -> Stream[_ItemT]:
         response = self._send(op)
-        return Stream(response, decoder(response), client=self)
-
-    def _execute_raw(self, op: ops.Operation[_T]) -> RawResponse[_T]:
-        response = self._send(op)
-        return RawResponse(response, functools.partial(_checked_result, op, response))
-
-    def _open_stream_raw(
-        self, op: ops.Operation[Any], decoder: DecoderFactory[_ItemT]
-    ) -> RawResponse[Stream[_ItemT]]:
-        response = self._send(op)
-        return RawResponse(response, lambda: Stream(response, decoder(response), client=self))
+        if op.mode == "parsed":
+            return Stream(response, decoder(response), client=self)
+        view = RawResponse if op.mode == "raw" else StreamedResponse
+        return cast(Stream[_ItemT], view(response, lambda: Stream(response, decoder(response), client=self)))
 
 
 class AsyncCore(_Common, AsyncSeam):
@@ -331,7 +385,7 @@ class AsyncCore(_Common, AsyncSeam):
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: str | Callable[[], Any] | None = None,
         base_url: str | httpx2.URL | None = None,
         timeout: float | httpx2.Timeout | openai.NotGiven | None = openai.NOT_GIVEN,
         *,
@@ -340,15 +394,23 @@ class AsyncCore(_Common, AsyncSeam):
         http_client: httpx2.AsyncClient | None = None,
         retry_non_idempotent: bool = False,
         send_unsupported_params: bool = False,
+        settle_lost_answers: bool = True,
+        tcp_keepalive: bool = True,
         **openai_options: Any,
     ) -> None:
         options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
+        owned = http_client is None
+        if http_client is None:
+            http_client = _default_http_client(openai.DefaultAsyncHttpxClient, tcp_keepalive)
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
         self._configure_seam(
             default_headers=default_headers,
             retry_non_idempotent=retry_non_idempotent,
             send_unsupported_params=send_unsupported_params,
+            settle_lost_answers=settle_lost_answers,
+            tcp_keepalive=tcp_keepalive,
+            owns_http_client=owned,
         )
 
     @property
@@ -360,50 +422,40 @@ class AsyncCore(_Common, AsyncSeam):
     def base_url(self, url: str | httpx2.URL) -> None:
         openai.AsyncOpenAI.base_url.fset(self, _checked_base_url(url))  # type: ignore[attr-defined]
 
-    async def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
-        op = _resumed(op, await self._stored_session(op))
-        return await self.request(httpx2.Response, self._options(op, self.base_url), stream=op.stream)
+    def _fresh_http_client(self) -> httpx2.AsyncClient:
+        client: httpx2.AsyncClient = _default_http_client(openai.DefaultAsyncHttpxClient, self._tcp_keepalive)
+        return client
 
-    async def _stored_session(self, op: ops.Operation[Any]) -> ChatSessionDetailResponse | None:
-        lookup = _resume_lookup(op)
-        if lookup is None:
-            return None
-        try:
-            return await self._execute(lookup)
-        except NotFoundError:
-            return None
+    async def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
+        stream = op.stream or op.mode == "stream"
+        return await self.request(httpx2.Response, self._options(op), stream=stream)
 
     async def _execute(self, op: ops.Operation[_T]) -> _T:
-        return _checked_result(op, await self._send(op))
+        response = await self._send(op)
+        if op.mode == "parsed":
+            return _checked_result(self, op, response)
+        if op.mode == "raw":
+            return cast(_T, RawResponse(response, lambda: _checked_result(self, op, response)))
+
+        async def parse() -> _T:
+            await response.aread()
+            return _checked_result(self, op, response)
+
+        return cast(_T, AsyncStreamedResponse(response, parse))
 
     async def _open_stream(
         self, op: ops.Operation[Any], decoder: DecoderFactory[_ItemT]
     ) -> AsyncStream[_ItemT]:
         response = await self._send(op)
-        return AsyncStream(response, decoder(response), client=self)
+        if op.mode == "parsed":
+            return AsyncStream(response, decoder(response), client=self)
+        if op.mode == "raw":
+            return cast(
+                AsyncStream[_ItemT],
+                RawResponse(response, lambda: AsyncStream(response, decoder(response), client=self)),
+            )
 
-    async def _execute_raw(self, op: ops.Operation[_T]) -> RawResponse[_T]:
-        response = await self._send(op)
-        return RawResponse(response, functools.partial(_checked_result, op, response))
+        async def parse() -> AsyncStream[_ItemT]:
+            return AsyncStream(response, decoder(response), client=self)
 
-    async def _open_stream_raw(
-        self, op: ops.Operation[Any], decoder: DecoderFactory[_ItemT]
-    ) -> RawResponse[AsyncStream[_ItemT]]:
-        response = await self._send(op)
-        return RawResponse(response, lambda: AsyncStream(response, decoder(response), client=self))
-
-
-class SyncRawCore(OpenAIWithRawResponse):
-    """openai's raw-response view (``.chat``, ``.models`` ...) of a ChatServer client."""
-
-    def __init__(self, client: SyncCore) -> None:
-        super().__init__(client)
-        self._chatserver = client
-
-
-class AsyncRawCore(AsyncOpenAIWithRawResponse):
-    """openai's raw-response view of an async ChatServer client."""
-
-    def __init__(self, client: AsyncCore) -> None:
-        super().__init__(client)
-        self._chatserver = client
+        return cast(AsyncStream[_ItemT], AsyncStreamedResponse(response, parse))

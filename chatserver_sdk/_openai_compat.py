@@ -14,9 +14,13 @@ private name                       why
 =================================  ==================================================
 ``FinalRequestOptions``            ChatServer endpoints are sent through openai's own
                                    ``request()`` (same pool, auth, timeout, retries),
-                                   which takes these options.
-``OpenAIWithRawResponse`` (+async) base of ``client.with_raw_response``, so ``.chat`` and
+                                   which takes these options; every completion's body
+                                   is made valid there (:mod:`._completions`).
+``OpenAIWithRawResponse`` (+async, base of ``client.with_raw_response`` and
+``OpenAIWithStreamedResponse``)    ``with_streaming_response``, so ``.chat`` and
                                    ``.models`` keep working there.
+``ServerSentEvent``                openai's native stream reads events this SDK's
+                                   stream engine has already decoded, parsed once.
 ``_process_response``              a 2xx body that is truncated, empty, HTML or an
 ``_process_response_data``         ``{"error": ...}`` object raises an SDK error on
                                    openai's native methods too (openai returns a
@@ -30,61 +34,86 @@ private name                       why
 ``_custom_headers``                openai merges ``$OPENAI_CUSTOM_HEADERS`` (which may
                                    hold an OpenAI key) into every request; only the
                                    caller's ``default_headers`` may reach a ChatServer.
-``_default_stream_cls``            openai's native streams raise this SDK's errors and
-                                   end at ``[DONE]``.
+``_default_stream_cls``            openai's native streams use this SDK's engine.
 ``_enforce_credentials``           openai's ``copy()`` asks for a key; a ChatServer
                                    may have none.
 ``_extra_kwargs`` (in ``copy``)    ``with_options`` carries this SDK's own options.
-``Stream._iter_events``,           the native stream's events: blocks without data are
-``Stream.__stream__``              skipped (SSE spec), ``[DONE]`` ends the stream at
-                                   once, a stream cut before it is an error.
+``_client`` (the httpx2 client)    after ``fork()``, a child process gets a new pool
+                                   rather than the parent's connections.
+``Stream._iter_events``            the native stream's events come from the engine.
 =================================  ==================================================
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import logging
+import os
+import time
+import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Literal, Self, TypeVar, get_origin, overload
 
 import httpx2
 import openai
-from openai._client import AsyncOpenAIWithRawResponse, OpenAIWithRawResponse
+from openai._client import (
+    AsyncOpenAIWithRawResponse,
+    AsyncOpenAIWithStreamedResponse,
+    OpenAIWithRawResponse,
+    OpenAIWithStreamedResponse,
+)
 from openai._models import FinalRequestOptions
 from openai._streaming import ServerSentEvent
+from openai.resources.chat import AsyncChat, AsyncCompletions, Chat, Completions
+from openai.resources.models import AsyncModels, Models
 from typing_extensions import override
 
-from . import _parameters, _retries
-from ._history import checked_history
+from . import _retries
+from ._completions import Prepared, Sessions, Transcript, is_completion, prepare, resumed
+from ._errors import error_message, status_error, transport_error
+from ._response import RAW_RESPONSE_HEADER, RawResponse, StreamedResponse
+from ._streaming import TURN, CompletionDecoder, aiterate, iterate
+from ._turns import Turn, answer_lost, unknown_outcome
 from .exceptions import (
+    APIConnectionError,
     APIStatusError,
     ChatServerError,
-    IncompleteStreamError,
+    NotFoundError,
     ResponseValidationError,
-    StreamError,
-    broken_stream_error,
-    error_message,
-    status_error,
-    transport_error,
+    SessionBusyError,
+    UnsupportedEndpointError,
 )
 
 __all__ = [
     "AsyncOpenAIWithRawResponse",
+    "AsyncOpenAIWithStreamedResponse",
     "AsyncSeam",
     "FinalRequestOptions",
     "OpenAIWithRawResponse",
+    "OpenAIWithStreamedResponse",
     "SyncSeam",
     "is_error_object",
     "request_options",
 ]
+
+log = logging.getLogger("chatserver_sdk")
 
 _T = TypeVar("_T")
 _ResponseT = TypeVar("_ResponseT")
 _StreamT = TypeVar("_StreamT", bound=openai.Stream[Any])
 _AsyncStreamT = TypeVar("_AsyncStreamT", bound=openai.AsyncStream[Any])
 
-# openai sends this header on with_raw_response calls; the body is then parsed later, by the caller.
-_RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
+_RESENDING = "session %s: the turn's request never reached the agent (%s); sending it once more"
+_RECOVERED = "session %s: the answer was lost (%s); the reply stored in the session is returned (recovered)"
+
+DEFAULT_SESSION_WAIT = 600.0
+"""Seconds a turn waits for the one before it on the same session (an agent turn takes minutes)."""
+
+# http clients left behind in a child process: never closed there, since closing could talk on
+# connections the parent still uses.
+_FORKED_AWAY: list[object] = []
 
 
 def request_options(
@@ -144,9 +173,9 @@ def _refuse_non_json(cast_to: object, response: httpx2.Response, stream: bool) -
     """openai hands back the text of a 2xx body that is not JSON (a proxy's HTML page) as if it
     were the result; refuse it first. Only bodies not labelled JSON are parsed here, so the
     common path is not parsed twice."""
-    if stream or response.request.headers.get(_RAW_RESPONSE_HEADER) == "true" or not _expects_model(cast_to):
+    if stream or response.request.headers.get(RAW_RESPONSE_HEADER) in ("true", "raw", "stream"):
         return
-    if "json" in response.headers.get("content-type", ""):
+    if not _expects_model(cast_to) or "json" in response.headers.get("content-type", ""):
         return
     try:
         json.loads(response.read())
@@ -159,69 +188,48 @@ def _expects_model(cast_to: object) -> bool:
     return isinstance(origin, type) and issubclass(origin, openai.BaseModel)
 
 
-# --- openai's own streams, with this SDK's errors ------------------------------------
+# --- openai's own streams, read by this SDK's engine ------------------------------------
 
 
-def _native_error(err: openai.APIError, response: httpx2.Response) -> ChatServerError:
-    if isinstance(err, ChatServerError):
-        return err
-    if isinstance(err, openai.APIConnectionError):
-        cause = err.__cause__ if isinstance(err.__cause__, Exception) else err
-        return transport_error(err.request, cause, retried=False, mid_stream=True)
-    return StreamError(err.message, response=response, body=err.body)
+class _DecodedEvent(ServerSentEvent):
+    """An event the engine has decoded already: openai's ``json()`` gets the chunk parsed once."""
+
+    def __init__(self, sse: httpx2.ServerSentEvent | None, chunk: object) -> None:
+        data = sse.data if sse is not None else json.dumps(chunk)
+        super().__init__(event=sse.event if sse is not None else None, data=data)
+        self._chunk = chunk
+
+    @override
+    def json(self) -> Any:
+        return self._chunk
 
 
-def _broken(response: httpx2.Response, received: int, err: Exception) -> ChatServerError:
-    """What a native stream raises when its body cannot be read to ``[DONE]``.
-
-    openai wraps transport errors in its ``APIConnectionError`` (openai 3.0 does not: then the
-    httpx2 error itself arrives here)."""
-    if isinstance(err, ChatServerError):
-        return err
-    wrapped = isinstance(err, openai.APIError) and isinstance(err.__cause__, Exception)
-    cause = err.__cause__ if wrapped and isinstance(err.__cause__, Exception) else err
-    if isinstance(cause, httpx2.DecodingError):
-        return ResponseValidationError(response, None, message=f"The stream could not be decoded: {cause}")
-    return broken_stream_error(response.request, received, cause)
-
-
-def _dispatchable(sse: ServerSentEvent) -> bool:
-    # SSE: a block whose data buffer is empty (only `retry:`, `id:` or `event:`) dispatches nothing.
-    return bool(sse.data)
+def _decoded(
+    sse: httpx2.ServerSentEvent | None, item: object, decoder: CompletionDecoder
+) -> _DecodedEvent | None:
+    if sse is None:
+        return _DecodedEvent(None, item)  # the recovered ending: its chunk is the item
+    if decoder.done:
+        return None  # [DONE]: the engine has ended the stream; openai needs not see it
+    return _DecodedEvent(sse, decoder.last_chunk)
 
 
 class NativeStream(openai.Stream[_T]):
-    """openai's stream for ``chat.completions.create(stream=True)``: this SDK's
-    exceptions, ``[DONE]`` ends it at once, and a stream cut before it is an error."""
+    """openai's stream for ``chat.completions.create(stream=True)``, its events read by this SDK's
+    engine: the same ``[DONE]``, errors, cut-stream and recovery rules as ``create_completion``."""
 
     @override
     def _iter_events(self) -> Iterator[ServerSentEvent]:
-        received = 0
-        try:
-            for sse in super()._iter_events():
-                if not _dispatchable(sse):
-                    continue
-                if sse.data.startswith("[DONE]"):
-                    # Closed before openai sees [DONE]: nothing waits on a connection a proxy keeps open.
-                    self.response.close()
-                    yield sse
-                    return
-                received += 1
-                yield sse
-        except (openai.APIConnectionError, httpx2.TransportError, httpx2.DecodingError) as err:
-            raise _broken(self.response, received, err) from err
-        raise IncompleteStreamError(request=self.response.request, received_chunks=received)
+        decoder = CompletionDecoder(self.response)
+        for sse, item in iterate(self.response, decoder):
+            event = _decoded(sse, item, decoder)
+            if event is not None:
+                yield event
 
-    @override
-    def __stream__(self) -> Iterator[_T]:
-        try:
-            yield from super().__stream__()
-        except json.JSONDecodeError as err:
-            raise ResponseValidationError(
-                self.response, err.doc[:200], message=f"Stream chunk is not JSON: {err.doc[:200]!r}"
-            ) from None
-        except openai.APIError as err:
-            raise _native_error(err, self.response) from err
+    @property
+    def recovered(self) -> bool:
+        turn = self.response.extensions.get(TURN)
+        return bool(turn is not None and turn.recovered)
 
 
 class AsyncNativeStream(openai.AsyncStream[_T]):
@@ -229,32 +237,275 @@ class AsyncNativeStream(openai.AsyncStream[_T]):
 
     @override
     async def _iter_events(self) -> AsyncIterator[ServerSentEvent]:
-        received = 0
-        try:
-            async for sse in super()._iter_events():
-                if not _dispatchable(sse):
-                    continue
-                if sse.data.startswith("[DONE]"):
-                    await self.response.aclose()
-                    yield sse
-                    return
-                received += 1
-                yield sse
-        except (openai.APIConnectionError, httpx2.TransportError, httpx2.DecodingError) as err:
-            raise _broken(self.response, received, err) from err
-        raise IncompleteStreamError(request=self.response.request, received_chunks=received)
+        decoder = CompletionDecoder(self.response)
+        async for sse, item in aiterate(self.response, decoder):
+            event = _decoded(sse, item, decoder)
+            if event is not None:
+                yield event
+
+    @property
+    def recovered(self) -> bool:
+        turn = self.response.extensions.get(TURN)
+        return bool(turn is not None and turn.recovered)
+
+
+def native_stream_cls(stream_cls: Any, native: type[Any]) -> Any:
+    """``Stream[X]`` as ``NativeStream[X]``: same chunks, this SDK's engine."""
+    if stream_cls is None:
+        return None
+    args = getattr(stream_cls, "__args__", None)
+    return native[args[0]] if args else native
+
+
+# --- what a ChatServer serves of openai's API ------------------------------------------------
+
+_SERVED = "A ChatServer serves chat.completions.create and models.list/retrieve, plus its own API"
+_ADVICE = {
+    "responses": "Use client.chat.completions.create (openai-agents: OpenAIChatCompletionsModel).",
+    "completions": "Use client.chat.completions.create (legacy completions are not served).",
+}
+
+
+class Unserved:
+    """An openai resource (or method) a ChatServer has no route for: calling it raises at once,
+    naming it, before anything is sent. Attribute access still works, so tools that inspect a
+    client (``hasattr``) are not broken by it."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Unserved:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        if attribute in ("with_raw_response", "with_streaming_response"):
+            return self
+        return Unserved(f"{self._name}.{attribute}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        top = self._name.split(".")[1] if "." in self._name else self._name
+        advice = _ADVICE.get(top, "")
+        raise UnsupportedEndpointError(
+            self._name, f"{advice} {_SERVED}: sessions, platform, mcp_servers, agent.".strip()
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self._name}: not served by a ChatServer>"
+
+
+def _unserved(name: str) -> Any:
+    return functools.cached_property(lambda self: Unserved(f"client.{name}"))
+
+
+def install_unserved(cls: type[Any], served: frozenset[str]) -> None:
+    """Every openai resource of ``cls`` a ChatServer does not serve becomes :class:`Unserved`."""
+    for base in reversed(cls.__mro__):
+        for name, value in vars(base).items():
+            if (
+                isinstance(value, functools.cached_property)
+                and name not in served
+                and base.__module__.startswith("openai")
+            ):
+                prop = _unserved(name)
+                prop.__set_name__(cls, name)
+                setattr(cls, name, prop)
+
+
+class ChatServerCompletions(Completions):
+    """openai's ``chat.completions``: ``create``, ``parse`` and ``stream`` send to the ChatServer;
+    stored completions (``list``, ``retrieve``, ``update``, ``delete``, ``messages``) are not served."""
+
+    list = Unserved("client.chat.completions.list")  # type: ignore[assignment]
+    retrieve = Unserved("client.chat.completions.retrieve")  # type: ignore[assignment]
+    update = Unserved("client.chat.completions.update")  # type: ignore[assignment]
+    delete = Unserved("client.chat.completions.delete")  # type: ignore[assignment]
+    messages = Unserved("client.chat.completions.messages")  # type: ignore[assignment]
+
+
+class AsyncChatServerCompletions(AsyncCompletions):
+    list = Unserved("client.chat.completions.list")  # type: ignore[assignment]
+    retrieve = Unserved("client.chat.completions.retrieve")  # type: ignore[assignment]
+    update = Unserved("client.chat.completions.update")  # type: ignore[assignment]
+    delete = Unserved("client.chat.completions.delete")  # type: ignore[assignment]
+    messages = Unserved("client.chat.completions.messages")  # type: ignore[assignment]
+
+
+class ChatServerChat(Chat):
+    @functools.cached_property
+    def completions(self) -> ChatServerCompletions:
+        return ChatServerCompletions(self._client)
+
+
+class AsyncChatServerChat(AsyncChat):
+    @functools.cached_property
+    def completions(self) -> AsyncChatServerCompletions:
+        return AsyncChatServerCompletions(self._client)
+
+
+def _view(extra_headers: Mapping[str, Any] | None) -> str | None:
+    value = (extra_headers or {}).get(RAW_RESPONSE_HEADER)
+    return None if value is None else str(value)
+
+
+def _model_not_listed(model: str, page: Any, response: httpx2.Response) -> NotFoundError:
+    listed = [item.id for item in page.data][:8]
+    detail = f"model {model!r} is not listed by the server (it lists {', '.join(listed) or 'none'})"
+    missing = httpx2.Response(404, json={"detail": detail}, request=response.request)
+    return NotFoundError(detail, response=missing, body={"detail": detail})
+
+
+def _find_model(model: str, page: Any, response: httpx2.Response) -> Any:
+    for item in page.data:
+        if item.id == model:
+            return item
+    raise _model_not_listed(model, page, response)
+
+
+class ChatServerModels(Models):
+    """openai's ``models``: ``list`` is the server's; ``retrieve`` is answered from the listing
+    (a ChatServer has no ``/models/{id}``); ``delete`` is not served."""
+
+    delete = Unserved("client.models.delete")  # type: ignore[assignment]
 
     @override
-    async def __stream__(self) -> AsyncIterator[_T]:
+    def retrieve(
+        self,
+        model: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx2.Timeout | openai.NotGiven | None = openai.NOT_GIVEN,
+    ) -> Any:
+        if not model:
+            raise ValueError(f"model: expected a model id, got {model!r}")
+        view = _view(extra_headers)
+        headers = {k: v for k, v in (extra_headers or {}).items() if k != RAW_RESPONSE_HEADER}
+        raw = self.with_raw_response.list(extra_headers=headers, extra_query=extra_query, timeout=timeout)
+        if view is None:
+            return _find_model(model, raw.parse(), raw.http_response)
+        cls = StreamedResponse if view == "stream" else RawResponse
+        return cls(raw.http_response, lambda: _find_model(model, raw.parse(), raw.http_response))
+
+
+class AsyncChatServerModels(AsyncModels):
+    delete = Unserved("client.models.delete")  # type: ignore[assignment]
+
+    @override
+    async def retrieve(
+        self,
+        model: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx2.Timeout | openai.NotGiven | None = openai.NOT_GIVEN,
+    ) -> Any:
+        if not model:
+            raise ValueError(f"model: expected a model id, got {model!r}")
+        view = _view(extra_headers)
+        headers = {k: v for k, v in (extra_headers or {}).items() if k != RAW_RESPONSE_HEADER}
+        raw = await self.with_raw_response.list(
+            extra_headers=headers, extra_query=extra_query, timeout=timeout
+        )
+        page = raw.parse()
+        if view is None:
+            return _find_model(model, page, raw.http_response)
+        return RawResponse(raw.http_response, lambda: _find_model(model, page, raw.http_response))
+
+
+# --- what both seams share -------------------------------------------------------------------
+
+
+def _recovered_body(prepared: Prepared, reply: str) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-recovered-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": prepared.body.get("model", ""),
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "system_fingerprint": prepared.session_id,
+        "recovered": True,
+    }
+
+
+def _recovered_response(
+    request: httpx2.Request, prepared: Prepared, reply: str, stream: bool
+) -> httpx2.Response:
+    """The answer the lost one would have been, rebuilt from the stored reply."""
+    body = _recovered_body(prepared, reply)
+    if not stream:
+        return httpx2.Response(200, json=body, request=request)
+    chunk = {
+        "id": body["id"],
+        "object": "chat.completion.chunk",
+        "created": body["created"],
+        "model": body["model"],
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+        "system_fingerprint": prepared.session_id,
+        "usage": body["usage"],
+        "recovered": True,
+    }
+    text = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+    return httpx2.Response(200, headers={"content-type": "text/event-stream"}, text=text, request=request)
+
+
+def _response_of(result: object) -> httpx2.Response | None:
+    """The HTTP response behind what ``request()`` returned, if its body may still be unread."""
+    if isinstance(result, httpx2.Response):
+        return result
+    for attribute in ("response", "http_response"):
+        response = getattr(result, attribute, None)
+        if isinstance(response, httpx2.Response):
+            return response
+    return None
+
+
+class _ReleasingStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
+    """A body that lets the session's next turn go when it is closed, however it is read."""
+
+    def __init__(self, stream: Any, turn: Turn) -> None:
+        self._stream = stream
+        self._turn = turn
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for part in self._stream:
+            yield part
+
+    def close(self) -> None:
         try:
-            async for item in super().__stream__():
-                yield item
-        except json.JSONDecodeError as err:
-            raise ResponseValidationError(
-                self.response, err.doc[:200], message=f"Stream chunk is not JSON: {err.doc[:200]!r}"
-            ) from None
-        except openai.APIError as err:
-            raise _native_error(err, self.response) from err
+            self._stream.close()
+        finally:
+            self._turn.abandoned()
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            self._turn.abandoned()
+
+
+def _reply_of(result: object) -> str | None:
+    """The reply text of a completion read whole (openai's model, or a read response)."""
+    choices = getattr(result, "choices", None)
+    if choices:
+        message = getattr(choices[0], "message", None)
+        content = getattr(message, "content", None)
+        return content if isinstance(content, str) else None
+    response = _response_of(result)
+    if response is None or not response.is_closed:
+        return None
+    try:
+        data = json.loads(response.content)
+        content = data["choices"][0]["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError, httpx2.ResponseNotRead):
+        return None
+    return content if isinstance(content, str) else None
 
 
 class _SeamOptions:
@@ -262,7 +513,14 @@ class _SeamOptions:
 
     retry_non_idempotent: bool = False
     send_unsupported_params: bool = False
+    settle_lost_answers: bool = True
+    session_wait: float | None = DEFAULT_SESSION_WAIT
     _custom_headers: Mapping[str, str]
+    _sessions: Sessions
+    _pid: int
+    _owns_http_client: bool
+    _tcp_keepalive: bool
+    _client: Any
 
     def _configure_seam(
         self,
@@ -270,35 +528,57 @@ class _SeamOptions:
         default_headers: Mapping[str, str] | None,
         retry_non_idempotent: bool,
         send_unsupported_params: bool,
+        settle_lost_answers: bool,
+        tcp_keepalive: bool,
+        owns_http_client: bool,
     ) -> None:
         # openai also merges $OPENAI_CUSTOM_HEADERS (which may hold an OpenAI
         # Authorization) into every request: only the caller's headers stay.
         self._custom_headers = dict(default_headers or {})
         self.retry_non_idempotent = retry_non_idempotent
         self.send_unsupported_params = send_unsupported_params
+        self.settle_lost_answers = settle_lost_answers
+        self._tcp_keepalive = tcp_keepalive
+        self._owns_http_client = owns_http_client
+        self._sessions = Sessions()
+        self._pid = os.getpid()
 
-    def _checked_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
-        """A completion body as the ChatServer reads it: history rules always, and parameters it
-        would ignore refused or translated unless ``send_unsupported_params`` is set. Once per
-        call, before openai's retry loop, so a retry sends the very same body."""
-        if options.method.lower() != "post" or not options.url.rstrip("/").endswith("chat/completions"):
-            return options
-        if not isinstance(options.json_data, Mapping):
-            return options
-        if self.send_unsupported_params:
-            return options.model_copy(update={"json_data": checked_history(options.json_data)})
-        body = _parameters.checked_completion_body(options.json_data, options.extra_json)
-        return options.model_copy(update={"json_data": checked_history(body), "extra_json": None})
+    def _fresh_http_client(self) -> Any:
+        raise NotImplementedError
+
+    def _in_this_process(self) -> None:
+        """After ``fork()``, the child gets a connection pool of its own, never the parent's."""
+        if os.getpid() == self._pid:
+            return
+        if not self._owns_http_client:
+            raise ChatServerError(
+                "This client's http_client was made in another process (before fork()): its connections "
+                "belong to that process. Make a new client (or http_client) in this process."
+            )
+        _FORKED_AWAY.append(self._client)
+        self._client = self._fresh_http_client()
+        self._sessions.after_fork()
+        self._pid = os.getpid()
+
+    def _prepared(self, options: FinalRequestOptions) -> tuple[FinalRequestOptions, Prepared | None]:
+        """Steps 1-2 of :mod:`._completions` for a completion; other requests pass as they are."""
+        if not is_completion(options.method, options.url) or not isinstance(options.json_data, Mapping):
+            return options, None
+        extra = options.extra_json if isinstance(options.extra_json, Mapping) else None
+        prepared = prepare(options.json_data, extra, send_unsupported=self.send_unsupported_params)
+        return options.model_copy(update={"json_data": prepared.body, "extra_json": None}), prepared
 
     def copy(
         self,
         *,
         retry_non_idempotent: bool | None = None,
         send_unsupported_params: bool | None = None,
+        settle_lost_answers: bool | None = None,
         **options: Any,
     ) -> Self:
         """A client like this one with some options changed (openai's ``copy``/``with_options``),
-        plus this SDK's ``retry_non_idempotent`` and ``send_unsupported_params``."""
+        plus this SDK's ``retry_non_idempotent``, ``send_unsupported_params`` and
+        ``settle_lost_answers``. The copy shares the connection pool and the sessions' turn order."""
         extra = dict(options.pop("_extra_kwargs", {}))
         extra["retry_non_idempotent"] = (
             self.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
@@ -306,9 +586,15 @@ class _SeamOptions:
         extra["send_unsupported_params"] = (
             self.send_unsupported_params if send_unsupported_params is None else send_unsupported_params
         )
+        extra["settle_lost_answers"] = (
+            self.settle_lost_answers if settle_lost_answers is None else settle_lost_answers
+        )
+        extra["tcp_keepalive"] = self._tcp_keepalive
         # openai's copy() asks for enforced credentials; a ChatServer may have none.
         options.setdefault("_enforce_credentials", False)
         copied: Self = super().copy(_extra_kwargs=extra, **options)  # type: ignore[misc]
+        copied._sessions = self._sessions
+        copied._owns_http_client = self._owns_http_client and "http_client" not in options
         return copied
 
     with_options = copy
@@ -340,6 +626,23 @@ class _SeamOptions:
                 raise
             raise ResponseValidationError(response, data, message=err.message) from err
 
+    def _busy(self, prepared: Prepared) -> SessionBusyError:
+        return SessionBusyError(str(prepared.session_id), self.session_wait or 0.0)
+
+    def _turn_answered(self, turn: Turn, result: object) -> object:
+        """Hand the turn's end to whoever reads the body, or end it now if it has been read."""
+        response = _response_of(result)
+        if response is not None and not response.is_closed:
+            response.extensions = {**response.extensions, TURN: turn}
+            response.stream = _ReleasingStream(response.stream, turn)
+            return result
+        reply = _reply_of(result)
+        if reply is None:
+            turn.abandoned()
+        else:
+            turn.completed(reply)
+        return result
+
 
 def _retire_connection(response: httpx2.Response) -> None:
     """Keep the connection of a 5xx answer out of the pool.
@@ -369,10 +672,52 @@ def _translated(err: openai.APIConnectionError) -> ChatServerError:
     return transport_error(err.request, cause, retried=True)
 
 
+def _session_options(prepared: Prepared, options: FinalRequestOptions) -> FinalRequestOptions:
+    """A GET of the stored session, with the caller's headers and timeout."""
+    headers = options.headers if isinstance(options.headers, Mapping) else {}
+    headers = {k: v for k, v in headers.items() if k != RAW_RESPONSE_HEADER}
+    timeout = options.timeout
+    return request_options(
+        "GET",
+        "",  # set by the caller, which knows the server root
+        params={"user_id": prepared.user_id},
+        json_data=None,
+        files=None,
+        headers=headers,
+        extra_query=None,
+        extra_body=None,
+        timeout=timeout,
+    )
+
+
+def _transcript(data: object) -> Transcript:
+    messages = data.get("messages") if isinstance(data, Mapping) else None
+    if not isinstance(messages, list):
+        raise ValueError("the stored session has no message list")
+    ordered = sorted(
+        (m for m in messages if isinstance(m, Mapping)), key=lambda m: int(m.get("message_index") or 0)
+    )
+    return [(str(m.get("role")), str(m.get("content") or "")) for m in ordered]
+
+
+def _session_url(base_url: httpx2.URL, session_id: str) -> str:
+    root = str(base_url)
+    root = root[: -len("v1/")] if root.endswith("/v1/") else root
+    return f"{root}atoms/chat/sessions/{session_id}"
+
+
 class SyncSeam(_SeamOptions, openai.OpenAI):
     """``openai.OpenAI`` with the behaviour a ChatServer needs (see the module docstring)."""
 
     _default_stream_cls: type[openai.Stream[Any]] | None = NativeStream
+
+    @functools.cached_property
+    def chat(self) -> ChatServerChat:
+        return ChatServerChat(self)
+
+    @functools.cached_property
+    def models(self) -> ChatServerModels:
+        return ChatServerModels(self)
 
     @overload
     def request(
@@ -412,13 +757,92 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         stream: bool = False,
         stream_cls: type[_StreamT] | None = None,
     ) -> _ResponseT | _StreamT:
-        options = self._checked_options(options)
+        self._in_this_process()
+        options, prepared = self._prepared(options)
+        send = functools.partial(self._send_once, cast_to, stream=stream, stream_cls=stream_cls)
+        if prepared is None or prepared.session_id is None:
+            return send(options)
+        lock = self._sessions.lock(prepared.session_id)
+        wait = -1 if self.session_wait is None else self.session_wait
+        if not lock.acquire(timeout=wait):
+            raise self._busy(prepared)
+        turn = Turn(
+            self._sessions, prepared, lock.release, read=functools.partial(self._stored, prepared, options)
+        )
+        try:
+            if not self._sessions.knows_extended_by(prepared):
+                stored = self._stored(prepared, options)
+                if stored is not None:
+                    prepared = resumed(prepared, stored)
+                    turn.prepared = prepared
+                    options = options.model_copy(update={"json_data": prepared.body})
+            try:
+                result = send(options)
+            except APIConnectionError as err:
+                result = self._settle(err, turn, options, send)
+            except APIStatusError as err:
+                if err.status_code < 500:
+                    raise
+                result = self._settle(err, turn, options, send)
+        except BaseException:
+            turn.abandoned()
+            raise
+        return self._turn_answered(turn, result)  # type: ignore[return-value]
+
+    def _send_once(self, cast_to: Any, options: FinalRequestOptions, *, stream: bool, stream_cls: Any) -> Any:
         try:
             return super().request(
                 cast_to, options, stream=stream, stream_cls=native_stream_cls(stream_cls, NativeStream)
             )
         except openai.APIConnectionError as err:
             raise _translated(err) from err.__cause__
+
+    def _stored(self, prepared: Prepared, options: FinalRequestOptions) -> Transcript | None:
+        """The session's stored transcript (one GET; ``None`` when it does not exist yet)."""
+        lookup = _session_options(prepared, options).model_copy(
+            update={"url": _session_url(self.base_url, str(prepared.session_id))}
+        )
+        log.debug("session %s: reading what is stored", prepared.session_id)
+        try:
+            response = self._send_once(httpx2.Response, lookup, stream=False, stream_cls=None)
+        except NotFoundError:
+            self._sessions.record(str(prepared.session_id), [])
+            return None
+        stored = _transcript(response.json())
+        self._sessions.record(str(prepared.session_id), stored)
+        return stored
+
+    def _settle(self, error: ChatServerError, turn: Turn, options: FinalRequestOptions, send: Any) -> Any:
+        """A lost answer, settled by what the session holds (module :mod:`._turns`)."""
+        if not answer_lost(error) or not self.settle_lost_answers:
+            raise error
+        try:
+            stored = self._stored(turn.prepared, options)
+        except ChatServerError as lookup_error:
+            log.warning(
+                "session %s: could not read it to settle a lost answer: %s", turn.session_id, lookup_error
+            )
+            raise error from None
+        outcome = turn.outcome(stored)
+        if outcome.kind == "not-reached":
+            log.warning(_RESENDING, turn.session_id, error)
+            return send(options)
+        if outcome.kind == "replied":
+            log.info(_RECOVERED, turn.session_id, error)
+            turn.recovered = True
+            response = _recovered_response(
+                error.request, turn.prepared, outcome.reply, send.keywords["stream"]
+            )
+            return self._process_response(
+                cast_to=send.args[0],
+                options=options,
+                response=response,
+                stream=send.keywords["stream"],
+                stream_cls=native_stream_cls(send.keywords["stream_cls"], NativeStream),
+            )
+        if outcome.kind == "running":
+            raise unknown_outcome(error, error.request, turn.prepared, stored or []) from error
+        raise error
 
     @override
     def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
@@ -471,6 +895,14 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
 
     _default_stream_cls: type[openai.AsyncStream[Any]] | None = AsyncNativeStream
 
+    @functools.cached_property
+    def chat(self) -> AsyncChatServerChat:
+        return AsyncChatServerChat(self)
+
+    @functools.cached_property
+    def models(self) -> AsyncChatServerModels:
+        return AsyncChatServerModels(self)
+
     @overload
     async def request(
         self,
@@ -509,13 +941,98 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         stream: bool = False,
         stream_cls: type[_AsyncStreamT] | None = None,
     ) -> _ResponseT | _AsyncStreamT:
-        options = self._checked_options(options)
+        self._in_this_process()
+        options, prepared = self._prepared(options)
+        send = functools.partial(self._send_once, cast_to, stream=stream, stream_cls=stream_cls)
+        if prepared is None or prepared.session_id is None:
+            return await send(options)  # type: ignore[no-any-return]
+        lock = self._sessions.alock(prepared.session_id)
+        try:
+            if self.session_wait is None:
+                await lock.acquire()
+            else:
+                await asyncio.wait_for(lock.acquire(), self.session_wait)
+        except TimeoutError:
+            raise self._busy(prepared) from None
+        turn = Turn(
+            self._sessions, prepared, lock.release, aread=functools.partial(self._stored, prepared, options)
+        )
+        try:
+            if not self._sessions.knows_extended_by(prepared):
+                stored = await self._stored(prepared, options)
+                if stored is not None:
+                    prepared = resumed(prepared, stored)
+                    turn.prepared = prepared
+                    options = options.model_copy(update={"json_data": prepared.body})
+            try:
+                result = await send(options)
+            except APIConnectionError as err:
+                result = await self._settle(err, turn, options, send)
+            except APIStatusError as err:
+                if err.status_code < 500:
+                    raise
+                result = await self._settle(err, turn, options, send)
+        except BaseException:
+            turn.abandoned()
+            raise
+        return self._turn_answered(turn, result)  # type: ignore[return-value]
+
+    async def _send_once(
+        self, cast_to: Any, options: FinalRequestOptions, *, stream: bool, stream_cls: Any
+    ) -> Any:
         try:
             return await super().request(
                 cast_to, options, stream=stream, stream_cls=native_stream_cls(stream_cls, AsyncNativeStream)
             )
         except openai.APIConnectionError as err:
             raise _translated(err) from err.__cause__
+
+    async def _stored(self, prepared: Prepared, options: FinalRequestOptions) -> Transcript | None:
+        lookup = _session_options(prepared, options).model_copy(
+            update={"url": _session_url(self.base_url, str(prepared.session_id))}
+        )
+        log.debug("session %s: reading what is stored", prepared.session_id)
+        try:
+            response = await self._send_once(httpx2.Response, lookup, stream=False, stream_cls=None)
+        except NotFoundError:
+            self._sessions.record(str(prepared.session_id), [])
+            return None
+        stored = _transcript(response.json())
+        self._sessions.record(str(prepared.session_id), stored)
+        return stored
+
+    async def _settle(
+        self, error: ChatServerError, turn: Turn, options: FinalRequestOptions, send: Any
+    ) -> Any:
+        if not answer_lost(error) or not self.settle_lost_answers:
+            raise error
+        try:
+            stored = await self._stored(turn.prepared, options)
+        except ChatServerError as lookup_error:
+            log.warning(
+                "session %s: could not read it to settle a lost answer: %s", turn.session_id, lookup_error
+            )
+            raise error from None
+        outcome = turn.outcome(stored)
+        if outcome.kind == "not-reached":
+            log.warning(_RESENDING, turn.session_id, error)
+            return await send(options)
+        if outcome.kind == "replied":
+            log.info(_RECOVERED, turn.session_id, error)
+            turn.recovered = True
+            response = _recovered_response(
+                error.request, turn.prepared, outcome.reply, send.keywords["stream"]
+            )
+            return await self._process_response(
+                cast_to=send.args[0],
+                options=options,
+                response=response,
+                stream=send.keywords["stream"],
+                stream_cls=native_stream_cls(send.keywords["stream_cls"], AsyncNativeStream),
+            )
+        if outcome.kind == "running":
+            raise unknown_outcome(error, error.request, turn.prepared, stored or []) from error
+        raise error
 
     @override
     async def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
@@ -564,9 +1081,6 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         return result
 
 
-def native_stream_cls(stream_cls: Any, native: type[Any]) -> Any:
-    """``Stream[X]`` as ``NativeStream[X]``: same chunks, this SDK's errors."""
-    if stream_cls is None:
-        return None
-    args = getattr(stream_cls, "__args__", None)
-    return native[args[0]] if args else native
+_SERVED_RESOURCES = frozenset({"chat", "models", "with_raw_response", "with_streaming_response"})
+install_unserved(SyncSeam, _SERVED_RESOURCES)
+install_unserved(AsyncSeam, _SERVED_RESOURCES)

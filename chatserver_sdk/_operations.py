@@ -25,8 +25,9 @@ import httpx2
 import openai
 from pydantic import BaseModel
 
-from ._history import SESSION_RULE, USER_RULE, require_uuid
+from ._history import USER_RULE, require_uuid
 from ._messages import MessageLike, to_wire_messages
+from ._response import RAW_RESPONSE_HEADER, ResponseMode, response_mode
 from .types.agent import AgentMessagesResponse, AgentStatus, SendMessageResponse, UploadResponse
 from .types.chat import ChatCompletionResponse
 from .types.mcp import MCPListResponse, MCPMetadata, MCPScope, MCPServer
@@ -36,13 +37,14 @@ from .types.sessions import ChatSessionDetailResponse, ChatSessionListResponse
 
 __all__ = [
     "ENDPOINTS",
+    "HELPERS",
     "Body",
     "Endpoint",
     "FileContent",
     "Headers",
+    "Helper",
     "Operation",
     "Query",
-    "Resume",
     "path_segment",
     "require_uuid",
 ]
@@ -59,16 +61,9 @@ Body = Mapping[str, object]
 
 
 @dataclass(frozen=True)
-class Resume:
-    """A completion that continues a stored session: the client first reads what is stored,
-    because the server appends only the messages beyond those it holds."""
-
-    session_id: str
-    user_id: str
-
-
-@dataclass(frozen=True)
 class Operation(Generic[_T]):
+    """One request: what to send, and how to read the answer."""
+
     method: str
     path: str
     parse: Callable[[httpx2.Response], _T]
@@ -77,12 +72,13 @@ class Operation(Generic[_T]):
     files: Sequence[tuple[str, tuple[str, FileContent, str]]] | None = None
     stream: bool = False
     """Whether the answer is an event stream, read by the client rather than ``parse``."""
-    resume: Resume | None = None
     # openai's per-call options, for this request only.
     extra_headers: Headers | None = None
     extra_query: Query | None = None
     extra_body: Body | None = None
     timeout: Timeout = openai.NOT_GIVEN
+    mode: ResponseMode = "parsed"
+    """What the caller gets: the parsed result, or the raw or streaming view (:mod:`._response`)."""
 
     def customized(
         self,
@@ -92,12 +88,29 @@ class Operation(Generic[_T]):
         extra_body: Body | None,
         timeout: Timeout,
     ) -> Operation[_T]:
-        """This operation with the caller's per-call options."""
+        """This operation with the caller's per-call options (the view header taken off: it stays here)."""
         if extra_headers is None and extra_query is None and extra_body is None and not _given(timeout):
             return self
+        mode = response_mode(extra_headers)
+        if mode != "parsed":
+            assert extra_headers is not None
+            extra_headers = {k: v for k, v in extra_headers.items() if k != RAW_RESPONSE_HEADER}
         return replace(
-            self, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body, timeout=timeout
+            self,
+            extra_headers=extra_headers or None,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            mode=mode,
         )
+
+    def parsed_as(self, cls: type[_ModelT]) -> Operation[_ModelT]:
+        """This operation, its answer read as ``cls`` (a page class of the same listing)."""
+        return replace(self, parse=_model(cls))  # type: ignore[return-value]
+
+    def with_params(self, **params: Any) -> Operation[_T]:
+        """The same request with some query parameters changed (the next page)."""
+        return replace(self, params={**(self.params or {}), **params})
 
 
 def _given(timeout: Timeout) -> bool:
@@ -106,18 +119,45 @@ def _given(timeout: Timeout) -> bool:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One client method: its builder, and whether (and how) its answer is an event stream."""
+    """How one operation appears to users: a resource method, its earlier flat name, its views.
+
+    ``resource`` is the attribute path on the client (``"platform.admins"``), or ``""`` for a
+    method of the client itself. ``flat`` is the client-level name kept from the earlier SDK
+    (a one-line delegate to the resource method). In the resource method, the builder's
+    parameters after the first ``positional`` are keyword-only, as openai's are.
+    """
 
     build: Callable[..., Operation[Any]]
+    route: str
+    """``METHOD /path/{param}``, for the reference (``api.md``); a test holds builders to it."""
+    resource: str = ""
+    method: str = ""
+    flat: str = ""
+    positional: int = 99
     stream: Literal["never", "always", "when-asked"] = "never"
     item: str = ""
     """The type of a stream's items (the generated annotation)."""
     decoder: str = ""
     """The :mod:`._streaming` decoder that turns the stream's events into items."""
+    page: tuple[str, str] | None = None
+    """The sync and async page classes (:mod:`._pagination`) of a list method."""
 
     @property
     def name(self) -> str:
         return self.build.__name__
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A method built on the endpoints (waits, walks, conversations): ``module:function`` for the
+    sync and the async client, the first parameter being the client. Named by string, so that the
+    helpers' modules are imported when a helper is first called, not with the client."""
+
+    sync: str
+    asynchronous: str
+    resource: str = ""
+    method: str = ""
+    flat: str = ""
 
 
 def _model(cls: type[_ModelT]) -> Callable[[httpx2.Response], _ModelT]:
@@ -131,21 +171,58 @@ def _nothing(response: httpx2.Response) -> None:
     return None
 
 
+MAX_URL_PART = 2048
+"""Longest path segment or query value sent (percent-encoded): servers and proxies refuse far
+less than httpx2's 64 KiB URL limit, and no id or email comes near it."""
+
+
 def path_segment(value: object, field: str) -> str:
-    """``value`` as exactly one percent-encoded path segment.
+    """``value`` as exactly one percent-encoded path segment, or an error naming ``field``.
 
     ``quote`` leaves dots alone, so ``.`` and ``..`` would be resolved away as
     relative segments by URL normalisation; encoding them keeps them literal.
     """
     if value is None or isinstance(value, (bytes, Mapping, list, tuple, set)):
-        raise TypeError(f"{field}: expected a string, got {type(value).__name__} ({value!r})")
+        raise TypeError(f"{field}: expected a string, got {type(value).__name__} ({_short(value)})")
     text = str(value)
     if not text:
         raise ValueError(f"{field}: must not be empty")
     encoded = quote(text, safe="")
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
+    _fits_a_url(encoded, text, field)
     return encoded
+
+
+def query_value(value: object, field: str) -> str:
+    """A string query parameter, or an error naming ``field`` (the server would refuse it)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{field}: expected a string, got {type(value).__name__} ({_short(value)})")
+    _fits_a_url(quote(value, safe=""), value, field)
+    return value
+
+
+def _fits_a_url(encoded: str, text: str, field: str) -> None:
+    if len(encoded) > MAX_URL_PART:
+        raise ValueError(
+            f"{field}: {len(text)} characters ({len(encoded)} once encoded) do not fit in a URL; "
+            f"the most this SDK sends is {MAX_URL_PART} encoded characters. Is it the right value?"
+        )
+
+
+def bounded_int(value: object, field: str, low: int, high: int | None = None) -> int:
+    """``value`` if it is an int within the server's bounds, or an error naming ``field`` and the bounds."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{field}: expected an int, got {type(value).__name__} ({_short(value)})")
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{field}: {value} is not {bounds} (the server's bounds)")
+    return value
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:80] + "…"
 
 
 def _without_none(**fields: Any) -> dict[str, Any]:
@@ -204,13 +281,8 @@ def create_completion(
     if user is not None:
         require_uuid(user, "user", f"it is copied into metadata.user_id, and {USER_RULE}")
         merged.setdefault("user_id", user)
-    # The other history rules (UUIDs, a session id, text content) apply to every completion body
-    # as it is sent (_history.py); a resume of a session the caller names needs its stored transcript.
-    resume: Resume | None = None
-    if merged.get("user_id") is not None and merged.get("session_id") is not None:
-        user_id = require_uuid(merged["user_id"], "metadata.user_id", USER_RULE)
-        resume = Resume(require_uuid(merged["session_id"], "session_id", SESSION_RULE), user_id)
-
+    # The rules every completion body follows (history, parameters, resuming a stored session) apply
+    # where every completion is sent, openai's own included: see _completions.py.
     body: dict[str, Any] = {
         "model": model,
         "messages": to_wire_messages(messages),
@@ -225,9 +297,7 @@ def create_completion(
         body["system_prompt"] = system_prompt
     if merged:
         body["metadata"] = merged
-    return Operation(
-        "POST", "v1/chat/completions", _model(ChatCompletionResponse), body=body, stream=stream, resume=resume
-    )
+    return Operation("POST", "v1/chat/completions", _model(ChatCompletionResponse), body=body, stream=stream)
 
 
 def list_models() -> Operation[ModelsResponse]:
@@ -242,15 +312,27 @@ def health() -> Operation[SystemHealth]:
 
 # --- sessions ----------------------------------------------------------------
 
+MAX_SESSIONS_PAGE_SIZE = 100
+MAX_AUDIT_PAGE_SIZE = 200
+_BIGINT = 2**63 - 1  # the database's OFFSET: a page beyond it overflows upstream's query
+
 
 def list_sessions(user_id: str, page: int = 1, page_size: int = 20) -> Operation[ChatSessionListResponse]:
-    """One page of a user's stored chat sessions, newest first (``page`` from 1, ``page_size`` 1-100)."""
+    """One page of a user's stored chat sessions, most recently active first.
+
+    ``page`` counts from 1; ``page_size`` is 1-100. Iterating the page walks
+    every later page too, a request at a time.
+    """
+    user_id = require_uuid(user_id, "user_id", "the ChatServer stores sessions under UUID user ids")
+    bounded_int(page_size, "page_size", 1, MAX_SESSIONS_PAGE_SIZE)
+    bounded_int(page, "page", 1, _BIGINT // page_size + 1)
     params = {"user_id": user_id, "page": page, "page_size": page_size}
     return Operation("GET", "atoms/chat/sessions", _model(ChatSessionListResponse), params=params)
 
 
 def get_session(session_id: str, *, user_id: str) -> Operation[ChatSessionDetailResponse]:
     """A stored session with its whole transcript; ``NotFoundError`` if it is not this user's."""
+    user_id = require_uuid(user_id, "user_id", "the ChatServer stores sessions under UUID user ids")
     path = f"atoms/chat/sessions/{path_segment(session_id, 'session_id')}"
     return Operation("GET", path, _model(ChatSessionDetailResponse), params={"user_id": user_id})
 
@@ -268,29 +350,42 @@ def list_admins() -> Operation[AdminListResponse]:
     return Operation("GET", "api/v1/platform/admins", _model(AdminListResponse))
 
 
-def _refuse_slash(email: object, consequence: str) -> None:
+def _checked_email(email: object, consequence: str) -> str:
+    text = query_value(email, "email")
     # The server decodes %2F before routing, so no encoding reaches its /admins/{email} route.
-    if isinstance(email, str) and "/" in email:
-        raise ValueError(f"email: {email!r} contains '/'; such an admin {consequence}")
+    if "/" in text:
+        raise ValueError(f"email: {text!r} contains '/'; such an admin {consequence}")
+    if "@" not in text.strip("@"):
+        raise ValueError(
+            f"email: {text!r} is not an email address (it has no '@' between a name and a domain)"
+        )
+    return text
 
 
-def add_admin(workos_id: str, email: str, name: str | None = "") -> Operation[AdminResponse]:
-    """Make someone a platform administrator."""
-    _refuse_slash(email, "could not be removed again (its remove route cannot address it)")
-    body = _without_none(workos_id=workos_id, email=email, name=name)
+def add_admin(workos_id: str, email: str, name: str | None = None) -> Operation[AdminResponse]:
+    """Make someone a platform administrator (``name`` is optional)."""
+    email = _checked_email(email, "could not be removed again (its remove route cannot address it)")
+    body = _without_none(workos_id=query_value(workos_id, "workos_id"), email=email, name=name)
     return Operation("POST", "api/v1/platform/admins", _model(AdminResponse), body=body)
 
 
 def remove_admin(email: str) -> Operation[AdminResponse]:
     """Remove a platform administrator (removing one who is not there succeeds too)."""
-    _refuse_slash(email, "cannot be removed through its route (it answers 404 and the admin stays)")
+    email = _checked_email(email, "cannot be removed through its route (it answers 404 and the admin stays)")
     path = f"api/v1/platform/admins/{path_segment(email, 'email')}"
     return Operation("DELETE", path, _model(AdminResponse))
 
 
 def get_audit_log(limit: int = 50, offset: int = 0) -> Operation[AuditLogResponse]:
-    """One page of the audit log, newest first (``limit`` 1-200); ``count`` is the entries in this page."""
-    params = {"limit": limit, "offset": offset}
+    """One page of the audit log, newest first (``limit`` 1-200, ``offset`` from 0).
+
+    ``count`` is the number of entries in this page. Iterating the page walks
+    the rest of the log too, each entry once even while new ones arrive.
+    """
+    params = {
+        "limit": bounded_int(limit, "limit", 1, MAX_AUDIT_PAGE_SIZE),
+        "offset": bounded_int(offset, "offset", 0, _BIGINT),
+    }
     return Operation("GET", "api/v1/platform/audit", _model(AuditLogResponse), params=params)
 
 
@@ -326,13 +421,29 @@ def _checked_scope(scope: MCPScope | Mapping[str, Any]) -> Any:
     return fields
 
 
+_ORG_RULE = "the ChatServer's MCP routes take UUIDs"
+_AUTH_TYPES = ("none", "bearer", "oauth", "api_key")
+
+
+def _auth(auth_type: str | None, bearer_token: str | None, oauth_provider: str | None) -> None:
+    if auth_type is None:
+        return
+    kind = auth_type.value if isinstance(auth_type, Enum) else auth_type
+    if kind not in _AUTH_TYPES:
+        raise ValueError(f"auth_type: {auth_type!r} is not one of {', '.join(_AUTH_TYPES)}")
+    if kind == "bearer" and not bearer_token:
+        raise ValueError("bearer_token: auth_type='bearer' needs the token the agent sends to the MCP server")
+    if kind == "oauth" and not oauth_provider:
+        raise ValueError("oauth_provider: auth_type='oauth' needs the provider's name, e.g. 'github'")
+
+
 def list_mcp_servers(
     organization_id: str, *, user_id: str | None = None, include_platform: bool = True
 ) -> Operation[MCPListResponse]:
-    """MCP servers visible to an organisation (and a user, if given)."""
+    """MCP servers visible to an organisation (and a user, if given); enabled ones only."""
     params = _without_none(
-        organization_id=organization_id,
-        user_id=user_id,
+        organization_id=require_uuid(organization_id, "organization_id", _ORG_RULE),
+        user_id=None if user_id is None else require_uuid(user_id, "user_id", _ORG_RULE),
         include_platform="true" if include_platform else "false",
     )
     return Operation("GET", "atoms/mcp", _model(MCPListResponse), params=params)
@@ -350,6 +461,7 @@ def create_mcp_server(
     metadata: MCPMetadata | Mapping[str, Any] | None = None,
 ) -> Operation[MCPServer]:
     """Register an MCP server at platform, organisation or user scope."""
+    _auth(auth_type, bearer_token, oauth_provider)
     body = _without_none(
         name=name,
         type="http",
@@ -376,6 +488,7 @@ def update_mcp_server(
     metadata: MCPMetadata | Mapping[str, Any] | None = None,
 ) -> Operation[MCPServer]:
     """Change only the fields given; the others keep their values."""
+    _auth(auth_type, bearer_token, oauth_provider)
     body = _without_none(
         name=name,
         endpoint=endpoint,
@@ -385,20 +498,21 @@ def update_mcp_server(
         enabled=enabled,
         metadata=_dump(metadata, "metadata"),
     )
-    path = f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}"
+    path = f"atoms/mcp/{path_segment(require_uuid(mcp_id, 'mcp_id', _ORG_RULE), 'mcp_id')}"
     return Operation("PUT", path, _model(MCPServer), body=body)
 
 
 def delete_mcp_server(mcp_id: str) -> Operation[None]:
-    """Remove an MCP server from the registry."""
-    return Operation("DELETE", f"atoms/mcp/{path_segment(mcp_id, 'mcp_id')}", _nothing)
+    """Remove an MCP server from the registry (removing one that is not there succeeds too)."""
+    path = f"atoms/mcp/{path_segment(require_uuid(mcp_id, 'mcp_id', _ORG_RULE), 'mcp_id')}"
+    return Operation("DELETE", path, _nothing)
 
 
 # --- agent control ----------------------------------------------------------------
 
 
 def get_agent_status() -> Operation[AgentStatus]:
-    """Whether the agent is ``running`` or ``stable`` (idle)."""
+    """Whether the agent is ``running`` or ``stable`` (idle), and its ``transport``."""
     return Operation("GET", "status", _model(AgentStatus))
 
 
@@ -411,6 +525,8 @@ def send_agent_message(content: str, type: str = "user") -> Operation[SendMessag
     """Send the agent a ``user`` message (refused while it is ``running``), or ``raw`` keystrokes."""
     if type not in ("user", "raw"):
         raise ValueError(f"type: {type!r} is not one of 'user', 'raw'")
+    if not isinstance(content, str):
+        raise TypeError(f"content: expected a string, got {content.__class__.__name__} ({_short(content)})")
     body = {"content": content, "type": type}
     return Operation("POST", "message", _model(SendMessageResponse), body=body)
 
@@ -420,43 +536,95 @@ AGENT_INTERRUPT = "\x1b"
 
 
 def interrupt_agent() -> Operation[SendMessageResponse]:
-    """Interrupt a running agent: send ESC as ``raw`` keystrokes, as agentapi's web UI does."""
-    return Operation(
-        "POST", "message", _model(SendMessageResponse), body={"content": AGENT_INTERRUPT, "type": "raw"}
-    )
+    """Interrupt a running agent: ESC as ``raw`` keystrokes, as agentapi's web UI sends it."""
+    body = {"content": AGENT_INTERRUPT, "type": "raw"}
+    return Operation("POST", "message", _model(SendMessageResponse), body=body)
 
 
 def upload_file(filename: str, content: FileContent) -> Operation[UploadResponse]:
-    """Upload a file to the agent's workspace."""
+    """Upload a file to the agent's workspace (agentapi takes up to 10 MB)."""
     files = [("file", (filename, content, "application/octet-stream"))]
     return Operation("POST", "upload", _model(UploadResponse), files=files)
 
 
 def stream_agent_events() -> Operation[None]:
-    """Agent events as they happen; the current state is replayed first."""
+    """Agent events as they happen; the current state (messages, status, recent errors) comes first."""
     return Operation("GET", "events", _nothing, stream=True)
 
 
+_COMPLETION = "CompletionDecoder"
+_SESSIONS_PAGE = ("SyncSessionPage", "AsyncSessionPage")
+_AUDIT_PAGE = ("SyncAuditPage", "AsyncAuditPage")
+_ADMINS_PAGE = ("SyncAdminPage", "AsyncAdminPage")
+_MCP_PAGE = ("SyncMCPServerPage", "AsyncMCPServerPage")
+
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(create_completion, stream="when-asked", item="str", decoder="CompletionDecoder"),
-    Endpoint(list_models),
-    Endpoint(health),
-    Endpoint(list_sessions),
-    Endpoint(get_session),
-    Endpoint(get_platform_stats),
-    Endpoint(list_admins),
-    Endpoint(add_admin),
-    Endpoint(remove_admin),
-    Endpoint(get_audit_log),
-    Endpoint(list_mcp_servers),
-    Endpoint(create_mcp_server),
-    Endpoint(update_mcp_server),
-    Endpoint(delete_mcp_server),
-    Endpoint(get_agent_status),
-    Endpoint(get_agent_messages),
-    Endpoint(send_agent_message),
-    Endpoint(interrupt_agent),
-    Endpoint(upload_file),
-    Endpoint(stream_agent_events, stream="always", item="AgentEvent", decoder="EventDecoder"),
+    Endpoint(
+        create_completion, "POST /v1/chat/completions", stream="when-asked", item="str", decoder=_COMPLETION
+    ),
+    Endpoint(list_models, "GET /v1/models"),
+    Endpoint(health, "GET /health"),
+    Endpoint(
+        list_sessions, "GET /atoms/chat/sessions", "sessions", "list", "list_sessions", 1, page=_SESSIONS_PAGE
+    ),
+    Endpoint(get_session, "GET /atoms/chat/sessions/{session_id}", "sessions", "retrieve", "get_session", 1),
+    Endpoint(get_platform_stats, "GET /api/v1/platform/stats", "platform", "stats", "get_platform_stats"),
+    Endpoint(
+        list_admins,
+        "GET /api/v1/platform/admins",
+        "platform.admins",
+        "list",
+        "list_admins",
+        page=_ADMINS_PAGE,
+    ),
+    Endpoint(add_admin, "POST /api/v1/platform/admins", "platform.admins", "add", "add_admin", 2),
+    Endpoint(
+        remove_admin, "DELETE /api/v1/platform/admins/{email}", "platform.admins", "remove", "remove_admin"
+    ),
+    Endpoint(
+        get_audit_log,
+        "GET /api/v1/platform/audit",
+        "platform.audit",
+        "list",
+        "get_audit_log",
+        page=_AUDIT_PAGE,
+    ),
+    Endpoint(list_mcp_servers, "GET /atoms/mcp", "mcp_servers", "list", "list_mcp_servers", page=_MCP_PAGE),
+    Endpoint(create_mcp_server, "POST /atoms/mcp", "mcp_servers", "create", "create_mcp_server"),
+    Endpoint(update_mcp_server, "PUT /atoms/mcp/{mcp_id}", "mcp_servers", "update", "update_mcp_server"),
+    Endpoint(delete_mcp_server, "DELETE /atoms/mcp/{mcp_id}", "mcp_servers", "delete", "delete_mcp_server"),
+    Endpoint(get_agent_status, "GET /status", "agent", "status", "get_agent_status"),
+    Endpoint(get_agent_messages, "GET /messages", "agent", "messages", "get_agent_messages"),
+    Endpoint(send_agent_message, "POST /message", "agent", "send", "send_agent_message", 1),
+    Endpoint(interrupt_agent, "POST /message", "agent", "interrupt", "interrupt_agent"),
+    Endpoint(upload_file, "POST /upload", "agent", "upload", "upload_file"),
+    Endpoint(
+        stream_agent_events,
+        "GET /events",
+        "agent",
+        "events",
+        "stream_agent_events",
+        stream="always",
+        item="AgentEvent",
+        decoder="EventDecoder",
+    ),
 )
-"""The methods of both clients and their raw views, in the order they are generated."""
+"""Every ChatServer request the clients send, and the methods that send it."""
+
+HELPERS: tuple[Helper, ...] = (
+    Helper(
+        "._agent_helpers:follow_events",
+        "._agent_helpers:afollow_events",
+        "agent",
+        "follow",
+        "iter_agent_events",
+    ),
+    Helper(
+        "._agent_helpers:wait_for_agent", "._agent_helpers:await_for_agent", "agent", "wait", "wait_for_agent"
+    ),
+    Helper("._agent_helpers:ask_agent", "._agent_helpers:aask_agent", "agent", "ask", "ask_agent"),
+    Helper("._pagination:iter_sessions", "._pagination:aiter_sessions", flat="iter_sessions"),
+    Helper("._pagination:iter_audit_log", "._pagination:aiter_audit_log", flat="iter_audit_log"),
+    Helper("._conversation:conversation", "._conversation:aconversation", flat="conversation"),
+)
+"""The methods built on the endpoints, generated as delegates like the endpoints' own."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .exceptions import ChatServerError
+from .exceptions import UnsupportedParameterError
 
 __all__ = ["READ_BY_SERVER", "REFUSED", "UnsupportedParameterError", "checked_completion_body"]
 
@@ -43,51 +43,39 @@ _NO_EFFECT: dict[str, object] = {
 }
 
 _TOOLS = (
-    "a ChatServer runs an agent with its own tools and never returns tool calls; choose the agent's "
-    "tools with allowed_tools=[...] (create_completion) or metadata={'allowed_tools': [...]}"
+    "A ChatServer's agent runs its own tools: choose them with allowed_tools=[...] (metadata.allowed_tools)"
 )
 REFUSED: dict[str, str] = {
+    # In this order: of several refused parameters, the error names the one that matters most.
     "tools": _TOOLS,
-    "tool_choice": _TOOLS,
     "functions": _TOOLS,
+    "tool_choice": _TOOLS,
     "function_call": _TOOLS,
     "parallel_tool_calls": _TOOLS,
-    "response_format": "ask for the format in the prompt or system_prompt and parse the reply text",
-    "n": "make one call per completion you need",
-    "stop": "cut the reply text where you need to",
-    "logprobs": "a ChatServer returns no log probabilities",
-    "top_logprobs": "a ChatServer returns no log probabilities",
-    "seed": "a ChatServer's agents are not seeded",
-    "logit_bias": "a ChatServer does not bias tokens",
-    "presence_penalty": "a ChatServer applies no penalties",
-    "frequency_penalty": "a ChatServer applies no penalties",
-    "modalities": "a ChatServer answers in text only",
-    "audio": "a ChatServer answers in text only",
-    "prediction": "a ChatServer takes no predicted output",
-    "reasoning_effort": "choose the model (or its agent) instead",
-    "verbosity": "ask for the length in the prompt",
-    "service_tier": "a ChatServer has no service tiers",
-    "store": "a ChatServer stores history itself when metadata.user_id is set (create_completion: user=...)",
-    "web_search_options": "give the agent a web-search tool through allowed_tools / MCP servers",
-    "max_completion_tokens": "give only one of max_tokens and max_completion_tokens",
+    "response_format": "Ask for the format in the prompt or system_prompt, and parse the reply",
+    "n": "Make one call per completion you need",
+    "stop": "Cut the reply text where you need to",
+    "logprobs": "A ChatServer returns no log probabilities",
+    "top_logprobs": "A ChatServer returns no log probabilities",
+    "seed": "A ChatServer's agents are not seeded",
+    "logit_bias": "A ChatServer does not bias tokens",
+    "presence_penalty": "A ChatServer applies no penalties",
+    "frequency_penalty": "A ChatServer applies no penalties",
+    "modalities": "A ChatServer answers in text only",
+    "audio": "A ChatServer answers in text only",
+    "prediction": "A ChatServer takes no predicted output",
+    "reasoning_effort": "Choose the model (or its agent) instead",
+    "verbosity": "Ask for the length in the prompt",
+    "service_tier": "A ChatServer has no service tiers",
+    "store": "A ChatServer stores history itself when metadata.user_id is set (create_completion: user=...)",
+    "web_search_options": "Give the agent a web-search tool through allowed_tools or its MCP servers",
+    "max_completion_tokens": "Give only one of max_tokens and max_completion_tokens",
 }
+_ANYWAY = " (a client made with send_unsupported_params=True sends it anyway)"
 
 
-class UnsupportedParameterError(ChatServerError, ValueError):
-    """A chat-completion parameter the ChatServer would silently ignore; nothing was sent."""
-
-    def __init__(self, parameter: str, value: object, advice: str) -> None:
-        shown = repr(value)
-        if len(shown) > 80:
-            shown = shown[:80] + "…"
-        message = (
-            f"{parameter}={shown}: a ChatServer does not read {parameter!r} and would answer as if it "
-            f"were not given; {advice}. (A client created with send_unsupported_params=True sends it "
-            "anyway, for servers that read it.)"
-        )
-        super().__init__(message)
-        self.parameter = parameter
-        self.value = value
+def _refused(name: str, value: object) -> UnsupportedParameterError:
+    return UnsupportedParameterError(name, value, REFUSED.get(name, "Leave it out") + _ANYWAY)
 
 
 def checked_completion_body(
@@ -97,17 +85,18 @@ def checked_completion_body(
     merged: dict[str, Any] = {**body, **(extra or {})}
     if merged.get("max_completion_tokens") is not None:
         if merged.get("max_tokens") is not None:
-            raise UnsupportedParameterError(
-                "max_completion_tokens", merged["max_completion_tokens"], REFUSED["max_completion_tokens"]
-            )
+            raise _refused("max_completion_tokens", merged["max_completion_tokens"])
         merged["max_tokens"] = merged["max_completion_tokens"]
-    checked: dict[str, Any] = {}
-    for name, value in merged.items():
-        if name in READ_BY_SERVER:
-            checked[name] = value
-        elif not _changes_nothing(name, value):
-            raise UnsupportedParameterError(name, value, REFUSED.get(name, "leave it out"))
-    return checked
+    refused = [
+        name
+        for name, value in merged.items()
+        if name not in READ_BY_SERVER and not _changes_nothing(name, value)
+    ]
+    if refused:
+        order = list(REFUSED)
+        first = min(refused, key=lambda name: order.index(name) if name in order else len(order))
+        raise _refused(first, merged[first])
+    return {name: value for name, value in merged.items() if name in READ_BY_SERVER}
 
 
 def _changes_nothing(name: str, value: object) -> bool:

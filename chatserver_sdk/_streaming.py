@@ -1,45 +1,58 @@
-"""Server-sent event streams: text deltas of a completion, and agent events.
+"""Server-sent event streams: one engine for this SDK's streams and openai's native ones.
 
 The HTTP request behind a stream goes through openai's request path (auth,
-retries, status errors); only the body is decoded here, with httpx2's own
-SSE decoder, because openai's per-chunk model construction costs about 30
-times the decoding itself. What an event means is decided once, by a
-decoder; ``Stream`` and ``AsyncStream`` only drive it.
+retries, status errors); the body is read here, once, by :func:`iterate`
+(and its async twin), which asks a decoder what each event means:
+
+* the **decoder** is the single authority on an event: ``[DONE]`` ends the
+  stream, an ``{"error": ...}`` event is a :class:`StreamError`, a chunk of the
+  wrong shape is a :class:`ResponseValidationError` naming what was wrong, and
+  an end before ``[DONE]`` is an :class:`IncompleteStreamError`;
+* the **engine** drives it, maps transport failures through the decoder, and
+  tells the turn (:class:`~._turns.Turn`) how the stream ended: completed
+  with its reply, or cut (then the stored session settles what happened).
+
+``Stream``/``AsyncStream`` (``create_completion(stream=True)``, agent events)
+yield the decoder's items; openai's own ``chat.completions.create(stream=True)``
+on these clients (``NativeStream`` in :mod:`._openai_compat`) yields the same
+events, parsed once, to openai's chunk models. Both behave the same by
+construction.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx2
 
-from .exceptions import (
-    IncompleteStreamError,
-    ResponseValidationError,
-    StreamError,
-    broken_stream_error,
-    transport_error,
-)
-from .types.agent import AgentEvent, MessageUpdateEvent, StatusChangeEvent
+from ._errors import broken_stream_error, redact, secrets_of, transport_error
+from .exceptions import IncompleteStreamError, ResponseValidationError, StreamError
+from .types.agent import AgentErrorEvent, AgentEvent, MessageUpdateEvent, StatusChangeEvent
 from .types.chat import UsageInfo
 
-__all__ = ["AsyncStream", "CompletionDecoder", "EventDecoder", "Stream"]
+if TYPE_CHECKING:
+    from ._turns import Turn
+
+__all__ = ["AsyncStream", "CompletionDecoder", "Decoder", "EventDecoder", "Stream", "aiterate", "iterate"]
 
 log = logging.getLogger("chatserver_sdk")
 
 _T_co = TypeVar("_T_co", covariant=True)
 _T = TypeVar("_T")
 
+TURN = "chatserver_sdk.turn"
+"""The response extension under which a completion's turn travels to whichever stream reads it."""
+
 
 class Decoder(Protocol[_T_co]):
     metadata: dict[str, Any]
 
     def feed(self, sse: httpx2.ServerSentEvent) -> _T_co | None:
-        """The item this event carries, if any."""
+        """The item this event carries, if any; raises what the event says went wrong."""
 
     @property
     def done(self) -> bool:
@@ -52,24 +65,37 @@ class Decoder(Protocol[_T_co]):
         """What to raise when the connection breaks mid-stream."""
 
 
+def _invalid(response: httpx2.Response, data: str, what: str) -> ResponseValidationError:
+    excerpt = redact(data[:200], secrets_of(response.request))
+    return ResponseValidationError(response, excerpt, message=f"Stream chunk {what}: {excerpt!r}")
+
+
 class CompletionDecoder:
-    """``chat.completion.chunk`` events to text deltas.
+    """``chat.completion.chunk`` events to text deltas, each chunk checked for the shape it must have.
 
     ``metadata`` collects what the chunks carry besides text: ``id``,
     ``model``, ``created``, ``system_fingerprint`` (the session id),
     ``finish_reason`` and ``usage``. The session id and usage are there from
     the start (``None`` until a chunk carries them), as in the earlier SDK.
+    ``last_chunk`` is the last chunk parsed (openai's native stream reuses it).
     """
 
     def __init__(self, response: httpx2.Response) -> None:
         self.metadata: dict[str, Any] = {"system_fingerprint": None, "usage": None}
+        self.last_chunk: dict[str, Any] | None = None
+        self.received = 0
         self._response = response
-        self._chunks = 0
+        self._parts: list[str] = []
         self._done = False
 
     @property
     def done(self) -> bool:
         return self._done
+
+    @property
+    def text(self) -> str:
+        """The reply received so far."""
+        return "".join(self._parts)
 
     def feed(self, sse: httpx2.ServerSentEvent) -> str | None:
         data = sse.data
@@ -79,32 +105,47 @@ class CompletionDecoder:
         try:
             chunk = json.loads(data)
         except ValueError:
-            raise ResponseValidationError(
-                self._response, data, message=f"Stream chunk is not JSON: {data[:200]!r}"
-            ) from None
+            raise _invalid(self._response, data, "is not JSON") from None
         if not isinstance(chunk, dict):
-            raise ResponseValidationError(
-                self._response, chunk, message=f"Stream chunk is not an object: {data[:200]!r}"
-            )
+            raise _invalid(self._response, data, "is not an object")
         error = chunk.get("error")
         if error:
             raise _stream_error(self._response, error)
+        self.last_chunk = chunk
+        self.received += 1
+        text = self._read(chunk, data)
+        if text is not None:
+            self._parts.append(text)
+        return text
 
-        self._chunks += 1
+    def _read(self, chunk: dict[str, Any], data: str) -> str | None:
         metadata = self.metadata
-        if self._chunks == 1:
+        if self.received == 1:
             metadata.update(id=chunk.get("id"), model=chunk.get("model"), created=chunk.get("created"))
         fingerprint = chunk.get("system_fingerprint")
         if fingerprint:
             metadata["system_fingerprint"] = fingerprint
         usage = chunk.get("usage")
         if usage:
-            metadata["usage"] = UsageInfo.model_validate(usage)
-
+            if not isinstance(usage, dict):
+                raise _invalid(self._response, data, "has a usage that is not an object")
+            try:
+                metadata["usage"] = UsageInfo.model_validate(usage)
+            except ValueError:
+                raise _invalid(self._response, data, "has a usage that is not token counts") from None
+        choices = chunk.get("choices") or ()
+        if not isinstance(choices, list):
+            raise _invalid(self._response, data, "has choices that are not a list")
         text: str | None = None
-        for choice in chunk.get("choices") or ():
+        for choice in choices:
+            if not isinstance(choice, dict):
+                raise _invalid(self._response, data, "has a choice that is not an object")
             delta = choice.get("delta") or {}
+            if not isinstance(delta, dict):
+                raise _invalid(self._response, data, "has a delta that is not an object")
             content = delta.get("content")
+            if content is not None and not isinstance(content, str):
+                raise _invalid(self._response, data, "has delta.content that is not text")
             if content:
                 text = content if text is None else text + content
             reason = choice.get("finish_reason")
@@ -114,25 +155,47 @@ class CompletionDecoder:
 
     def finish(self) -> None:
         if not self._done:
-            raise IncompleteStreamError(request=self._response.request, received_chunks=self._chunks)
+            raise IncompleteStreamError(request=self._response.request, received_chunks=self.received)
 
     def broken(self, error: httpx2.HTTPError) -> Exception:
-        return broken_stream_error(self._response.request, self._chunks, error)
+        return broken_stream_error(self._response.request, self.received, error)
+
+    def recovered(self, rest: str) -> dict[str, Any]:
+        """The chunk that completes a cut reply with ``rest`` (read from the stored session)."""
+        self._parts.append(rest)
+        self._done = True
+        self.metadata["finish_reason"] = "stop"
+        base = self.last_chunk or {}
+        return {
+            "id": base.get("id") or self.metadata.get("id") or "chatcmpl-recovered",
+            "object": "chat.completion.chunk",
+            "created": base.get("created") or self.metadata.get("created") or 0,
+            "model": base.get("model") or self.metadata.get("model") or "",
+            "choices": [{"index": 0, "delta": {"content": rest}, "finish_reason": "stop"}],
+            "system_fingerprint": self.metadata.get("system_fingerprint"),
+        }
 
 
 def _stream_error(response: httpx2.Response, error: object) -> StreamError:
-    if isinstance(error, dict):
+    secrets = secrets_of(response.request)
+    error = redact(error, secrets)
+    if isinstance(error, Mapping):
         message = error.get("message") or "The server reported an error mid-stream"
         return StreamError(str(message), response=response, body=error)
     return StreamError(str(error), response=response, body=error)
 
 
 class EventDecoder:
-    """Agent-control ``/events`` to typed events; this stream has no end marker."""
+    """Agent-control ``/events`` to typed events; this stream has no end marker.
+
+    Event types this SDK does not know (a newer agentapi's) are skipped with a
+    debug log, never fatal.
+    """
 
     _TYPES: ClassVar[dict[str, type[AgentEvent]]] = {
         "message_update": MessageUpdateEvent,
         "status_change": StatusChangeEvent,
+        "agent_error": AgentErrorEvent,
     }
 
     def __init__(self, response: httpx2.Response) -> None:
@@ -152,7 +215,7 @@ class EventDecoder:
             return event_type.model_validate_json(sse.data)
         except ValueError as err:
             raise ResponseValidationError(
-                self._response, sse.data, message=f"Agent event {sse.event!r} is not valid: {err}"
+                self._response, sse.data[:200], message=f"Agent event {sse.event!r} is not valid: {err}"
             ) from None
 
     def finish(self) -> None:
@@ -178,41 +241,89 @@ def _events(response: httpx2.Response) -> httpx2.EventSource:
     return httpx2.EventSource(response, max_event_size=None)
 
 
-def _iterate(response: httpx2.Response, decoder: Decoder[_T]) -> Generator[_T, None, None]:
-    # A function, not a method: the generator must not hold its Stream, so that
-    # dropping the Stream frees the generator at once and its finally closes
-    # the response, even when the caller broke out without close().
+def _turn_of(response: httpx2.Response) -> Turn | None:
+    turn: Turn | None = response.extensions.get(TURN)
+    return turn
+
+
+Pair = tuple[httpx2.ServerSentEvent | None, Any]
+"""An event and its item; a recovered ending has no event of the server's (``None``)."""
+
+
+def iterate(response: httpx2.Response, decoder: Decoder[Any]) -> Generator[Pair, None, None]:
+    """Every event of the body with what the decoder makes of it, until the decoder says it is done.
+
+    A function, not a method: the generator must not hold its stream, so that dropping the
+    stream frees the generator at once and its ``finally`` closes the response, even when the
+    caller broke out without ``close()``.
+    """
+    turn = _turn_of(response)
     try:
-        for sse in _events(response):
-            if not sse.data:
-                continue  # SSE: a block without data (only `retry:` or `id:`) dispatches nothing
-            item = decoder.feed(sse)
-            if item is not None:
-                yield item
-            if decoder.done:
-                return  # [DONE] ends the stream, whether or not the server closes the connection
-        decoder.finish()
-    except httpx2.HTTPError as err:
-        raise _read_error(response, err, decoder) from err
+        try:
+            for sse in _events(response):
+                if not sse.data:
+                    continue  # SSE: a block without data (only `retry:` or `id:`) dispatches nothing
+                item = decoder.feed(sse)
+                yield sse, item
+                if decoder.done:
+                    break  # [DONE] ends the stream, whether or not the server closes the connection
+            else:
+                decoder.finish()
+        except httpx2.HTTPError as err:
+            raise _read_error(response, err, decoder) from err
+    except IncompleteStreamError as cut:
+        if turn is None or not isinstance(decoder, CompletionDecoder):
+            raise
+        rest = turn.settle_cut(cut, decoder.text)
+        yield None, decoder.recovered(rest)
+    except BaseException:
+        if turn is not None:
+            turn.abandoned()
+        raise
+    else:
+        if turn is not None and isinstance(decoder, CompletionDecoder):
+            turn.completed(decoder.text)
     finally:
         response.close()
 
 
-async def _aiterate(response: httpx2.Response, decoder: Decoder[_T]) -> AsyncGenerator[_T, None]:
+async def aiterate(response: httpx2.Response, decoder: Decoder[Any]) -> AsyncGenerator[Pair, None]:
+    """The async twin of :func:`iterate`."""
+    turn = _turn_of(response)
     try:
-        async for sse in _events(response):
-            if not sse.data:
-                continue
-            item = decoder.feed(sse)
-            if item is not None:
-                yield item
-            if decoder.done:
-                return
-        decoder.finish()
-    except httpx2.HTTPError as err:
-        raise _read_error(response, err, decoder) from err
+        try:
+            async for sse in _events(response):
+                if not sse.data:
+                    continue
+                item = decoder.feed(sse)
+                yield sse, item
+                if decoder.done:
+                    break
+            else:
+                decoder.finish()
+        except httpx2.HTTPError as err:
+            raise _read_error(response, err, decoder) from err
+    except IncompleteStreamError as cut:
+        if turn is None or not isinstance(decoder, CompletionDecoder):
+            raise
+        rest = await turn.asettle_cut(cut, decoder.text)
+        yield None, decoder.recovered(rest)
+    except BaseException:
+        if turn is not None:
+            turn.abandoned()
+        raise
+    else:
+        if turn is not None and isinstance(decoder, CompletionDecoder):
+            turn.completed(decoder.text)
     finally:
         await response.aclose()
+
+
+def _text_of(pair: Pair) -> Any:
+    sse, item = pair
+    if sse is None:  # the recovered ending: its chunk's text
+        return item["choices"][0]["delta"]["content"]
+    return item
 
 
 class Stream(Generic[_T]):
@@ -220,18 +331,25 @@ class Stream(Generic[_T]):
     release the connection when you stop early.
 
     A stream keeps the client that opened it alive (as openai's does), so a
-    function may return one without holding on to its client.
+    function may return one without holding on to its client. ``recovered`` is
+    True when the connection broke and the rest of the reply was read from the
+    stored session.
     """
 
     def __init__(self, response: httpx2.Response, decoder: Decoder[_T], client: object = None) -> None:
         self.response = response
         self._client = client
         self._decoder = decoder
-        self._iterator = _iterate(response, decoder)
+        self._iterator = _items(iterate(response, decoder))
 
     @property
     def metadata(self) -> dict[str, Any]:
         return self._decoder.metadata
+
+    @property
+    def recovered(self) -> bool:
+        turn = _turn_of(self.response)
+        return turn is not None and turn.recovered
 
     def __next__(self) -> _T:
         return next(self._iterator)
@@ -252,6 +370,35 @@ class Stream(Generic[_T]):
         self.close()
 
 
+def _items(pairs: Generator[Pair, None, None]) -> Generator[Any, None, None]:
+    with _closing(pairs):
+        for pair in pairs:
+            item = _text_of(pair)
+            if item is not None:
+                yield item
+
+
+async def _aitems(pairs: AsyncGenerator[Pair, None]) -> AsyncGenerator[Any, None]:
+    try:
+        async for pair in pairs:
+            item = _text_of(pair)
+            if item is not None:
+                yield item
+    finally:
+        await pairs.aclose()
+
+
+class _closing:
+    def __init__(self, generator: Generator[Any, None, None]) -> None:
+        self._generator = generator
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        self._generator.close()
+
+
 class AsyncStream(Generic[_T]):
     """The async twin of :class:`Stream`: ``async for`` and ``async with``."""
 
@@ -259,14 +406,20 @@ class AsyncStream(Generic[_T]):
         self.response = response
         self._client = client
         self._decoder = decoder
-        self._iterator = _aiterate(response, decoder)
+        self._iterator = _aitems(aiterate(response, decoder))
 
     @property
     def metadata(self) -> dict[str, Any]:
         return self._decoder.metadata
 
+    @property
+    def recovered(self) -> bool:
+        turn = _turn_of(self.response)
+        return turn is not None and turn.recovered
+
     async def __anext__(self) -> _T:
-        return await self._iterator.__anext__()
+        item: _T = await self._iterator.__anext__()
+        return item
 
     def __aiter__(self) -> AsyncIterator[_T]:
         return self._iterator

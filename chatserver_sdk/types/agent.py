@@ -9,6 +9,7 @@ from pydantic import Field
 from ._base import Model, NullableList, Timestamp
 
 __all__ = [
+    "AgentErrorEvent",
     "AgentEvent",
     "AgentMessage",
     "AgentMessagesResponse",
@@ -24,6 +25,8 @@ class AgentStatus(Model):
     agent_type: str = ""
     status: str
     """``running`` while the agent works on a message, ``stable`` when idle."""
+    transport: str = "pty"
+    """How agentapi drives the agent (0.12.1): ``pty`` or ``acp``."""
 
 
 class AgentMessage(Model):
@@ -65,4 +68,14 @@ class StatusChangeEvent(Model):
     status: str
 
 
-AgentEvent = Union[MessageUpdateEvent, StatusChangeEvent]
+class AgentErrorEvent(Model):
+    """The agent reported an error or a warning (SSE event ``agent_error``, agentapi 0.12.1)."""
+
+    event: Literal["agent_error"] = "agent_error"
+    message: str = ""
+    level: str = "error"
+    """``error`` or ``warning``."""
+    time: Timestamp | None = None
+
+
+AgentEvent = Union[MessageUpdateEvent, StatusChangeEvent, AgentErrorEvent]
