@@ -291,7 +291,7 @@ def _follow(client: SyncAPI, pump: _EventPump, watch: _Watch, deadline: float | 
 
 
 def wait_for_agent(client: SyncAPI, timeout: float | None = DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
-    """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s."""
+    """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
     timeout = _check_timeout(timeout)
     watch = _Watch()
     pump = _EventPump(client)
@@ -346,7 +346,7 @@ async def _within(what: str, timeout: float | None, watch: Callable[[], _Watch],
 
 
 async def await_for_agent(client: AsyncAPI, timeout: float | None = DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
-    """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s."""
+    """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
     timeout = _check_timeout(timeout)
     watch = _Watch()
 

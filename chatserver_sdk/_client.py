@@ -10,17 +10,17 @@ from typing import Any, Literal, overload
 
 import httpx2
 from openai import NOT_GIVEN, NotGiven
-from openai._client import (
-    AsyncOpenAIWithRawResponse,
-    AsyncOpenAIWithStreamedResponse,
-    OpenAIWithRawResponse,
-    OpenAIWithStreamedResponse,
-)
 
 from . import _operations as ops
 from ._conversation import AsyncConversation, Conversation
 from ._core import DEFAULT_BASE_URL, AsyncCore, SyncCore
 from ._messages import MessageLike
+from ._openai_compat import (
+    AsyncOpenAIWithRawResponse,
+    AsyncOpenAIWithStreamedResponse,
+    OpenAIWithRawResponse,
+    OpenAIWithStreamedResponse,
+)
 from ._operations import Body, FileContent, Headers, Query
 from ._pagination import (
     AsyncAdminPage,
@@ -99,7 +99,7 @@ __all__ = [
 
 class ChatServerClient(SyncCore):
     """A ChatServer client that is also an ``openai.OpenAI`` client.
-    
+
     ``chat.completions`` and ``models`` are openai's own; the ChatServer's API is in
     ``sessions``, ``platform``, ``mcp_servers`` and ``agent``; ``create_completion``,
     ``conversation`` and the earlier SDK's names (``list_sessions`` ...) are methods here."""
@@ -859,7 +859,7 @@ class ChatServerClient(SyncCore):
         self,
         timeout: float | None = 600.0,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s.
+        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds.
 
         The same as ``client.agent.wait``.
         """
@@ -885,7 +885,7 @@ class ChatServerClient(SyncCore):
 
 
 class ChatServerWithRawResponse(OpenAIWithRawResponse):
-    """The raw view of :class:`ChatServerClient`: openai's (``chat``, ``models``) and the ChatServer's."""
+    """The raw view of :class:`ChatServerClient`: openai's resources and the ChatServer's."""
 
     def __init__(self, client: ChatServerClient) -> None:
         super().__init__(client)
@@ -929,7 +929,7 @@ class ChatServerWithRawResponse(OpenAIWithRawResponse):
 
 
 class ChatServerWithStreamedResponse(OpenAIWithStreamedResponse):
-    """The streaming view of :class:`ChatServerClient`: openai's (``chat``, ``models``) and the ChatServer's."""
+    """The streaming view of :class:`ChatServerClient`: openai's resources and the ChatServer's."""
 
     def __init__(self, client: ChatServerClient) -> None:
         super().__init__(client)
@@ -1730,7 +1730,7 @@ class AsyncChatServerClient(AsyncCore):
         self,
         timeout: float | None = 600.0,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s.
+        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds.
 
         The same as ``client.agent.wait``.
         """
@@ -1756,7 +1756,7 @@ class AsyncChatServerClient(AsyncCore):
 
 
 class AsyncChatServerWithRawResponse(AsyncOpenAIWithRawResponse):
-    """The raw view of :class:`AsyncChatServerClient`: openai's (``chat``, ``models``) and the ChatServer's."""
+    """The raw view of :class:`AsyncChatServerClient`: openai's resources and the ChatServer's."""
 
     def __init__(self, client: AsyncChatServerClient) -> None:
         super().__init__(client)
@@ -1800,7 +1800,7 @@ class AsyncChatServerWithRawResponse(AsyncOpenAIWithRawResponse):
 
 
 class AsyncChatServerWithStreamedResponse(AsyncOpenAIWithStreamedResponse):
-    """The streaming view of :class:`AsyncChatServerClient`: openai's (``chat``, ``models``) and the ChatServer's."""
+    """The streaming view of :class:`AsyncChatServerClient`: openai's resources and the ChatServer's."""
 
     def __init__(self, client: AsyncChatServerClient) -> None:
         super().__init__(client)

@@ -363,6 +363,8 @@ def _def(variant: _Variant, name: str, lines: list[str], returns: str, *, plain:
 def _docstring(text: str, *, options: bool) -> str:
     if options:
         text = f"{text}\n\n{_OPTIONS_DOC}"
+    if "\n" not in text:
+        return f'        """{text}"""'
     return textwrap.indent(f'"""{text}\n"""', " " * 8)
 
 
@@ -502,11 +504,12 @@ def _names(annotations: list[str]) -> set[str]:
     return names
 
 
-def _annotations(methods: list[_Method]) -> list[str]:
+def _annotations(methods: list[_Method], *, bodies: Callable[[_Method], bool]) -> list[str]:
+    """The names the methods' signatures use, and those their bodies use where ``bodies`` says so."""
     found = []
     for method in methods:
-        found += [param.annotation for param in method.params] + list(method.returns)
-        if method.endpoint is not None:
+        found += [param.annotation.lstrip("*") for param in method.params] + list(method.returns)
+        if method.endpoint is not None and bodies(method):
             found += [method.endpoint.item, method.endpoint.decoder]
             if method.endpoint.page:
                 found += list(method.endpoint.page)
@@ -537,9 +540,11 @@ def _import_block(wanted: dict[str, set[str]], depth: int) -> str:
     return "\n\n".join(blocks)
 
 
-def _wanted(methods: list[_Method], always: dict[str, set[str]]) -> dict[str, set[str]]:
+def _wanted(
+    methods: list[_Method], always: dict[str, set[str]], bodies: Callable[[_Method], bool] = lambda m: True
+) -> dict[str, set[str]]:
     wanted = {module: set(names) for module, names in always.items()}
-    for name in _names(_annotations(methods)):
+    for name in _names(_annotations(methods, bodies=bodies)):
         wanted.setdefault(_IMPORTS[name], set()).add(name)
     return wanted
 
@@ -676,7 +681,7 @@ def _client_module(methods: list[_Method], resources: list[_Resource]) -> str:
         "functools": {"cached_property"},
         "httpx2": set(),
         "openai": {"NOT_GIVEN", "NotGiven"},
-        "openai._client": {
+        "._openai_compat": {
             "AsyncOpenAIWithRawResponse",
             "AsyncOpenAIWithStreamedResponse",
             "OpenAIWithRawResponse",
@@ -696,7 +701,7 @@ def _client_module(methods: list[_Method], resources: list[_Resource]) -> str:
                     for s in ("", "WithRawResponse", "WithStreamingResponse")
                 }
             )
-    wanted = _wanted(methods, always)
+    wanted = _wanted(methods, always, bodies=lambda method: not method.resource)
     parts = [
         HEADER,
         '"""The sync and async ChatServer clients: their resources, methods and views."""\n\n'
@@ -744,7 +749,7 @@ def _client_class(variant: _Variant, methods: list[_Method], resources: list[_Re
 
 
 def _indent_doc(text: str) -> str:
-    return text.replace("\n", "\n    ")
+    return "\n".join(f"    {line}" if line and index else line for index, line in enumerate(text.split("\n")))
 
 
 def _client_views(variant: _Variant, methods: list[_Method], resources: list[_Resource]) -> str:
@@ -760,7 +765,7 @@ def _client_views(variant: _Variant, methods: list[_Method], resources: list[_Re
         what = "raw" if suffix == "RawResponse" else "streaming"
         lines = [
             f"class {name}({base}):",
-            f'    """The {what} view of :class:`{client}`: openai\'s (``chat``, ``models``) and the ChatServer\'s."""',
+            f'    """The {what} view of :class:`{client}`: openai\'s resources and the ChatServer\'s."""',
             "",
             f"    def __init__(self, client: {client}) -> None:",
             "        super().__init__(client)",
@@ -865,7 +870,7 @@ def generate() -> dict[Path, str]:
         for suffix in ("", "WithRawResponse", "WithStreamingResponse")
     )
     init = [HEADER, '"""The resources of the ChatServer clients."""\n\n']
-    for resource in resources:
+    for resource in sorted(resources, key=lambda r: r.module):
         names = sorted(
             f"{prefix}{r.class_name}{suffix}"
             for r in _flatten(resource)

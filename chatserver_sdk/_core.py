@@ -10,11 +10,12 @@ The methods users call are generated into ``_client.py`` and ``resources/``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn, TypeVar, cast
 
 import httpx2
@@ -77,11 +78,32 @@ def checked_key(key: object, source: str) -> str:
     return key
 
 
-def _checked_api_key(api_key: str | Callable[..., Any] | None) -> str | Callable[..., Any]:
-    """The key (or openai's key provider, a function asked on every request), from the argument
-    or ``$CHATSERVER_API_KEY``."""
+def _checked_provider(provider: Callable[[], str]) -> Callable[[], str]:
+    def checked() -> str:
+        return checked_key(provider(), "api_key()")
+
+    return checked
+
+
+def _checked_async_provider(provider: Callable[[], Any]) -> Callable[[], Awaitable[str]]:
+    async def checked() -> str:
+        key = provider()
+        if inspect.isawaitable(key):
+            key = await key
+        return checked_key(key, "api_key()")
+
+    return checked
+
+
+def _checked_api_key(api_key: str | Callable[..., Any] | None, *, asynchronous: bool) -> str | Callable[..., Any]:
+    """The key, or openai's key provider (a function asked on every request, its answer checked
+    too), from the argument or ``$CHATSERVER_API_KEY``."""
     if callable(api_key):
-        return api_key
+        if getattr(api_key, "_chatserver_checked", False):
+            return api_key
+        checked: Any = _checked_async_provider(api_key) if asynchronous else _checked_provider(api_key)
+        checked._chatserver_checked = True
+        return cast(Callable[..., Any], checked)
     if api_key is None:
         return checked_key(os.environ.get("CHATSERVER_API_KEY", ""), "$CHATSERVER_API_KEY")
     return checked_key(api_key, "api_key")
@@ -142,6 +164,8 @@ def _openai_options(
     max_retries: int,
     default_headers: Mapping[str, str] | None,
     options: dict[str, Any],
+    *,
+    asynchronous: bool,
 ) -> dict[str, Any]:
     """Keyword arguments for openai's constructor, pointed at a ChatServer.
 
@@ -155,7 +179,7 @@ def _openai_options(
     options["_enforce_credentials"] = False
     return {
         **options,
-        "api_key": _checked_api_key(api_key),
+        "api_key": _checked_api_key(api_key, asynchronous=asynchronous),
         "base_url": _checked_base_url(base_url),
         "timeout": timeout,
         "max_retries": max_retries,
@@ -323,7 +347,9 @@ class SyncCore(_Common, SyncSeam):
         tcp_keepalive: bool = True,
         **openai_options: Any,
     ) -> None:
-        options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
+        options = _openai_options(
+            api_key, base_url, timeout, max_retries, default_headers, openai_options, asynchronous=False
+        )
         owned = http_client is None
         if http_client is None:
             http_client = _default_http_client(openai.DefaultHttpxClient, tcp_keepalive)
@@ -398,7 +424,9 @@ class AsyncCore(_Common, AsyncSeam):
         tcp_keepalive: bool = True,
         **openai_options: Any,
     ) -> None:
-        options = _openai_options(api_key, base_url, timeout, max_retries, default_headers, openai_options)
+        options = _openai_options(
+            api_key, base_url, timeout, max_retries, default_headers, openai_options, asynchronous=True
+        )
         owned = http_client is None
         if http_client is None:
             http_client = _default_http_client(openai.DefaultAsyncHttpxClient, tcp_keepalive)

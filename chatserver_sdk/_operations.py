@@ -350,28 +350,26 @@ def list_admins() -> Operation[AdminListResponse]:
     return Operation("GET", "api/v1/platform/admins", _model(AdminListResponse))
 
 
-def _checked_email(email: object, consequence: str) -> str:
-    text = query_value(email, "email")
+def _refuse_slash(email: object, consequence: str) -> None:
     # The server decodes %2F before routing, so no encoding reaches its /admins/{email} route.
-    if "/" in text:
-        raise ValueError(f"email: {text!r} contains '/'; such an admin {consequence}")
-    if "@" not in text.strip("@"):
-        raise ValueError(
-            f"email: {text!r} is not an email address (it has no '@' between a name and a domain)"
-        )
-    return text
+    if isinstance(email, str) and "/" in email:
+        raise ValueError(f"email: {email!r} contains '/'; such an admin {consequence}")
 
 
 def add_admin(workos_id: str, email: str, name: str | None = None) -> Operation[AdminResponse]:
     """Make someone a platform administrator (``name`` is optional)."""
-    email = _checked_email(email, "could not be removed again (its remove route cannot address it)")
+    _refuse_slash(email, "could not be removed again (its remove route cannot address it)")
+    email = query_value(email, "email")
+    local, _, domain = email.partition("@")
+    if not local or not domain:
+        raise ValueError(f"email: {email!r} is not an email address (a name, '@', a domain)")
     body = _without_none(workos_id=query_value(workos_id, "workos_id"), email=email, name=name)
     return Operation("POST", "api/v1/platform/admins", _model(AdminResponse), body=body)
 
 
 def remove_admin(email: str) -> Operation[AdminResponse]:
     """Remove a platform administrator (removing one who is not there succeeds too)."""
-    email = _checked_email(email, "cannot be removed through its route (it answers 404 and the admin stays)")
+    _refuse_slash(email, "cannot be removed through its route (it answers 404 and the admin stays)")
     path = f"api/v1/platform/admins/{path_segment(email, 'email')}"
     return Operation("DELETE", path, _model(AdminResponse))
 

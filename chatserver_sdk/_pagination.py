@@ -38,14 +38,14 @@ page plus what the walk carries to the next (the anchor, or one page's ids).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import PrivateAttr
 
-from ._operations import MAX_AUDIT_PAGE_SIZE, MAX_SESSIONS_PAGE_SIZE, Operation
+from ._operations import MAX_AUDIT_PAGE_SIZE, MAX_SESSIONS_PAGE_SIZE, Operation, bounded_int
 from .types._base import Model
 from .types.mcp import MCPListResponse, MCPServer
 from .types.platform import AdminInfo, AdminListResponse, AuditLogEntry, AuditLogResponse
@@ -89,9 +89,11 @@ class _Step:
 
 @dataclass(frozen=True)
 class _Seen:
-    """The ids of the page before, which the next page is checked against."""
+    """The ids of the page before, which the next page is checked against, and how many pages in
+    a row brought nothing new (one may, when new entries push a whole page down; two end the walk)."""
 
     ids: frozenset[str] = frozenset()
+    stale: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,13 @@ def _ids(items: list[Any]) -> frozenset[str]:
     return frozenset(str(item.id) for item in items)
 
 
-def _stalled(items: list[Any], seen: _Seen, what: str) -> bool:
-    if seen.ids and items and _ids(items) <= seen.ids:
+def _staleness(items: list[Any], seen: _Seen) -> int:
+    """How many pages in a row, this one included, brought nothing the page before did not."""
+    return seen.stale + 1 if seen.ids and items and _ids(items) <= seen.ids else 0
+
+
+def _stalled(stale: int, what: str) -> bool:
+    if stale >= 2:
         log.warning("%s: the server answered the same page again (it may ignore paging); the walk ends", what)
         return True
     return False
@@ -151,10 +158,11 @@ class _SessionPage(_Page, ChatSessionListResponse):
             log.debug(
                 "sessions: this page repeats %d session(s) of the last", len(self.sessions) - len(fresh)
             )
-        if not self.has_more or not self.sessions or _stalled(self.sessions, seen, "sessions"):
+        stale = _staleness(self.sessions, seen)
+        if not self.has_more or not self.sessions or _stalled(stale, "sessions"):
             return _Step(fresh)
         requested = int((self._op.params or {}).get("page", self.page)) if self._op else self.page
-        return _Step(fresh, {"page": requested + 1}, _Seen(_ids(self.sessions)))
+        return _Step(fresh, {"page": requested + 1}, _Seen(_ids(self.sessions), stale))
 
 
 def _older(entry: AuditLogEntry, than: AuditLogEntry) -> bool:
@@ -198,12 +206,13 @@ class _AuditPage(_Page, AuditLogResponse):
         position = offset + len(entries)
         fresh, skip = (entries, 0) if walk.anchor is None else _after_anchor(walk.anchor, entries, full)
         position += skip
-        if not full or _stalled(entries, walk, "audit log"):
+        stale = _staleness(entries, walk)
+        if not full or _stalled(stale, "audit log"):
             return _Step(fresh)
         anchor = fresh[-1] if fresh else walk.anchor
         if anchor is None:
             return _Step(fresh)
-        following = _AuditWalk(_ids(entries), walk.page_size, anchor, position)
+        following = _AuditWalk(_ids(entries), stale, walk.page_size, anchor, position)
         return _Step(
             fresh, {"limit": min(walk.page_size + 1, MAX_AUDIT_PAGE_SIZE), "offset": position - 1}, following
         )
@@ -380,13 +389,20 @@ def iter_sessions(
     ``page_size`` (1-100) sessions per request; memory holds one page. A session
     is yielded once even when others are created meanwhile.
     """
-    return iter(client.sessions.list(user_id, page_size=page_size))
+    bounded_int(page_size, "page_size", 1, MAX_SESSIONS_PAGE_SIZE)
+    return _lazily(lambda: client.sessions.list(user_id, page_size=page_size))
+
+
+def _lazily(first: Callable[[], Any]) -> Iterator[Any]:
+    """Every item of every page, the first page too fetched when the loop first asks."""
+    yield from first()
 
 
 def aiter_sessions(
     client: AsyncChatServerClient, user_id: str, *, page_size: int = MAX_SESSIONS_PAGE_SIZE
 ) -> AsyncIterator[ChatSessionSummary]:
     """Every stored session of ``user_id`` (``async for``), most recent first, a page at a time."""
+    bounded_int(page_size, "page_size", 1, MAX_SESSIONS_PAGE_SIZE)
     return client.sessions.list(user_id, page_size=page_size).__aiter__()
 
 
@@ -399,11 +415,13 @@ def iter_audit_log(
     present when the walk starts is yielded exactly once, however many are added
     meanwhile (those are not yielded).
     """
-    return iter(client.platform.audit.list(limit=page_size))
+    bounded_int(page_size, "page_size", 1, MAX_AUDIT_PAGE_SIZE)
+    return _lazily(lambda: client.platform.audit.list(limit=page_size))
 
 
 def aiter_audit_log(
     client: AsyncChatServerClient, *, page_size: int = MAX_AUDIT_PAGE_SIZE
 ) -> AsyncIterator[AuditLogEntry]:
     """Every audit entry (``async for``), newest first, a page at a time."""
+    bounded_int(page_size, "page_size", 1, MAX_AUDIT_PAGE_SIZE)
     return client.platform.audit.list(limit=page_size).__aiter__()

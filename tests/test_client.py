@@ -277,13 +277,18 @@ def test_methods_show_their_real_signature() -> None:
     params = list(inspect.signature(ChatServerClient(api_key="k").list_sessions).parameters)
     assert params == ["user_id", "page", "page_size", "extra_headers", "extra_query", "extra_body", "timeout"]
     assert ChatServerClient.get_session.__doc__
-    assert inspect.iscoroutinefunction(AsyncChatServerClient.list_admins)
+    assert inspect.iscoroutinefunction(AsyncChatServerClient.get_platform_stats)
+    # An async list returns a paginator: awaited for the first page, or walked with `async for`.
+    assert not inspect.iscoroutinefunction(AsyncChatServerClient.list_admins)
 
 
 @pytest.mark.parametrize(
     ("call", "error"),
     [
-        (lambda c: c.get_session(None, user_id="u"), r"session_id: expected a string, got NoneType \(None\)"),
+        (
+            lambda c: c.get_session(None, user_id="00000000-0000-0000-0000-000000000001"),
+            r"session_id: expected a string, got NoneType \(None\)",
+        ),
         (lambda c: c.remove_admin(["a@b.c"]), r"email: expected a string, got list \(\['a@b.c'\]\)"),
         (
             lambda c: c.create_mcp_server("n", "https://x/", "org"),
@@ -382,7 +387,6 @@ def test_per_call_options_reach_the_request(client: ChatServerClient, server: Fa
     assert json.loads(request.content) == {
         "workos_id": "wos_1",
         "email": "a@b.c",
-        "name": "",
         "note": "from a script",
     }
     assert request.extensions["timeout"]["read"] == 7

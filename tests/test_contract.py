@@ -47,8 +47,7 @@ from openapi_core.datatypes import RequestParameters
 
 import chatserver_sdk
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
-from chatserver_sdk._conveniences import AsyncConveniences, SyncConveniences
-from chatserver_sdk._operations import ENDPOINTS
+from chatserver_sdk._operations import ENDPOINTS, HELPERS
 from chatserver_sdk.types import (
     AdminListResponse,
     AdminResponse,
@@ -661,7 +660,8 @@ OPENAI_NATIVE_KWARGS: dict[str, Any] = {
 def check_openai_completion(result: Any, exchange: Exchange) -> None:
     body = exchange.json
     assert body["model"] == MODEL
-    assert body["messages"] == OPENAI_NATIVE_KWARGS["messages"]
+    # The same resume as create_completion's: what the session holds goes first.
+    assert body["messages"] == [*STORED, *OPENAI_NATIVE_KWARGS["messages"]]
     assert (body["temperature"], body["max_tokens"], body["top_p"]) == (0.3, 64, 0.5)
     assert body["metadata"] == {"session_id": SESSION_ID, "user_id": USER_ID}
     assert body["system_prompt"] == "You are terse."
@@ -918,7 +918,7 @@ CASES: list[Case] = [
          _resume_checker(stream=True), (MODEL, ["And shipping?"]),
          {"user": USER_ID, "session_id": SESSION_ID, "stream": True}, before=LOOKUP),
     Case("chat.completions.create[openai]", "chat.completions.create", COMPLETIONS,
-         check_openai_completion, (), OPENAI_NATIVE_KWARGS),
+         check_openai_completion, (), OPENAI_NATIVE_KWARGS, before=LOOKUP),
     Case("chat.completions.create[openai-stream]", "chat.completions.create", COMPLETIONS,
          check_openai_stream, (), {"model": MODEL, "messages": [{"role": "user", "content": "Hi"}],
                                    "stream": True, "metadata": {"session_id": SESSION_ID}}),
@@ -938,7 +938,8 @@ CASES: list[Case] = [
          _add_admin_checker({"workos_id": WORKOS_ID, "email": "new.admin@example.com", "name": "New Admin"}),
          (WORKOS_ID, "new.admin@example.com", "New Admin")),
     Case("add_admin[default-name]", "add_admin", ADD_ADMIN,
-         _add_admin_checker({"workos_id": WORKOS_ID, "email": "a@example.com", "name": ""}),
+         # No name: none is sent (upstream would store an empty one).
+         _add_admin_checker({"workos_id": WORKOS_ID, "email": "a@example.com"}),
          (WORKOS_ID, "a@example.com")),
     Case("add_admin[no-name]", "add_admin", ADD_ADMIN,
          _add_admin_checker({"workos_id": WORKOS_ID, "email": "a@example.com"}),
@@ -1126,7 +1127,7 @@ REFUSED: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     # The ChatServer decodes %2F before routing: no request can address such an email.
     ("remove_admin", ("ops/team@example.com",), {}, "email: 'ops/team@example.com' contains '/'"),
     ("remove_admin", ("first..last@example.com/../x",), {}, "contains '/'"),
-    ("delete_mcp_server", ("",), {}, "mcp_id: must not be empty"),
+    ("delete_mcp_server", ("",), {}, "mcp_id: '' is not a UUID"),
     ("get_session", ("",), {"user_id": USER_ID}, "session_id: must not be empty"),
     ("send_agent_message", ("hi",), {"type": "shout"}, "type: 'shout' is not one of 'user', 'raw'"),
     ("create_completion", (MODEL, ["hi"]), {"user": "bob"}, "user: 'bob' is not a UUID"),
@@ -1205,31 +1206,31 @@ def test_every_spec_operation_and_every_endpoint_is_exercised() -> None:
 
 
 @pytest.mark.parametrize(
-    ("client_cls", "base", "helpers"),
-    [
-        (ChatServerClient, openai.OpenAI, SyncConveniences),
-        (AsyncChatServerClient, openai.AsyncOpenAI, AsyncConveniences),
-    ],
+    ("client_cls", "base"), [(ChatServerClient, openai.OpenAI), (AsyncChatServerClient, openai.AsyncOpenAI)]
 )
-def test_every_sdk_method_is_an_endpoint_or_a_helper_over_them(
-    client_cls: type[Any], base: type[Any], helpers: type[Any]
-) -> None:
-    """The client's own methods are the generated endpoints (each has cases above) plus the
-    multi-call helpers, which only call endpoints (tested in their own modules)."""
+def test_every_sdk_method_is_in_the_operations_table(client_cls: type[Any], base: type[Any]) -> None:
+    """The client's own methods are the client-level endpoints, the earlier flat names and the
+    helpers, all from the operations table; each resource method is there too, with its views."""
     sdk_methods = {
         name
         for name in dir(client_cls)
-        if not name.startswith("_")
-        and name not in dir(base)
-        and inspect.isfunction(getattr(client_cls, name))
+        if not name.startswith("_") and name not in dir(base) and inspect.isfunction(getattr(client_cls, name))
     }
     assert sdk_methods, "no SDK methods found: has the client changed shape?"
-    helper_names = {name for name in vars(helpers) if not name.startswith("_")}
-    endpoints = {endpoint.name for endpoint in ENDPOINTS}
-    assert sdk_methods - helper_names == endpoints
-    for name in endpoints:
-        assert callable(getattr(client_cls, name)), name
-        assert callable(getattr(client_cls.with_raw_response.fget(client_cls()), name)), name  # type: ignore[attr-defined]
+    expected = {e.name for e in ENDPOINTS if not e.resource} | {e.flat for e in ENDPOINTS if e.flat}
+    expected |= {h.flat for h in HELPERS if h.flat}
+    assert sdk_methods == expected
+    client = client_cls(base_url=BASE_URL)
+    for endpoint in ENDPOINTS:
+        if not endpoint.resource:
+            continue
+        for view in (client, client.with_raw_response, client.with_streaming_response):
+            target = view
+            for part in endpoint.resource.split("."):
+                target = getattr(target, part)
+            assert callable(getattr(target, endpoint.method)), (endpoint.resource, endpoint.method)
+        if endpoint.flat:
+            assert callable(getattr(client.with_raw_response, endpoint.flat)), endpoint.flat
 
 
 def test_validator_rejects_requests_the_spec_forbids() -> None:

@@ -229,17 +229,64 @@ def test_other_bodies_keep_the_whole_body(server: FakeServer) -> None:
 KEY = "sk-live-0123456789abcdef"
 
 
-@pytest.mark.parametrize("bad", [KEY + "\n", KEY + " ", " " + KEY, "sk-live 0123", KEY + "\r\n"])
-def test_a_key_with_whitespace_is_refused_at_construction_without_echoing_it(bad: str) -> None:
-    with pytest.raises(ValueError, match="api_key: the key contains whitespace") as caught:
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        (KEY + "\n", "contains a line break"),
+        (KEY + "\r\n", "contains a carriage return"),
+        ("sk-live\x000123", "contains a NUL character"),
+        (KEY + " ", "starts or ends with whitespace"),
+        (" " + KEY, "starts or ends with whitespace"),
+    ],
+)
+def test_a_key_no_header_can_carry_is_refused_at_construction_without_echoing_it(bad: str, why: str) -> None:
+    with pytest.raises(ValueError, match=f"api_key: the key {why}") as caught:
         ChatServerClient(api_key=bad)
     assert "0123" not in str(caught.value)
 
 
+def test_a_key_with_an_inner_space_is_sent_as_openai_sends_it(server: FakeServer) -> None:
+    server.on("GET", "/v1/models", {"object": "list", "data": []})
+    client_for(server, api_key="My API Key").models.list()
+    assert server.last.headers["authorization"] == "Bearer My API Key"
+
+
 def test_a_key_from_the_environment_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHATSERVER_API_KEY", KEY + "\n")
-    with pytest.raises(ValueError, match=r"\$CHATSERVER_API_KEY: the key contains whitespace"):
+    with pytest.raises(ValueError, match=r"\$CHATSERVER_API_KEY: the key contains a line break"):
         ChatServerClient()
+
+
+def test_a_key_function_is_asked_on_every_request(server: FakeServer) -> None:
+    server.on("GET", "/api/v1/platform/stats", {})
+    keys = iter(["sk-first", "sk-second"])
+    client = client_for(server, api_key=lambda: next(keys))
+    assert repr(client).endswith("api_key=<provider>)")
+    client.get_platform_stats()
+    client.platform.stats()
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer sk-first", "Bearer sk-second"]
+
+
+def test_a_key_function_returning_what_no_header_can_carry_fails_the_call_without_echoing_it(
+    server: FakeServer,
+) -> None:
+    server.on("GET", "/api/v1/platform/stats", {})
+    client = client_for(server, api_key=lambda: KEY + "\n")
+    with pytest.raises(ValueError, match="api_key\\(\\): the key contains a line break") as caught:
+        client.get_platform_stats()
+    assert "0123" not in str(caught.value) and server.requests == []
+
+
+async def test_an_async_client_takes_a_sync_or_an_async_key_function(server: FakeServer) -> None:
+    server.on("GET", "/api/v1/platform/stats", {})
+
+    async def async_key() -> str:
+        return "sk-async"
+
+    for key in (lambda: "sk-sync", async_key):
+        async with client_for(server, asynchronous=True, api_key=key) as client:
+            await client.get_platform_stats()
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer sk-sync", "Bearer sk-async"]
 
 
 @pytest.mark.parametrize("url", ["localhost:3284", "chatserver.internal", "ftp://host/", "http://"])

@@ -18,28 +18,56 @@ import pytest
 
 import chatserver_sdk
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient, PlatformStats
-from chatserver_sdk._codegen import TARGET, generate
-from chatserver_sdk._operations import ENDPOINTS
+from chatserver_sdk._codegen import generate
+from chatserver_sdk._operations import ENDPOINTS, HELPERS
 
 PACKAGE = Path(chatserver_sdk.__file__).parent
 OPTIONS = ["extra_headers", "extra_query", "extra_body", "timeout"]
+RESOURCE_ENDPOINTS = [endpoint for endpoint in ENDPOINTS if endpoint.resource]
 
 
-def test_the_checked_in_endpoints_are_what_the_generator_writes() -> None:
-    assert TARGET.read_text() == generate(), "run `python -m chatserver_sdk._codegen` and commit the result"
+def test_the_checked_in_files_are_what_the_generator_writes() -> None:
+    for path, text in generate().items():
+        assert path.read_text() == text, f"{path.name}: run `python -m chatserver_sdk._codegen` and commit it"
+    assert (PACKAGE.parent / "api.md") in generate()
+
+
+def _resource(client: object, path: str) -> object:
+    for part in path.split("."):
+        client = getattr(client, part)
+    return client
 
 
 @pytest.mark.parametrize("cls", [ChatServerClient, AsyncChatServerClient])
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
-def test_every_method_has_the_builders_signature_plus_per_call_options(cls: type, endpoint: object) -> None:
-    name = endpoint.name  # type: ignore[attr-defined]
-    method = getattr(cls, name)
-    built = list(inspect.signature(endpoint.build).parameters)  # type: ignore[attr-defined]
-    assert list(inspect.signature(method).parameters) == ["self", *built, *OPTIONS]
+@pytest.mark.parametrize("endpoint", RESOURCE_ENDPOINTS, ids=lambda e: f"{e.resource}.{e.method}")
+def test_every_resource_method_has_the_builders_parameters_plus_per_call_options(
+    cls: type, endpoint: object
+) -> None:
+    resource = _resource(cls(base_url="http://chatserver.test"), endpoint.resource)  # type: ignore[attr-defined]
+    method = getattr(type(resource), endpoint.method)  # type: ignore[attr-defined]
+    built = inspect.signature(endpoint.build).parameters  # type: ignore[attr-defined]
+    signature = inspect.signature(method).parameters
+    assert list(signature) == ["self", *built, *OPTIONS]
+    positional = [name for name, p in signature.items() if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+    by_position = [name for name, p in built.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == by_position[: endpoint.positional]  # type: ignore[attr-defined]
     assert method.__doc__ and method.__doc__.startswith(endpoint.build.__doc__.split("\n")[0])  # type: ignore[attr-defined]
-    assert inspect.getsourcefile(method) == str(PACKAGE / "_endpoints.py")
-    if cls is AsyncChatServerClient:
+    assert Path(inspect.getsourcefile(method) or "").parent == PACKAGE / "resources"
+    if cls is AsyncChatServerClient and endpoint.page is None:  # type: ignore[attr-defined]
         assert inspect.iscoroutinefunction(method)
+
+
+@pytest.mark.parametrize("cls", [ChatServerClient, AsyncChatServerClient])
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.flat], ids=lambda e: e.flat)
+def test_every_earlier_name_keeps_the_earlier_signature(cls: type, endpoint: object) -> None:
+    method = getattr(cls, endpoint.flat)  # type: ignore[attr-defined]
+    built = inspect.signature(endpoint.build).parameters  # type: ignore[attr-defined]
+    signature = inspect.signature(method).parameters
+    assert list(signature) == ["self", *built, *OPTIONS]
+    for name, parameter in built.items():
+        assert signature[name].kind == parameter.kind, name
+        assert signature[name].default == parameter.default, name
+    assert f"client.{endpoint.resource}.{endpoint.method}" in (method.__doc__ or "")  # type: ignore[attr-defined]
 
 
 def test_help_shows_the_real_return_type_and_signature() -> None:
@@ -50,23 +78,44 @@ def test_help_shows_the_real_return_type_and_signature() -> None:
     assert typing.get_type_hints(ChatServerClient.get_platform_stats)["return"] is PlatformStats
     completion = pydoc.render_doc(ChatServerClient.create_completion, renderer=pydoc.plaintext)
     assert "(*args, **kwargs)" not in completion and "session_id: 'str | None' = None" in completion
+    sessions = pydoc.render_doc(chatserver_sdk.resources.Sessions, renderer=pydoc.plaintext)
+    assert "list(self, user_id: 'str', *, page: 'int' = 1, page_size: 'int' = 20" in sessions
 
 
-SCRIPT = "from chatserver_sdk import ChatServerClient\nclient = ChatServerClient()\nclient.list_sessions("
+def _jedi(source: str) -> jedi.Script:
+    return jedi.Script("from chatserver_sdk import ChatServerClient\nclient = ChatServerClient()\n" + source, path="e.py")
 
 
-def test_jedi_sees_signature_docstring_and_definition() -> None:
-    script = jedi.Script(SCRIPT, path="example.py")
-    line, column = 3, len("client.list_sessions(")
-    (signature,) = script.get_signatures(line, column)
+def test_jedi_sees_signature_docstring_and_definition_of_resource_methods() -> None:
+    line = "client.sessions.list("
+    (signature,) = _jedi(line).get_signatures(3, len(line))
     assert [p.name for p in signature.params] == ["user_id", "page", "page_size", *OPTIONS]
     assert "One page of a user's stored chat sessions" in signature.docstring()
-    (definition,) = script.goto(3, len("client.list_se"))
-    assert definition.module_path == PACKAGE / "_endpoints.py"
-    source = (PACKAGE / "_endpoints.py").read_text().splitlines()
-    assert source[definition.line - 1].strip() == "def list_sessions("
-    completions = {c.name for c in jedi.Script(SCRIPT[: -len("list_sessions(")], path="e.py").complete(3, 7)}
-    assert {"create_completion", "iter_sessions", "get_platform_stats", "chat", "models"} <= completions
+    (definition,) = _jedi(line).goto(3, len("client.sessions.li"))
+    assert definition.module_path == PACKAGE / "resources" / "sessions.py"
+    source = definition.module_path.read_text().splitlines()
+    assert source[definition.line - 1].strip() == "def list("
+    resources = {c.name for c in _jedi("client.").complete(3, len("client."))}
+    assert {"sessions", "platform", "mcp_servers", "agent", "chat", "models", "create_completion"} <= resources
+    admins = {c.name for c in _jedi("client.platform.admins.").complete(3, len("client.platform.admins."))}
+    assert {"list", "add", "remove", "with_raw_response"} <= admins
+
+
+def test_jedi_sees_the_earlier_flat_names() -> None:
+    line = "client.list_sessions("
+    (signature,) = _jedi(line).get_signatures(3, len(line))
+    assert [p.name for p in signature.params] == ["user_id", "page", "page_size", *OPTIONS]
+    (definition,) = _jedi(line).goto(3, len("client.list_se"))
+    assert definition.module_path == PACKAGE / "_client.py"
+
+
+def test_every_helper_is_on_both_clients() -> None:
+    for helper in HELPERS:
+        for cls in (ChatServerClient, AsyncChatServerClient):
+            if helper.resource:
+                resource_cls = type(_resource(cls(base_url="http://chatserver.test"), helper.resource))
+                assert callable(getattr(resource_cls, helper.method))
+            assert callable(getattr(cls, helper.flat))
 
 
 def _private_openai_uses(path: Path) -> list[str]:

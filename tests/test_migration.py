@@ -213,6 +213,7 @@ CHANGED_DEFAULTS = {
     ("__init__", "timeout"): "the client's own default: a completion runs an agent for minutes",
     ("create_client", "base_url"): "None: as ChatServerClient",
     ("create_client", "timeout"): "not given: as ChatServerClient",
+    ("add_admin", "name"): "None: no name is sent (upstream stored the earlier default '' as an empty name)",
 }
 
 

@@ -209,8 +209,7 @@ class Agent(SyncResource):
         self,
         timeout: float | None = 600.0,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s.
-        """
+        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
         from .._agent_helpers import wait_for_agent
 
         return wait_for_agent(
@@ -432,8 +431,7 @@ class AsyncAgent(AsyncResource):
         self,
         timeout: float | None = 600.0,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``), watching ``/events``; ``TimeoutError`` after ``timeout`` s.
-        """
+        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
         from .._agent_helpers import await_for_agent
 
         return await await_for_agent(
