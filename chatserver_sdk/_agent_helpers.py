@@ -1,22 +1,37 @@
 """Agent control on top of ``/events``: a stream that survives dropped connections, and waits.
 
-``/events`` (coder/agentapi) replays the whole state on every connect: each
-message, then the status. A reader that reconnects after a dropped connection
-therefore receives everything again; :class:`EventFilter` lets through only
-what changes what the reader knows (a message that is new or whose text
-changed, a status that differs from the last one), so the reconnecting stream
-yields no duplicates and nothing the agent did while it was disconnected is
-lost: the replay carries it.
+``/events`` (coder/agentapi) replays the state on every connect: each message,
+then the status, then the last few agent errors. A reader that reconnects after
+a dropped connection therefore receives everything again; :class:`EventFilter`
+lets through only what changes what the reader knows (a message that is new or
+whose text changed, a status that differs from the last one, an error not seen
+yet), so the reconnecting stream yields no duplicates and nothing the agent did
+while it was disconnected is lost: the replay carries it.
 
-The waits are driven by those events, not by polling. One case needs a check:
-after a reconnect, a status that did not change (stable, then stable again)
-is filtered out, so when a reply has appeared since the last status event,
-the wait confirms the status with one ``GET /status`` rather than wait for an
-event that will not come.
+Reconnecting backs off: a connection that ends quickly without anything new
+counts as a failure, each failure waits longer (0.5 s doubling to 10 s, with
+jitter), and after ``max_reconnects`` in a row the stream gives up with an
+error that says so. A connection that brought something new, or lived a while
+(a proxy's idle timeout), resets the count.
 
-Sync waits read events on a helper thread so that the timeout holds even
-while the connection is silent; after a timeout that thread lets go of its
-connection at the next event, or when the client's read timeout ends the read.
+The waits (``wait``, ``ask``) are driven by those events, not by polling:
+
+* ``deadline`` bounds the whole call (seconds); ``idle_timeout`` bounds the
+  silence between two events (off by default); both raise a ``TimeoutError``
+  (also openai's ``APITimeoutError``) naming what ran out;
+* an ``agent_error`` event at level ``error`` during the wait raises
+  :class:`AgentReportedError`; ``warning`` is logged;
+* ``ask(..., interrupt_on_cancel=True)``: when the wait ends without the answer
+  (Ctrl-C, task cancellation, the deadline), the agent is interrupted (ESC, as
+  agentapi's UI sends it) before the error propagates.
+
+One case needs a check: after a reconnect, a status that did not change (stable,
+then stable again) is filtered out, so when a reply has appeared since the last
+status event, the wait confirms the status with one ``GET /status``.
+
+Sync waits read events on a helper thread so that the deadline holds even while
+the connection is silent; after the wait, that thread lets go of its connection
+at the next event, or when the client's read timeout ends the read.
 """
 
 from __future__ import annotations
@@ -26,13 +41,22 @@ import contextlib
 import hashlib
 import logging
 import queue
+import random
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
-from typing import TYPE_CHECKING, TypeVar, Union
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Union
 
-from .exceptions import APIConnectionError
-from .types.agent import AgentEvent, AgentMessage, AgentStatus, StatusChangeEvent
+import httpx2
+
+from .exceptions import (
+    AgentReportedError,
+    APIConnectionError,
+    DeadlineExceededError,
+    IdleTimeoutError,
+)
+from .types.agent import AgentErrorEvent, AgentEvent, AgentMessage, AgentStatus, StatusChangeEvent
 
 if TYPE_CHECKING:
     from ._client import AsyncChatServerClient as AsyncAPI
@@ -54,11 +78,16 @@ log = logging.getLogger("chatserver_sdk")
 DEFAULT_AGENT_TIMEOUT = 600.0
 """Seconds a wait allows by default: an agent's turn can take minutes."""
 MAX_RECONNECTS = 5
-"""Failed reconnections in a row (each after the client's own retries) before giving up."""
+"""Connections in a row that end without anything new before the event stream gives up."""
 RECONNECT_DELAY = 0.5
 MAX_RECONNECT_DELAY = 10.0
+HEALTHY_CONNECTION = 10.0
+"""Seconds after which a connection that ends is no failure, even if it brought nothing new."""
+_KEPT_ERRORS = 256
 
-_T = TypeVar("_T")
+
+def _digest(*parts: object) -> bytes:
+    return hashlib.blake2b("\0".join(str(part) for part in parts).encode(), digest_size=16).digest()
 
 
 class EventFilter:
@@ -68,6 +97,7 @@ class EventFilter:
         # Per message id a digest of its role and text: bounded per message, whatever its length.
         self._messages: dict[int, bytes] = {}
         self._status: tuple[str, str] | None = None
+        self._errors: OrderedDict[bytes, None] = OrderedDict()
 
     def is_new(self, event: AgentEvent) -> bool:
         if isinstance(event, StatusChangeEvent):
@@ -76,85 +106,114 @@ class EventFilter:
                 return False
             self._status = status
             return True
-        digest = hashlib.blake2b(f"{event.role}\0{event.message}".encode(), digest_size=16).digest()
+        if isinstance(event, AgentErrorEvent):
+            digest = _digest(event.level, event.message, event.time)
+            if digest in self._errors:
+                return False
+            self._errors[digest] = None
+            while len(self._errors) > _KEPT_ERRORS:
+                self._errors.popitem(last=False)
+            return True
+        digest = _digest(event.role, event.message)
         if self._messages.get(event.id) == digest:
             return False
         self._messages[event.id] = digest
         return True
 
 
-def _reconnect_delay(failures: int) -> float:
-    # The first reconnection after a drop is immediate; failed ones back off.
-    return 0.0 if failures == 0 else min(RECONNECT_DELAY * 2 ** (failures - 1), MAX_RECONNECT_DELAY)
+def _backoff(failures: int) -> float:
+    """Seconds before the next connection: none after a healthy one, then doubling, with jitter."""
+    if failures == 0:
+        return 0.0
+    ceiling = min(RECONNECT_DELAY * 2 ** (failures - 1), MAX_RECONNECT_DELAY)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _events_request(client: SyncAPI | AsyncAPI) -> httpx2.Request:
+    return httpx2.Request("GET", f"{client.server_url}/events")
+
+
+class _Reconnects:
+    """When the event stream reconnects, how long it waits, and when it gives up."""
+
+    def __init__(self, client: SyncAPI | AsyncAPI, max_reconnects: int) -> None:
+        if isinstance(max_reconnects, bool) or not isinstance(max_reconnects, int) or max_reconnects < 0:
+            raise ValueError(f"max_reconnects: expected an int >= 0, got {max_reconnects!r}")
+        self._client = client
+        self._max = max_reconnects
+        self.failures = 0
+
+    def ended(self, *, brought_news: bool, lasted: float, why: str, error: Exception | None) -> float:
+        """The delay before the next connection; raises once the stream should give up."""
+        if brought_news or lasted >= HEALTHY_CONNECTION:
+            self.failures = 0
+        else:
+            self.failures += 1
+        if self.failures > self._max:
+            request = (
+                error.request if isinstance(error, APIConnectionError) else _events_request(self._client)
+            )
+            raise APIConnectionError(
+                message=f"Agent events: {self.failures} connections in a row ended without anything new "
+                f"(last: {why}); giving up. Is agentapi running at {self._client.server_url}?",
+                request=request,
+            ) from error
+        delay = _backoff(self.failures)
+        log.info("agent events: %s; reconnecting in %.1f s", why, delay)
+        return delay
 
 
 def follow_events(client: SyncAPI, *, max_reconnects: int = MAX_RECONNECTS) -> Iterator[AgentEvent]:
     """Agent events as they happen, reconnecting after a dropped connection, never repeating one.
 
-    The current state comes first (each message, then the status), as with
-    ``events()``. Gives up after ``max_reconnects`` failed reconnections in a row.
+    The current state comes first (each message, the status, recent agent errors),
+    as with ``events()``. Reconnections back off, and the stream gives up after
+    ``max_reconnects`` connections in a row that end without anything new.
     """
-    return _follow_events(client, max_reconnects=max_reconnects)
+    return _follow(client, _Reconnects(client, max_reconnects), lambda: False)
 
 
-def _follow_events(
-    client: SyncAPI, *, max_reconnects: int = MAX_RECONNECTS, stopped: Callable[[], bool] = lambda: False
+def _follow(
+    client: SyncAPI, reconnects: _Reconnects, stopped: Callable[[], bool]
 ) -> Generator[AgentEvent, None, None]:
     seen = EventFilter()
-    failures = 0
     while not stopped():
-        received = False
+        started, news, error = time.monotonic(), False, None
         try:
             with client.agent.events() as stream:
                 for event in stream:
-                    received = True
                     if seen.is_new(event):
+                        news = True
                         yield event
-            log.info("agent events: the server ended the stream; reconnecting")
+            why = "the server ended the stream"
         except APIConnectionError as err:
-            if not received:
-                failures += 1
-                if failures > max_reconnects:
-                    raise
-            log.info("agent events: connection lost (%s); reconnecting", err)
-        if received:
-            failures = 0
-        elif failures == 0:
-            failures = 1  # a connection that ends before the replay: do not spin on it
-        time.sleep(_reconnect_delay(failures))
+            why, error = f"connection lost ({err})", err
+        time.sleep(
+            reconnects.ended(brought_news=news, lasted=time.monotonic() - started, why=why, error=error)
+        )
 
 
 def afollow_events(client: AsyncAPI, *, max_reconnects: int = MAX_RECONNECTS) -> AsyncIterator[AgentEvent]:
     """Agent events (``async for``), reconnecting after a dropped connection, never repeating one."""
-    return _afollow_events(client, max_reconnects=max_reconnects)
+    return _afollow(client, _Reconnects(client, max_reconnects))
 
 
-async def _afollow_events(
-    client: AsyncAPI, *, max_reconnects: int = MAX_RECONNECTS
-) -> AsyncGenerator[AgentEvent, None]:
+async def _afollow(client: AsyncAPI, reconnects: _Reconnects) -> AsyncGenerator[AgentEvent, None]:
     seen = EventFilter()
-    failures = 0
     while True:
-        received = False
+        started, news, error = time.monotonic(), False, None
         try:
             stream = await client.agent.events()
             async with stream:
                 async for event in stream:
-                    received = True
                     if seen.is_new(event):
+                        news = True
                         yield event
-            log.info("agent events: the server ended the stream; reconnecting")
+            why = "the server ended the stream"
         except APIConnectionError as err:
-            if not received:
-                failures += 1
-                if failures > max_reconnects:
-                    raise
-            log.info("agent events: connection lost (%s); reconnecting", err)
-        if received:
-            failures = 0
-        elif failures == 0:
-            failures = 1
-        await asyncio.sleep(_reconnect_delay(failures))
+            why, error = f"connection lost ({err})", err
+        delay = reconnects.ended(brought_news=news, lasted=time.monotonic() - started, why=why, error=error)
+        await asyncio.sleep(delay)
 
 
 # --- what a wait knows ------------------------------------------------------------------------
@@ -177,6 +236,10 @@ class _Watch:
     def feed(self, event: AgentEvent) -> None:
         if isinstance(event, StatusChangeEvent):
             self.status, self.status_is_current = event, True
+        elif isinstance(event, AgentErrorEvent):
+            if event.level == "error":
+                raise AgentReportedError(event.message, level=event.level, event=event)
+            log.warning("the agent reported a %s: %s", event.level, event.message)
         elif self.after is not None and event.id > self.after:
             self.replied = self.replied or event.role == "agent"
             self.status_is_current = False
@@ -216,16 +279,59 @@ def _replies(messages: list[AgentMessage], after: int) -> list[AgentMessage]:
     return [message for message in messages if message.id > after and message.role == "agent"]
 
 
-def _timeout_error(what: str, timeout: float | None, watch: _Watch) -> TimeoutError:
-    return TimeoutError(f"{what}: the agent was not done within {timeout} s (status: {watch.describe()})")
-
-
-def _check_timeout(timeout: float | None) -> float | None:
-    if timeout is None:
+def _seconds(value: object, name: str) -> float | None:
+    if value is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(f"timeout: expected a number of seconds > 0 or None, got {timeout!r}")
-    return float(timeout)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"{name}: expected a number of seconds > 0 or None, got {value!r}")
+    return float(value)
+
+
+class _Limits:
+    """A wait's deadline (the whole call) and idle bound (between two events)."""
+
+    def __init__(
+        self, what: str, timeout: float | None, deadline: float | None, idle_timeout: float | None
+    ) -> None:
+        self.what = what
+        seconds = _seconds(deadline, "deadline")
+        if seconds is None:
+            seconds = _seconds(timeout, "timeout")
+        elif timeout is not None and timeout != DEFAULT_AGENT_TIMEOUT:
+            raise ValueError("timeout and deadline: give one of them (both bound the whole call)")
+        self.seconds = seconds
+        self.idle = _seconds(idle_timeout, "idle_timeout")
+        self.ends = None if seconds is None else time.monotonic() + seconds
+        self.last_event = time.monotonic()
+
+    def wait(self) -> float | None:
+        """Seconds the next event may take before a bound is reached."""
+        now = time.monotonic()
+        bounds = []
+        if self.ends is not None:
+            bounds.append(self.ends - now)
+        if self.idle is not None:
+            bounds.append(self.last_event + self.idle - now)
+        return max(0.0, min(bounds)) if bounds else None
+
+    def event(self) -> None:
+        self.last_event = time.monotonic()
+
+    def exceeded(self, client: SyncAPI | AsyncAPI, watch: _Watch) -> Exception:
+        request = _events_request(client)
+        if self.ends is not None and time.monotonic() >= self.ends - 1e-3:
+            return DeadlineExceededError(
+                request,
+                deadline=self.seconds or 0.0,
+                message=f"{self.what}: the agent was not done within the deadline of {self.seconds:g} s "
+                f"(status: {watch.describe()})",
+            )
+        return IdleTimeoutError(
+            request,
+            idle_timeout=self.idle or 0.0,
+            message=f"{self.what}: no agent event for {self.idle:g} s (idle_timeout; "
+            f"status: {watch.describe()})",
+        )
 
 
 # --- sync waits ----------------------------------------------------------------------------------
@@ -245,7 +351,7 @@ class _EventPump:
         self._thread.start()
 
     def _run(self, client: SyncAPI) -> None:
-        events = _follow_events(client, stopped=self._stop.is_set)
+        events = _follow(client, _Reconnects(client, MAX_RECONNECTS), self._stop.is_set)
         try:
             for event in events:
                 if self._stop.is_set():
@@ -256,13 +362,10 @@ class _EventPump:
         finally:
             events.close()
 
-    def next(self, deadline: float | None) -> AgentEvent | None:
-        """The next event, or ``None`` once ``deadline`` (``time.monotonic()``) has passed."""
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            return None
+    def next(self, wait: float | None) -> AgentEvent | None:
+        """The next event, or ``None`` when none came within ``wait`` seconds."""
         try:
-            event, error = self._queue.get(timeout=remaining)
+            event, error = self._queue.get(timeout=wait)
         except queue.Empty:
             return None
         if error is not None:
@@ -273,109 +376,151 @@ class _EventPump:
         self._stop.set()
 
 
-def _deadline(timeout: float | None) -> float | None:
-    return None if timeout is None else time.monotonic() + timeout
-
-
-def _follow(client: SyncAPI, pump: _EventPump, watch: _Watch, deadline: float | None) -> bool:
-    """Feed ``watch`` until it is done (True) or ``deadline`` passes (False)."""
+def _follow_watch(client: SyncAPI, pump: _EventPump, watch: _Watch, limits: _Limits) -> None:
+    """Feed ``watch`` until it is done, or raise when a bound of ``limits`` is reached."""
     while not watch.done:
         if watch.needs_check:
             watch.checked(client.agent.status())
             continue
-        event = pump.next(deadline)
+        event = pump.next(limits.wait())
         if event is None:
-            return False
+            raise limits.exceeded(client, watch)
+        limits.event()
         watch.feed(event)
-    return True
 
 
-def wait_for_agent(client: SyncAPI, timeout: float | None = DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
-    """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
-    timeout = _check_timeout(timeout)
+def wait_for_agent(
+    client: SyncAPI,
+    timeout: float | None = DEFAULT_AGENT_TIMEOUT,
+    *,
+    deadline: float | None = None,
+    idle_timeout: float | None = None,
+) -> AgentStatus:
+    """Wait until the agent is idle (``stable``); its status.
+
+    ``deadline`` (or ``timeout``, the same) bounds the whole wait in seconds and
+    ``idle_timeout`` the silence between two events: past either, a
+    ``TimeoutError`` names which. An agent error event raises ``AgentReportedError``.
+    """
+    limits = _Limits("wait", timeout, deadline, idle_timeout)
     watch = _Watch()
     pump = _EventPump(client)
     try:
-        if not _follow(client, pump, watch, _deadline(timeout)):
-            raise _timeout_error("wait_for_agent", timeout, watch)
+        _follow_watch(client, pump, watch, limits)
     finally:
         pump.stop()
     return _status(watch)
 
 
 def ask_agent(
-    client: SyncAPI, content: str, timeout: float | None = DEFAULT_AGENT_TIMEOUT
+    client: SyncAPI,
+    content: str,
+    timeout: float | None = DEFAULT_AGENT_TIMEOUT,
+    *,
+    deadline: float | None = None,
+    idle_timeout: float | None = None,
+    interrupt_on_cancel: bool = False,
 ) -> list[AgentMessage]:
-    """Wait until the agent is stable, send ``content``, wait for its answer; the agent's new messages.
+    """Wait until the agent is stable, send ``content`` once, wait for its answer; its new messages.
 
-    ``timeout`` covers the whole exchange. The message is sent once, never again.
+    ``deadline`` (or ``timeout``) bounds the whole exchange, ``idle_timeout`` the
+    silence between events. With ``interrupt_on_cancel``, a wait that ends
+    without the answer (Ctrl-C, a bound) interrupts the agent before raising.
     """
-    timeout = _check_timeout(timeout)
-    deadline = _deadline(timeout)
+    limits = _Limits("ask", timeout, deadline, idle_timeout)
     pump = _EventPump(client)
+    sent = False
     try:
         ready = _Watch()
-        if not _follow(client, pump, ready, deadline):
-            raise _timeout_error("ask_agent (before sending)", timeout, ready)
+        _follow_watch(client, pump, ready, limits)
         after = _last_id(client.agent.messages().messages)
         client.agent.send(content)
-        answer = _Watch(after, status=ready.status)
-        if not _follow(client, pump, answer, deadline):
-            raise _timeout_error("ask_agent", timeout, answer)
+        sent = True
+        _follow_watch(client, pump, _Watch(after, status=ready.status), limits)
+    except BaseException:
+        if sent and interrupt_on_cancel:
+            _interrupt(client)
+        raise
     finally:
         pump.stop()
     return _replies(client.agent.messages().messages, after)
 
 
+def _interrupt(client: SyncAPI) -> None:
+    log.info("ask: interrupting the agent (the wait ended without its answer)")
+    try:
+        client.agent.interrupt()
+    except Exception as err:  # the original error matters more
+        log.warning("ask: could not interrupt the agent: %s", err)
+
+
 # --- async waits -------------------------------------------------------------------------------
 
 
-async def _afollow(client: AsyncAPI, events: AsyncIterator[AgentEvent], watch: _Watch) -> None:
+async def _afollow_watch(
+    client: AsyncAPI, events: AsyncIterator[AgentEvent], watch: _Watch, limits: _Limits
+) -> None:
     while not watch.done:
         if watch.needs_check:
             watch.checked(await client.agent.status())
             continue
-        watch.feed(await events.__anext__())
+        try:
+            event = await asyncio.wait_for(events.__anext__(), limits.wait())
+        except TimeoutError:
+            raise limits.exceeded(client, watch) from None
+        limits.event()
+        watch.feed(event)
 
 
-async def _within(what: str, timeout: float | None, watch: Callable[[], _Watch], work: Awaitable[_T]) -> _T:
-    try:
-        return await asyncio.wait_for(work, timeout)
-    except TimeoutError:  # not TimeoutError itself before Python 3.11
-        raise _timeout_error(what, timeout, watch()) from None
-
-
-async def await_for_agent(client: AsyncAPI, timeout: float | None = DEFAULT_AGENT_TIMEOUT) -> AgentStatus:
-    """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
-    timeout = _check_timeout(timeout)
+async def await_for_agent(
+    client: AsyncAPI,
+    timeout: float | None = DEFAULT_AGENT_TIMEOUT,
+    *,
+    deadline: float | None = None,
+    idle_timeout: float | None = None,
+) -> AgentStatus:
+    """Wait until the agent is idle (``stable``); its status (bounds as the sync client's ``wait``)."""
+    limits = _Limits("wait", timeout, deadline, idle_timeout)
     watch = _Watch()
-
-    async def work() -> AgentStatus:
-        async with contextlib.aclosing(_afollow_events(client)) as events:
-            await _afollow(client, events, watch)
-        return _status(watch)
-
-    return await _within("wait_for_agent", timeout, lambda: watch, work())
+    async with contextlib.aclosing(_afollow(client, _Reconnects(client, MAX_RECONNECTS))) as events:
+        await _afollow_watch(client, events, watch, limits)
+    return _status(watch)
 
 
 async def aask_agent(
-    client: AsyncAPI, content: str, timeout: float | None = DEFAULT_AGENT_TIMEOUT
+    client: AsyncAPI,
+    content: str,
+    timeout: float | None = DEFAULT_AGENT_TIMEOUT,
+    *,
+    deadline: float | None = None,
+    idle_timeout: float | None = None,
+    interrupt_on_cancel: bool = False,
 ) -> list[AgentMessage]:
-    """Wait until the agent is stable, send ``content``, wait for its answer; the agent's new messages.
+    """Wait until the agent is stable, send ``content`` once, wait for its answer; its new messages.
 
-    ``timeout`` covers the whole exchange. The message is sent once, never again.
+    Bounds as the sync client's ``ask``; with ``interrupt_on_cancel``, a cancelled
+    task (or a bound reached) interrupts the agent before the error propagates.
     """
-    timeout = _check_timeout(timeout)
-    watch = _Watch()
-
-    async def work() -> list[AgentMessage]:
-        nonlocal watch
-        async with contextlib.aclosing(_afollow_events(client)) as events:
-            await _afollow(client, events, watch)
+    limits = _Limits("ask", timeout, deadline, idle_timeout)
+    sent = False
+    try:
+        async with contextlib.aclosing(_afollow(client, _Reconnects(client, MAX_RECONNECTS))) as events:
+            ready = _Watch()
+            await _afollow_watch(client, events, ready, limits)
             after = _last_id((await client.agent.messages()).messages)
             await client.agent.send(content)
-            watch = _Watch(after, status=watch.status)
-            await _afollow(client, events, watch)
-        return _replies((await client.agent.messages()).messages, after)
+            sent = True
+            await _afollow_watch(client, events, _Watch(after, status=ready.status), limits)
+    except BaseException:
+        if sent and interrupt_on_cancel:
+            await asyncio.shield(_ainterrupt(client))
+        raise
+    return _replies((await client.agent.messages()).messages, after)
 
-    return await _within("ask_agent", timeout, lambda: watch, work())
+
+async def _ainterrupt(client: AsyncAPI) -> None:
+    log.info("ask: interrupting the agent (the wait ended without its answer)")
+    try:
+        await client.agent.interrupt()
+    except Exception as err:
+        log.warning("ask: could not interrupt the agent: %s", err)

@@ -846,8 +846,9 @@ class ChatServerClient(SyncCore):
     ) -> Iterator[AgentEvent]:
         """Agent events as they happen, reconnecting after a dropped connection, never repeating one.
 
-        The current state comes first (each message, then the status), as with
-        ``events()``. Gives up after ``max_reconnects`` failed reconnections in a row.
+        The current state comes first (each message, the status, recent agent errors),
+        as with ``events()``. Reconnections back off, and the stream gives up after
+        ``max_reconnects`` connections in a row that end without anything new.
 
         The same as ``client.agent.follow``.
         """
@@ -858,29 +859,47 @@ class ChatServerClient(SyncCore):
     def wait_for_agent(
         self,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds.
+        """Wait until the agent is idle (``stable``); its status.
+
+        ``deadline`` (or ``timeout``, the same) bounds the whole wait in seconds and
+        ``idle_timeout`` the silence between two events: past either, a
+        ``TimeoutError`` names which. An agent error event raises ``AgentReportedError``.
 
         The same as ``client.agent.wait``.
         """
         return self.agent.wait(
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
 
     def ask_agent(
         self,
         content: str,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+        interrupt_on_cancel: bool = False,
     ) -> list[AgentMessage]:
-        """Wait until the agent is stable, send ``content``, wait for its answer; the agent's new messages.
+        """Wait until the agent is stable, send ``content`` once, wait for its answer; its new messages.
 
-        ``timeout`` covers the whole exchange. The message is sent once, never again.
+        ``deadline`` (or ``timeout``) bounds the whole exchange, ``idle_timeout`` the
+        silence between events. With ``interrupt_on_cancel``, a wait that ends
+        without the answer (Ctrl-C, a bound) interrupts the agent before raising.
 
         The same as ``client.agent.ask``.
         """
         return self.agent.ask(
             content,
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+            interrupt_on_cancel=interrupt_on_cancel,
         )
 
 
@@ -1717,8 +1736,9 @@ class AsyncChatServerClient(AsyncCore):
     ) -> AsyncIterator[AgentEvent]:
         """Agent events as they happen, reconnecting after a dropped connection, never repeating one.
 
-        The current state comes first (each message, then the status), as with
-        ``events()``. Gives up after ``max_reconnects`` failed reconnections in a row.
+        The current state comes first (each message, the status, recent agent errors),
+        as with ``events()``. Reconnections back off, and the stream gives up after
+        ``max_reconnects`` connections in a row that end without anything new.
 
         The same as ``client.agent.follow``.
         """
@@ -1729,29 +1749,47 @@ class AsyncChatServerClient(AsyncCore):
     async def wait_for_agent(
         self,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds.
+        """Wait until the agent is idle (``stable``); its status.
+
+        ``deadline`` (or ``timeout``, the same) bounds the whole wait in seconds and
+        ``idle_timeout`` the silence between two events: past either, a
+        ``TimeoutError`` names which. An agent error event raises ``AgentReportedError``.
 
         The same as ``client.agent.wait``.
         """
         return await self.agent.wait(
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
 
     async def ask_agent(
         self,
         content: str,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+        interrupt_on_cancel: bool = False,
     ) -> list[AgentMessage]:
-        """Wait until the agent is stable, send ``content``, wait for its answer; the agent's new messages.
+        """Wait until the agent is stable, send ``content`` once, wait for its answer; its new messages.
 
-        ``timeout`` covers the whole exchange. The message is sent once, never again.
+        ``deadline`` (or ``timeout``) bounds the whole exchange, ``idle_timeout`` the
+        silence between events. With ``interrupt_on_cancel``, a wait that ends
+        without the answer (Ctrl-C, a bound) interrupts the agent before raising.
 
         The same as ``client.agent.ask``.
         """
         return await self.agent.ask(
             content,
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+            interrupt_on_cancel=interrupt_on_cancel,
         )
 
 

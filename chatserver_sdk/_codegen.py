@@ -569,14 +569,14 @@ def _resource_classes(resource: _Resource, variant: _Variant) -> Iterator[str]:
             f"    @cached_property\n    def {child.attribute}(self) -> {child_name}:\n"
             f"        return {child_name}(self._client)\n"
         )
-    for view, suffix in (
-        ("with_raw_response", "WithRawResponse"),
-        ("with_streaming_response", "WithStreamingResponse"),
+    for view, suffix, returns in (
+        ("with_raw_response", "WithRawResponse", "its raw response"),
+        ("with_streaming_response", "WithStreamingResponse", "its response, the body read lazily"),
     ):
         view_name = f"{name}{suffix}"
         parts.append(
             f"    @cached_property\n    def {view}(self) -> {view_name}:\n"
-            f'        """Each method returns the {"raw response" if view == "with_raw_response" else "response, its body read lazily"}."""\n'
+            f'        """Each method returns {returns}."""\n'
             f"        return {view_name}(self)\n"
         )
     for method in resource.methods:
@@ -644,7 +644,7 @@ def _resource_module(resource: _Resource) -> str:
         HEADER,
         f'"""{_RESOURCE_DOCS.get(resource.path, "")}"""\n\nfrom __future__ import annotations\n\n',
         _import_block(wanted, depth=2),
-        f"\n\n__all__ = {json.dumps(sorted(exports), indent=4).replace(chr(10) + ']', ',' + chr(10) + ']')}\n",
+        "\n\n__all__ = [\n" + "".join(f'    "{name}",\n' for name in sorted(exports)) + "]\n",
     ]
     for variant in (SYNC, ASYNC):
         for text in _resource_classes(resource, variant):
@@ -673,6 +673,17 @@ _CLIENT_DOC = {
     ),
     True: "The async twin of :class:`ChatServerClient`: the same methods, awaitable; ``async for`` streams.",
 }
+
+
+_CLIENT_EXPORTS = (
+    "DEFAULT_BASE_URL",
+    "AsyncChatServerClient",
+    "AsyncChatServerWithRawResponse",
+    "AsyncChatServerWithStreamedResponse",
+    "ChatServerClient",
+    "ChatServerWithRawResponse",
+    "ChatServerWithStreamedResponse",
+)
 
 
 def _client_module(methods: list[_Method], resources: list[_Resource]) -> str:
@@ -707,9 +718,7 @@ def _client_module(methods: list[_Method], resources: list[_Resource]) -> str:
         '"""The sync and async ChatServer clients: their resources, methods and views."""\n\n'
         "from __future__ import annotations\n\n",
         _import_block(wanted, depth=1),
-        '\n\n__all__ = [\n    "DEFAULT_BASE_URL",\n    "AsyncChatServerClient",\n    "AsyncChatServerWithRawResponse",\n'
-        '    "AsyncChatServerWithStreamedResponse",\n    "ChatServerClient",\n    "ChatServerWithRawResponse",\n'
-        '    "ChatServerWithStreamedResponse",\n]\n',
+        "\n\n__all__ = [\n" + "".join(f'    "{name}",\n' for name in _CLIENT_EXPORTS) + "]\n",
     ]
     for variant in (SYNC, ASYNC):
         parts.append("\n\n" + _client_class(variant, methods, resources))

@@ -95,7 +95,9 @@ def _checked_async_provider(provider: Callable[[], Any]) -> Callable[[], Awaitab
     return checked
 
 
-def _checked_api_key(api_key: str | Callable[..., Any] | None, *, asynchronous: bool) -> str | Callable[..., Any]:
+def _checked_api_key(
+    api_key: str | Callable[..., Any] | None, *, asynchronous: bool
+) -> str | Callable[..., Any]:
     """The key, or openai's key provider (a function asked on every request, its answer checked
     too), from the argument or ``$CHATSERVER_API_KEY``."""
     if callable(api_key):
@@ -305,12 +307,24 @@ class _Common:
         )
 
 
-def _default_http_client(cls: type[httpx2.Client] | type[httpx2.AsyncClient], tcp_keepalive: bool) -> Any:
+_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)  # openai's own
+
+
+def _socket_options(tcp_keepalive: bool) -> list[tuple[int, int, int]]:
+    return list(KEEPALIVE_OPTIONS) if tcp_keepalive else []
+
+
+def _default_http_client(tcp_keepalive: bool) -> httpx2.Client:
     """openai's default HTTP client, with TCP keepalive on its connections unless switched off."""
-    transport_cls = httpx2.AsyncHTTPTransport if issubclass(cls, httpx2.AsyncClient) else httpx2.HTTPTransport
-    limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)  # openai's own
-    options = list(KEEPALIVE_OPTIONS) if tcp_keepalive else []
-    return cls(transport=transport_cls(limits=limits, socket_options=options))
+    transport = httpx2.HTTPTransport(limits=_LIMITS, socket_options=_socket_options(tcp_keepalive))
+    client: httpx2.Client = openai.DefaultHttpxClient(transport=transport)
+    return client
+
+
+def _default_async_http_client(tcp_keepalive: bool) -> httpx2.AsyncClient:
+    transport = httpx2.AsyncHTTPTransport(limits=_LIMITS, socket_options=_socket_options(tcp_keepalive))
+    client: httpx2.AsyncClient = openai.DefaultAsyncHttpxClient(transport=transport)
+    return client
 
 
 class SyncCore(_Common, SyncSeam):
@@ -352,7 +366,7 @@ class SyncCore(_Common, SyncSeam):
         )
         owned = http_client is None
         if http_client is None:
-            http_client = _default_http_client(openai.DefaultHttpxClient, tcp_keepalive)
+            http_client = _default_http_client(tcp_keepalive)
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
         self._configure_seam(
@@ -375,8 +389,7 @@ class SyncCore(_Common, SyncSeam):
         openai.OpenAI.base_url.fset(self, _checked_base_url(url))  # type: ignore[attr-defined]
 
     def _fresh_http_client(self) -> httpx2.Client:
-        client: httpx2.Client = _default_http_client(openai.DefaultHttpxClient, self._tcp_keepalive)
-        return client
+        return _default_http_client(self._tcp_keepalive)
 
     def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
         # A view that reads the body lazily needs the response before its body.
@@ -429,7 +442,7 @@ class AsyncCore(_Common, AsyncSeam):
         )
         owned = http_client is None
         if http_client is None:
-            http_client = _default_http_client(openai.DefaultAsyncHttpxClient, tcp_keepalive)
+            http_client = _default_async_http_client(tcp_keepalive)
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
         self._configure_seam(
@@ -451,8 +464,7 @@ class AsyncCore(_Common, AsyncSeam):
         openai.AsyncOpenAI.base_url.fset(self, _checked_base_url(url))  # type: ignore[attr-defined]
 
     def _fresh_http_client(self) -> httpx2.AsyncClient:
-        client: httpx2.AsyncClient = _default_http_client(openai.DefaultAsyncHttpxClient, self._tcp_keepalive)
-        return client
+        return _default_async_http_client(self._tcp_keepalive)
 
     async def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
         stream = op.stream or op.mode == "stream"

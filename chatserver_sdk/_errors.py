@@ -196,8 +196,8 @@ def transport_error(
     if isinstance(cause, httpx2.ConnectTimeout):
         return APITimeoutError(
             request,
-            message=f"Timed out after {timeouts.get('connect')} s connecting to the ChatServer at {server}{tries}. "
-            "Check base_url (or $CHATSERVER_BASE_URL) and that the server is up.",
+            message=f"Timed out after {timeouts.get('connect')} s connecting to the ChatServer at "
+            f"{server}{tries}. Check base_url (or $CHATSERVER_BASE_URL) and that the server is up.",
         )
     if isinstance(cause, httpx2.TimeoutException):
         kind = {httpx2.ReadTimeout: "read", httpx2.WriteTimeout: "write", httpx2.PoolTimeout: "pool"}.get(
@@ -310,8 +310,9 @@ def _likely_cause(response: httpx2.Response, body: object) -> str:
         metadata = _json(request).get("metadata") or {}
         if isinstance(metadata, Mapping) and metadata.get("user_id"):
             return (
-                "With history on, a ChatServer fails like this when the session belongs to another user, when "
-                "fewer messages are sent than the session holds, or when another turn on it is still running"
+                "With history on, a ChatServer fails like this when the session belongs to another user, "
+                "when fewer messages are sent than the session holds, or when another turn on it is still "
+                "running"
             )
         return "The agent may have failed; the server's log says why"
     if request.method == "POST" and path.endswith("/platform/admins"):

@@ -78,6 +78,7 @@ from ._streaming import TURN, CompletionDecoder, aiterate, iterate
 from ._turns import Turn, answer_lost, unknown_outcome
 from .exceptions import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     ChatServerError,
     NotFoundError,
@@ -314,18 +315,18 @@ class ChatServerCompletions(Completions):
     """openai's ``chat.completions``: ``create``, ``parse`` and ``stream`` send to the ChatServer;
     stored completions (``list``, ``retrieve``, ``update``, ``delete``, ``messages``) are not served."""
 
-    list = Unserved("client.chat.completions.list")  # type: ignore[assignment]
-    retrieve = Unserved("client.chat.completions.retrieve")  # type: ignore[assignment]
-    update = Unserved("client.chat.completions.update")  # type: ignore[assignment]
-    delete = Unserved("client.chat.completions.delete")  # type: ignore[assignment]
+    list = Unserved("client.chat.completions.list")
+    retrieve = Unserved("client.chat.completions.retrieve")
+    update = Unserved("client.chat.completions.update")
+    delete = Unserved("client.chat.completions.delete")
     messages = Unserved("client.chat.completions.messages")  # type: ignore[assignment]
 
 
 class AsyncChatServerCompletions(AsyncCompletions):
-    list = Unserved("client.chat.completions.list")  # type: ignore[assignment]
-    retrieve = Unserved("client.chat.completions.retrieve")  # type: ignore[assignment]
-    update = Unserved("client.chat.completions.update")  # type: ignore[assignment]
-    delete = Unserved("client.chat.completions.delete")  # type: ignore[assignment]
+    list = Unserved("client.chat.completions.list")
+    retrieve = Unserved("client.chat.completions.retrieve")
+    update = Unserved("client.chat.completions.update")
+    delete = Unserved("client.chat.completions.delete")
     messages = Unserved("client.chat.completions.messages")  # type: ignore[assignment]
 
 
@@ -364,16 +365,16 @@ class ChatServerModels(Models):
     """openai's ``models``: ``list`` is the server's; ``retrieve`` is answered from the listing
     (a ChatServer has no ``/models/{id}``); ``delete`` is not served."""
 
-    delete = Unserved("client.models.delete")  # type: ignore[assignment]
+    delete = Unserved("client.models.delete")
 
     @override
     def retrieve(
         self,
         model: str,
         *,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        extra_body: object | None = None,
         timeout: float | httpx2.Timeout | openai.NotGiven | None = openai.NOT_GIVEN,
     ) -> Any:
         if not model:
@@ -388,16 +389,16 @@ class ChatServerModels(Models):
 
 
 class AsyncChatServerModels(AsyncModels):
-    delete = Unserved("client.models.delete")  # type: ignore[assignment]
+    delete = Unserved("client.models.delete")
 
     @override
     async def retrieve(
         self,
         model: str,
         *,
-        extra_headers: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, Any] | None = None,
         extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
+        extra_body: object | None = None,
         timeout: float | httpx2.Timeout | openai.NotGiven | None = openai.NOT_GIVEN,
     ) -> Any:
         if not model:
@@ -674,8 +675,8 @@ def _translated(err: openai.APIConnectionError) -> ChatServerError:
 
 def _session_options(prepared: Prepared, options: FinalRequestOptions) -> FinalRequestOptions:
     """A GET of the stored session, with the caller's headers and timeout."""
-    headers = options.headers if isinstance(options.headers, Mapping) else {}
-    headers = {k: v for k, v in headers.items() if k != RAW_RESPONSE_HEADER}
+    given: Mapping[str, Any] = options.headers if isinstance(options.headers, Mapping) else {}
+    headers = {k: v for k, v in given.items() if k != RAW_RESPONSE_HEADER and isinstance(v, str)}
     timeout = options.timeout
     return request_options(
         "GET",
@@ -761,7 +762,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         options, prepared = self._prepared(options)
         send = functools.partial(self._send_once, cast_to, stream=stream, stream_cls=stream_cls)
         if prepared is None or prepared.session_id is None:
-            return send(options)
+            return send(options)  # type: ignore[no-any-return]
         lock = self._sessions.lock(prepared.session_id)
         wait = -1 if self.session_wait is None else self.session_wait
         if not lock.acquire(timeout=wait):
@@ -812,7 +813,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         self._sessions.record(str(prepared.session_id), stored)
         return stored
 
-    def _settle(self, error: ChatServerError, turn: Turn, options: FinalRequestOptions, send: Any) -> Any:
+    def _settle(self, error: APIError, turn: Turn, options: FinalRequestOptions, send: Any) -> Any:
         """A lost answer, settled by what the session holds (module :mod:`._turns`)."""
         if not answer_lost(error) or not self.settle_lost_answers:
             raise error
@@ -1002,7 +1003,7 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         return stored
 
     async def _settle(
-        self, error: ChatServerError, turn: Turn, options: FinalRequestOptions, send: Any
+        self, error: APIError, turn: Turn, options: FinalRequestOptions, send: Any
     ) -> Any:
         if not answer_lost(error) or not self.settle_lost_answers:
             raise error

@@ -106,7 +106,7 @@ class Operation(Generic[_T]):
 
     def parsed_as(self, cls: type[_ModelT]) -> Operation[_ModelT]:
         """This operation, its answer read as ``cls`` (a page class of the same listing)."""
-        return replace(self, parse=_model(cls))  # type: ignore[return-value]
+        return replace(self, parse=_model(cls))  # type: ignore[arg-type,return-value]
 
     def with_params(self, **params: Any) -> Operation[_T]:
         """The same request with some query parameters changed (the next page)."""

@@ -248,7 +248,7 @@ class _SyncWalk:
                 return
             page = page.get_next_page()
 
-    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]  # items, not fields
+    def __iter__(self) -> Iterator[Any]:  # items, not fields (pydantic yields those)
         for page in self.iter_pages():
             yield from page._step().fresh
 

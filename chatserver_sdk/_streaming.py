@@ -352,7 +352,8 @@ class Stream(Generic[_T]):
         return turn is not None and turn.recovered
 
     def __next__(self) -> _T:
-        return next(self._iterator)
+        item: _T = next(self._iterator)
+        return item
 
     def __iter__(self) -> Iterator[_T]:
         return self._iterator

@@ -64,7 +64,7 @@ def unknown_outcome(
     error: BaseException, request: httpx2.Request, prepared: Prepared, stored: Transcript
 ) -> TurnOutcomeUnknownError:
     what = (
-        f"answered {error.status_code} after storing the turn's message"  # type: ignore[attr-defined]
+        f"answered {error.status_code} after storing the turn's message"
         if isinstance(error, InternalServerError)
         else f"lost its answer ({type(error).__name__})"
     )

@@ -215,16 +215,18 @@ class APITimeoutError(APIConnectionError, openai.APITimeoutError):
         APIConnectionError.__init__(self, message=message, request=request)
 
 
-class DeadlineExceededError(APITimeoutError):
-    """The call took longer than its ``deadline=`` (seconds for the whole call, not per read)."""
+class DeadlineExceededError(APITimeoutError, TimeoutError):
+    """The call took longer than its ``deadline=`` (seconds for the whole call, not per read).
+    Also the builtin ``TimeoutError``."""
 
     def __init__(self, request: httpx2.Request, *, deadline: float, message: str) -> None:
         super().__init__(request, message=message)
         self.deadline = deadline
 
 
-class IdleTimeoutError(APITimeoutError):
-    """A stream (or an agent wait) received no event for ``idle_timeout`` seconds."""
+class IdleTimeoutError(APITimeoutError, TimeoutError):
+    """A stream (or an agent wait) received no event for ``idle_timeout`` seconds.
+    Also the builtin ``TimeoutError``."""
 
     def __init__(self, request: httpx2.Request, *, idle_timeout: float, message: str) -> None:
         super().__init__(request, message=message)

@@ -1214,7 +1214,9 @@ def test_every_sdk_method_is_in_the_operations_table(client_cls: type[Any], base
     sdk_methods = {
         name
         for name in dir(client_cls)
-        if not name.startswith("_") and name not in dir(base) and inspect.isfunction(getattr(client_cls, name))
+        if not name.startswith("_")
+        and name not in dir(base)
+        and inspect.isfunction(getattr(client_cls, name))
     }
     assert sdk_methods, "no SDK methods found: has the client changed shape?"
     expected = {e.name for e in ENDPOINTS if not e.resource} | {e.flat for e in ENDPOINTS if e.flat}

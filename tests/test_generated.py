@@ -83,7 +83,9 @@ def test_help_shows_the_real_return_type_and_signature() -> None:
 
 
 def _jedi(source: str) -> jedi.Script:
-    return jedi.Script("from chatserver_sdk import ChatServerClient\nclient = ChatServerClient()\n" + source, path="e.py")
+    return jedi.Script(
+        "from chatserver_sdk import ChatServerClient\nclient = ChatServerClient()\n" + source, path="e.py"
+    )
 
 
 def test_jedi_sees_signature_docstring_and_definition_of_resource_methods() -> None:
@@ -96,7 +98,15 @@ def test_jedi_sees_signature_docstring_and_definition_of_resource_methods() -> N
     source = definition.module_path.read_text().splitlines()
     assert source[definition.line - 1].strip() == "def list("
     resources = {c.name for c in _jedi("client.").complete(3, len("client."))}
-    assert {"sessions", "platform", "mcp_servers", "agent", "chat", "models", "create_completion"} <= resources
+    assert {
+        "sessions",
+        "platform",
+        "mcp_servers",
+        "agent",
+        "chat",
+        "models",
+        "create_completion",
+    } <= resources
     admins = {c.name for c in _jedi("client.platform.admins.").complete(3, len("client.platform.admins."))}
     assert {"list", "add", "remove", "with_raw_response"} <= admins
 

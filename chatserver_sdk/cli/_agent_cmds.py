@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .._agent_helpers import DEFAULT_AGENT_TIMEOUT
-from ..types.agent import AgentEvent, MessageUpdateEvent
+from ..types.agent import AgentErrorEvent, AgentEvent, MessageUpdateEvent
 from ._common import CommandError, UsageError, add_client_options, make_client
 from ._output import Output, when
 
@@ -119,6 +119,8 @@ def run_wait(args: argparse.Namespace, out: Output) -> int:
 def _event_line(event: AgentEvent) -> str:
     if isinstance(event, MessageUpdateEvent):
         return f"message #{event.id} ({event.role}): {event.message}"
+    if isinstance(event, AgentErrorEvent):
+        return f"agent {event.level}: {event.message}"
     return f"status: {event.status}"
 
 

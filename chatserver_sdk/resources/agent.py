@@ -44,12 +44,12 @@ class Agent(SyncResource):
 
     @cached_property
     def with_raw_response(self) -> AgentWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AgentWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AgentWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AgentWithStreamingResponse(self)
 
     def status(
@@ -195,8 +195,9 @@ class Agent(SyncResource):
     ) -> Iterator[AgentEvent]:
         """Agent events as they happen, reconnecting after a dropped connection, never repeating one.
 
-        The current state comes first (each message, then the status), as with
-        ``events()``. Gives up after ``max_reconnects`` failed reconnections in a row.
+        The current state comes first (each message, the status, recent agent errors),
+        as with ``events()``. Reconnections back off, and the stream gives up after
+        ``max_reconnects`` connections in a row that end without anything new.
         """
         from .._agent_helpers import follow_events
 
@@ -208,23 +209,39 @@ class Agent(SyncResource):
     def wait(
         self,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
+        """Wait until the agent is idle (``stable``); its status.
+
+        ``deadline`` (or ``timeout``, the same) bounds the whole wait in seconds and
+        ``idle_timeout`` the silence between two events: past either, a
+        ``TimeoutError`` names which. An agent error event raises ``AgentReportedError``.
+        """
         from .._agent_helpers import wait_for_agent
 
         return wait_for_agent(
             self._client,
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
 
     def ask(
         self,
         content: str,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+        interrupt_on_cancel: bool = False,
     ) -> list[AgentMessage]:
-        """Wait until the agent is stable, send ``content``, wait for its answer; the agent's new messages.
+        """Wait until the agent is stable, send ``content`` once, wait for its answer; its new messages.
 
-        ``timeout`` covers the whole exchange. The message is sent once, never again.
+        ``deadline`` (or ``timeout``) bounds the whole exchange, ``idle_timeout`` the
+        silence between events. With ``interrupt_on_cancel``, a wait that ends
+        without the answer (Ctrl-C, a bound) interrupts the agent before raising.
         """
         from .._agent_helpers import ask_agent
 
@@ -232,6 +249,9 @@ class Agent(SyncResource):
             self._client,
             content,
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+            interrupt_on_cancel=interrupt_on_cancel,
         )
 
 
@@ -266,12 +286,12 @@ class AsyncAgent(AsyncResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAgentWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AsyncAgentWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AsyncAgentWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AsyncAgentWithStreamingResponse(self)
 
     async def status(
@@ -417,8 +437,9 @@ class AsyncAgent(AsyncResource):
     ) -> AsyncIterator[AgentEvent]:
         """Agent events as they happen, reconnecting after a dropped connection, never repeating one.
 
-        The current state comes first (each message, then the status), as with
-        ``events()``. Gives up after ``max_reconnects`` failed reconnections in a row.
+        The current state comes first (each message, the status, recent agent errors),
+        as with ``events()``. Reconnections back off, and the stream gives up after
+        ``max_reconnects`` connections in a row that end without anything new.
         """
         from .._agent_helpers import afollow_events
 
@@ -430,23 +451,39 @@ class AsyncAgent(AsyncResource):
     async def wait(
         self,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> AgentStatus:
-        """Wait until the agent is idle (``stable``); ``TimeoutError`` after ``timeout`` seconds."""
+        """Wait until the agent is idle (``stable``); its status.
+
+        ``deadline`` (or ``timeout``, the same) bounds the whole wait in seconds and
+        ``idle_timeout`` the silence between two events: past either, a
+        ``TimeoutError`` names which. An agent error event raises ``AgentReportedError``.
+        """
         from .._agent_helpers import await_for_agent
 
         return await await_for_agent(
             self._client,
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
 
     async def ask(
         self,
         content: str,
         timeout: float | None = 600.0,
+        *,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+        interrupt_on_cancel: bool = False,
     ) -> list[AgentMessage]:
-        """Wait until the agent is stable, send ``content``, wait for its answer; the agent's new messages.
+        """Wait until the agent is stable, send ``content`` once, wait for its answer; its new messages.
 
-        ``timeout`` covers the whole exchange. The message is sent once, never again.
+        ``deadline`` (or ``timeout``) bounds the whole exchange, ``idle_timeout`` the
+        silence between events. With ``interrupt_on_cancel``, a wait that ends
+        without the answer (Ctrl-C, a bound) interrupts the agent before raising.
         """
         from .._agent_helpers import aask_agent
 
@@ -454,6 +491,9 @@ class AsyncAgent(AsyncResource):
             self._client,
             content,
             timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+            interrupt_on_cancel=interrupt_on_cancel,
         )
 
 

@@ -38,12 +38,12 @@ class MCPServers(SyncResource):
 
     @cached_property
     def with_raw_response(self) -> MCPServersWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return MCPServersWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> MCPServersWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return MCPServersWithStreamingResponse(self)
 
     def list(
@@ -202,12 +202,12 @@ class AsyncMCPServers(AsyncResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncMCPServersWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AsyncMCPServersWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AsyncMCPServersWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AsyncMCPServersWithStreamingResponse(self)
 
     def list(

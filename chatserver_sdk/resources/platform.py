@@ -48,12 +48,12 @@ class Admins(SyncResource):
 
     @cached_property
     def with_raw_response(self) -> AdminsWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AdminsWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AdminsWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AdminsWithStreamingResponse(self)
 
     def list(
@@ -155,12 +155,12 @@ class Audit(SyncResource):
 
     @cached_property
     def with_raw_response(self) -> AuditWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AuditWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AuditWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AuditWithStreamingResponse(self)
 
     def list(
@@ -222,12 +222,12 @@ class Platform(SyncResource):
 
     @cached_property
     def with_raw_response(self) -> PlatformWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return PlatformWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> PlatformWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return PlatformWithStreamingResponse(self)
 
     def stats(
@@ -289,12 +289,12 @@ class AsyncAdmins(AsyncResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAdminsWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AsyncAdminsWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AsyncAdminsWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AsyncAdminsWithStreamingResponse(self)
 
     def list(
@@ -396,12 +396,12 @@ class AsyncAudit(AsyncResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAuditWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AsyncAuditWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AsyncAuditWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AsyncAuditWithStreamingResponse(self)
 
     def list(
@@ -463,12 +463,12 @@ class AsyncPlatform(AsyncResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncPlatformWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AsyncPlatformWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AsyncPlatformWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AsyncPlatformWithStreamingResponse(self)
 
     async def stats(

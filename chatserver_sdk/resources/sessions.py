@@ -36,12 +36,12 @@ class Sessions(SyncResource):
 
     @cached_property
     def with_raw_response(self) -> SessionsWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return SessionsWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> SessionsWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return SessionsWithStreamingResponse(self)
 
     def list(
@@ -125,12 +125,12 @@ class AsyncSessions(AsyncResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncSessionsWithRawResponse:
-        """Each method returns the raw response."""
+        """Each method returns its raw response."""
         return AsyncSessionsWithRawResponse(self)
 
     @cached_property
     def with_streaming_response(self) -> AsyncSessionsWithStreamingResponse:
-        """Each method returns the response, its body read lazily."""
+        """Each method returns its response, the body read lazily."""
         return AsyncSessionsWithStreamingResponse(self)
 
     def list(

@@ -71,7 +71,13 @@ class ChatCompletionChoice(Model):
 
 class ChatCompletionResponse(Model):
     _positional: ClassVar[tuple[str, ...]] = (
-        "id", "object", "created", "model", "choices", "usage", "system_fingerprint"
+        "id",
+        "object",
+        "created",
+        "model",
+        "choices",
+        "usage",
+        "system_fingerprint",
     )
 
     id: str
@@ -93,8 +99,15 @@ class ChatCompletionRequest(Model):
 
     model_config: ClassVar[ConfigDict] = ConfigDict(extra="ignore")
     _positional: ClassVar[tuple[str, ...]] = (
-        "model", "messages", "temperature", "max_tokens", "top_p",
-        "stream", "user", "system_prompt", "metadata",
+        "model",
+        "messages",
+        "temperature",
+        "max_tokens",
+        "top_p",
+        "stream",
+        "user",
+        "system_prompt",
+        "metadata",
     )
     _to_dict_omits_none: ClassVar[bool] = True
 

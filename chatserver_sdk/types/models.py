@@ -13,7 +13,12 @@ __all__ = ["ModelInfo", "ModelsResponse"]
 
 class ModelInfo(Model):
     _positional: ClassVar[tuple[str, ...]] = (
-        "id", "object", "created", "owned_by", "provider", "capabilities",
+        "id",
+        "object",
+        "created",
+        "owned_by",
+        "provider",
+        "capabilities",
     )
 
     id: str

@@ -29,8 +29,14 @@ class SystemHealth(Model):
 
 class PlatformStats(Model):
     _positional: ClassVar[tuple[str, ...]] = (
-        "total_users", "active_users", "total_organizations", "total_requests",
-        "requests_today", "total_tokens", "tokens_today", "system_health",
+        "total_users",
+        "active_users",
+        "total_organizations",
+        "total_requests",
+        "requests_today",
+        "total_tokens",
+        "tokens_today",
+        "system_health",
     )
 
     total_users: int = 0
@@ -81,7 +87,14 @@ class AdminResponse(Model):
 
 class AuditLogEntry(Model):
     _positional: ClassVar[tuple[str, ...]] = (
-        "id", "timestamp", "user_id", "org_id", "action", "resource", "resource_id", "metadata",
+        "id",
+        "timestamp",
+        "user_id",
+        "org_id",
+        "action",
+        "resource",
+        "resource_id",
+        "metadata",
     )
 
     id: str

@@ -13,8 +13,21 @@ __all__ = ["ChatMessageRecord", "ChatSessionDetailResponse", "ChatSessionListRes
 
 class ChatSessionSummary(Model):
     _positional: ClassVar[tuple[str, ...]] = (
-        "id", "user_id", "organization_id", "title", "model", "agent_type", "created_at", "updated_at",
-        "last_message_at", "message_count", "tokens_in", "tokens_out", "tokens_total", "metadata", "archived",
+        "id",
+        "user_id",
+        "organization_id",
+        "title",
+        "model",
+        "agent_type",
+        "created_at",
+        "updated_at",
+        "last_message_at",
+        "message_count",
+        "tokens_in",
+        "tokens_out",
+        "tokens_total",
+        "metadata",
+        "archived",
     )
 
     id: str
@@ -36,8 +49,15 @@ class ChatSessionSummary(Model):
 
 class ChatMessageRecord(Model):
     _positional: ClassVar[tuple[str, ...]] = (
-        "id", "session_id", "message_index", "role", "content",
-        "metadata", "tokens", "created_at", "updated_at",
+        "id",
+        "session_id",
+        "message_index",
+        "role",
+        "content",
+        "metadata",
+        "tokens",
+        "created_at",
+        "updated_at",
     )
 
     id: str
