@@ -402,7 +402,7 @@ def wait_for_agent(
     ``idle_timeout`` the silence between two events: past either, a
     ``TimeoutError`` names which. An agent error event raises ``AgentReportedError``.
     """
-    limits = _Limits("wait", timeout, deadline, idle_timeout)
+    limits = _Limits("agent.wait", timeout, deadline, idle_timeout)
     watch = _Watch()
     pump = _EventPump(client)
     try:
@@ -427,7 +427,7 @@ def ask_agent(
     silence between events. With ``interrupt_on_cancel``, a wait that ends
     without the answer (Ctrl-C, a bound) interrupts the agent before raising.
     """
-    limits = _Limits("ask", timeout, deadline, idle_timeout)
+    limits = _Limits("agent.ask", timeout, deadline, idle_timeout)
     pump = _EventPump(client)
     sent = False
     try:
@@ -480,7 +480,7 @@ async def await_for_agent(
     idle_timeout: float | None = None,
 ) -> AgentStatus:
     """Wait until the agent is idle (``stable``); its status (bounds as the sync client's ``wait``)."""
-    limits = _Limits("wait", timeout, deadline, idle_timeout)
+    limits = _Limits("agent.wait", timeout, deadline, idle_timeout)
     watch = _Watch()
     async with contextlib.aclosing(_afollow(client, _Reconnects(client, MAX_RECONNECTS))) as events:
         await _afollow_watch(client, events, watch, limits)
@@ -501,7 +501,7 @@ async def aask_agent(
     Bounds as the sync client's ``ask``; with ``interrupt_on_cancel``, a cancelled
     task (or a bound reached) interrupts the agent before the error propagates.
     """
-    limits = _Limits("ask", timeout, deadline, idle_timeout)
+    limits = _Limits("agent.ask", timeout, deadline, idle_timeout)
     sent = False
     try:
         async with contextlib.aclosing(_afollow(client, _Reconnects(client, MAX_RECONNECTS))) as events:

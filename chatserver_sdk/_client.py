@@ -26,7 +26,6 @@ from ._pagination import (
     AsyncAdminPage,
     AsyncAuditPage,
     AsyncMCPServerPage,
-    AsyncPaginator,
     AsyncSessionPage,
     SyncAdminPage,
     SyncAuditPage,
@@ -83,7 +82,7 @@ from .types.agent import (
 from .types.chat import ChatCompletionResponse
 from .types.mcp import MCPMetadata, MCPScope, MCPServer
 from .types.models import ModelsResponse
-from .types.platform import AdminInfo, AdminResponse, AuditLogEntry, PlatformStats, SystemHealth
+from .types.platform import AdminResponse, AuditLogEntry, PlatformStats, SystemHealth
 from .types.sessions import ChatSessionDetailResponse, ChatSessionSummary
 
 __all__ = [
@@ -1279,7 +1278,7 @@ class AsyncChatServerClient(AsyncCore):
             **options,
         )
 
-    def list_sessions(
+    async def list_sessions(
         self,
         user_id: str,
         page: int = 1,
@@ -1289,7 +1288,7 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[ChatSessionSummary, AsyncSessionPage]:
+    ) -> AsyncSessionPage:
         """One page of a user's stored chat sessions, most recently active first.
 
         ``page`` counts from 1; ``page_size`` is 1-100. Iterating the page walks
@@ -1300,7 +1299,7 @@ class AsyncChatServerClient(AsyncCore):
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
         """
-        return self.sessions.list(
+        return await self.sessions.list(
             user_id,
             page=page,
             page_size=page_size,
@@ -1358,14 +1357,14 @@ class AsyncChatServerClient(AsyncCore):
             timeout=timeout,
         )
 
-    def list_admins(
+    async def list_admins(
         self,
         *,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[AdminInfo, AsyncAdminPage]:
+    ) -> AsyncAdminPage:
         """Platform administrators; ``result['admins']`` and ``result['count']`` work too.
 
         The earlier SDK's name for ``client.platform.admins.list``.
@@ -1373,7 +1372,7 @@ class AsyncChatServerClient(AsyncCore):
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
         """
-        return self.platform.admins.list(
+        return await self.platform.admins.list(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -1432,7 +1431,7 @@ class AsyncChatServerClient(AsyncCore):
             timeout=timeout,
         )
 
-    def get_audit_log(
+    async def get_audit_log(
         self,
         limit: int = 50,
         offset: int = 0,
@@ -1441,7 +1440,7 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[AuditLogEntry, AsyncAuditPage]:
+    ) -> AsyncAuditPage:
         """One page of the audit log, newest first (``limit`` 1-200, ``offset`` from 0).
 
         ``count`` is the number of entries in this page. Iterating the page walks
@@ -1452,7 +1451,7 @@ class AsyncChatServerClient(AsyncCore):
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
         """
-        return self.platform.audit.list(
+        return await self.platform.audit.list(
             limit,
             offset,
             extra_headers=extra_headers,
@@ -1461,7 +1460,7 @@ class AsyncChatServerClient(AsyncCore):
             timeout=timeout,
         )
 
-    def list_mcp_servers(
+    async def list_mcp_servers(
         self,
         organization_id: str,
         *,
@@ -1471,7 +1470,7 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[MCPServer, AsyncMCPServerPage]:
+    ) -> AsyncMCPServerPage:
         """MCP servers visible to an organisation (and a user, if given); enabled ones only.
 
         The earlier SDK's name for ``client.mcp_servers.list``.
@@ -1479,7 +1478,7 @@ class AsyncChatServerClient(AsyncCore):
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
         """
-        return self.mcp_servers.list(
+        return await self.mcp_servers.list(
             organization_id,
             user_id=user_id,
             include_platform=include_platform,

@@ -421,9 +421,23 @@ def _is_coroutine(reference: str) -> bool:
     return inspect.iscoroutinefunction(_function(reference))
 
 
-def _render(method: _Method, variant: _Variant, *, name: str, flat: bool, body: list[str]) -> Iterator[str]:
-    returns = variant.returns(method)
-    plain = method.async_list or (method.helper is not None and not _is_coroutine(method.helper[1]))
+def _plain(method: _Method) -> bool:
+    """Whether the async variant is a plain ``def`` (a paginator, an async iterator) or a coroutine."""
+    return method.async_list or (method.helper is not None and not _is_coroutine(method.helper[1]))
+
+
+def _render(
+    method: _Method,
+    variant: _Variant,
+    *,
+    name: str,
+    flat: bool,
+    body: list[str],
+    plain: bool | None = None,
+    returns: str | None = None,
+) -> Iterator[str]:
+    returns = returns or variant.returns(method)
+    plain = _plain(method) if plain is None else plain
     doc = _docstring(method.doc, options=method.has_options)
     indented = "".join(f"        {line}\n" if line else "\n" for line in body)
     endpoint = method.endpoint
@@ -463,7 +477,8 @@ def _flat_delegate(method: _Method, variant: _Variant) -> Iterator[str]:
     arguments = _call_arguments(method, flat=False)
     if method.has_options:
         arguments += _options_arguments()
-    plain = method.async_list or (method.helper is not None and not _is_coroutine(method.helper[1]))
+    # An async list's flat name stays a coroutine (the earlier async API): it awaits the first page.
+    plain = _plain(method) and not method.async_list
     wait = "" if plain or not variant.is_async else "await "
     call = _call(f"self.{method.resource}.{method.name}", arguments)
     target = f"``client.{method.resource}.{method.name}``"
@@ -472,7 +487,26 @@ def _flat_delegate(method: _Method, variant: _Variant) -> Iterator[str]:
     )
     doc = f"{method.doc}\n\n{note}"
     body = f"return {wait}{call}".splitlines()
-    yield from _render(replace_doc(method, doc), variant, name=method.flat, flat=True, body=body)
+    yield from _render(
+        _as_flat(replace_doc(method, doc)), variant, name=method.flat, flat=True, body=body, plain=plain
+    )
+
+
+def _as_flat(method: _Method) -> _Method:
+    """The method as its flat name returns it: an async list's first page, awaited."""
+    if not method.async_list or method.endpoint is None or method.endpoint.page is None:
+        return method
+    return _Method(
+        method.name,
+        method.flat,
+        method.resource,
+        method.doc,
+        method.params,
+        method.endpoint.page,
+        method.route,
+        method.endpoint,
+        method.helper,
+    )
 
 
 def replace_doc(method: _Method, doc: str) -> _Method:
@@ -712,7 +746,7 @@ def _client_module(methods: list[_Method], resources: list[_Resource]) -> str:
                     for s in ("", "WithRawResponse", "WithStreamingResponse")
                 }
             )
-    wanted = _wanted(methods, always, bodies=lambda method: not method.resource)
+    wanted = _wanted([_as_flat(m) for m in methods], always, bodies=lambda method: not method.resource)
     parts = [
         HEADER,
         '"""The sync and async ChatServer clients: their resources, methods and views."""\n\n'

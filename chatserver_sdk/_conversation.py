@@ -405,6 +405,11 @@ class ConversationStream:
         """What the chunks carried besides text (``system_fingerprint``, ``usage``, ``finish_reason``)."""
         return self._stream.metadata
 
+    @property
+    def recovered(self) -> bool:
+        """Whether the connection broke and the rest of the reply was read from the stored session."""
+        return self._stream.recovered
+
     def __iter__(self) -> Iterator[str]:
         return self
 
@@ -559,6 +564,11 @@ class AsyncConversationStream:
     @property
     def metadata(self) -> dict[str, Any]:
         return self._stream.metadata
+
+    @property
+    def recovered(self) -> bool:
+        """Whether the connection broke and the rest of the reply was read from the stored session."""
+        return self._stream.recovered
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self

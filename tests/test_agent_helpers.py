@@ -178,7 +178,8 @@ def test_a_wait_that_outlasts_its_timeout_raises_timeout_error(emulator: str) ->
     with ChatServerClient(base_url=emulator) as client:
         client.send_agent_message(LONG_TASK)
         with pytest.raises(
-            TimeoutError, match=r"wait_for_agent: the agent was not done within 0.2 s \(status: running\)"
+            TimeoutError,
+            match=r"agent.wait: the agent was not done within the deadline of 0.2 s \(status: running\)",
         ):
             client.wait_for_agent(timeout=0.2)
         assert client.wait_for_agent(timeout=60).status == "stable"
@@ -212,7 +213,9 @@ def test_ask_waits_for_a_busy_agent_before_sending(emulator: str) -> None:
 
 def test_ask_that_outlasts_its_timeout_raises_and_sends_once(emulator: str) -> None:
     with ChatServerClient(base_url=emulator) as client:
-        with pytest.raises(TimeoutError, match=r"ask_agent: the agent was not done within 0.3 s"):
+        with pytest.raises(
+            TimeoutError, match=r"agent.ask: the agent was not done within the deadline of 0.3 s"
+        ):
             client.ask_agent(LONG_TASK, timeout=0.3)
         client.wait_for_agent(timeout=60)
         users = [m for m in client.get_agent_messages().messages if m.role == "user"]
@@ -267,7 +270,7 @@ def test_async_helpers_and_a_dropped_connection(emulator: str, proxy: CuttingPro
                 if len(seen) == 3:  # the replay: two messages and the status
                     break
             assert seen[2] == StatusChangeEvent(agent_type="claude", status="stable")
-            with pytest.raises(TimeoutError, match="ask_agent"):
+            with pytest.raises(TimeoutError, match=r"agent\.ask"):
                 await client.ask_agent(LONG_TASK, timeout=0.3)
             assert (await client.wait_for_agent(timeout=60)).status == "stable"
 

@@ -22,7 +22,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from chatserver_sdk import APIConnectionError, AsyncChatServerClient, ChatServerClient, NotFoundError
+from chatserver_sdk import (
+    AsyncChatServerClient,
+    ChatServerClient,
+    TurnOutcomeUnknownError,
+)
 from chatserver_sdk.emulator import run_emulator
 
 from .conftest import client_for
@@ -271,9 +275,17 @@ def test_an_empty_turn_is_refused(text: Any) -> None:
     assert recorder.bodies == []
 
 
-def test_resuming_a_session_that_does_not_exist_is_not_found(emulator: str) -> None:
-    with ChatServerClient(base_url=emulator) as client, pytest.raises(NotFoundError):
-        client.conversation(MODEL, user_id=str(uuid.uuid4()), session_id=str(uuid.uuid4()))
+def test_a_session_id_with_nothing_stored_starts_a_new_session_under_it(emulator: str) -> None:
+    user, session = str(uuid.uuid4()), str(uuid.uuid4())
+    with ChatServerClient(base_url=emulator) as client:
+        chat = client.conversation(MODEL, user_id=user, session_id=session)
+        assert chat.messages == []
+        assert chat.send("hello") == echo(1, "hello")
+        assert chat.session_id == session
+        assert [m.content for m in client.get_session(session, user_id=user).messages] == [
+            "hello",
+            echo(1, "hello"),
+        ]
 
 
 def test_a_turn_cannot_start_while_a_streamed_one_is_open(emulator: str) -> None:
@@ -300,18 +312,26 @@ def test_a_turn_cut_off_mid_stream_leaves_the_transcript_in_step_with_the_server
             chat = client.conversation(MODEL, user_id=user)
             chat.send("first")
             proxy.cut_stream_after(1)  # the connection drops after the reply's first chunk
-            with pytest.raises(APIConnectionError), chat.stream("second") as deltas:
-                list(deltas)
+            with chat.stream("second") as deltas:
+                try:
+                    received = "".join(deltas)
+                except TurnOutcomeUnknownError as lost:
+                    received = None  # the session holds the message, no reply: nothing was resent
+                    assert lost.session_id == chat.session_id
             assert proxy.cuts == 1
-            assert len(chat.messages) == 2  # the failed turn is not in the transcript
-            # The server stored that user message before the cut: the next turn builds on what it holds.
-            assert chat.send("third") == upstream_reply(3, "third")
+            if received is not None:  # the reply was stored: its rest was read from the session
+                assert received == upstream_reply(2, "second") and deltas.recovered
+                assert len(chat.messages) == 4
+            else:
+                assert len(chat.messages) == 2  # the failed turn is not in the transcript
+            # Either way the next turn builds on what the server holds.
+            chat.send("third")
             stored = client.get_session(chat.session_id or "", user_id=user)
     finally:
         proxy.close()
     assert [(m.role, m.content) for m in stored.messages] == [(str(m.role), m.text) for m in chat.messages]
     assert [m.content for m in stored.messages][:3] == ["first", upstream_reply(1, "first"), "second"]
-    assert [m.content for m in stored.messages][-2:] == ["third", upstream_reply(3, "third")]
+    assert [m.content for m in stored.messages][-2] == "third"
 
 
 @pytest.mark.slow

@@ -280,10 +280,12 @@ def test_errors(api: SyncAPI | AsyncAPI) -> None:
         api("create_completion", "", ["hi"])
     with pytest.raises(UnprocessableEntityError, match=r"body\.temperature"):
         api("create_completion", MODEL, ["hi"], temperature=2.5)
-    with pytest.raises(UnprocessableEntityError, match=r"query\.page_size"):
+    with pytest.raises(ValueError, match="page_size: 101 is not between 1 and 100"):
         api("list_sessions", USER, page_size=101)
+    with pytest.raises(UnprocessableEntityError, match=r"query\.page_size"):
+        api("list_sessions", USER, extra_query={"page_size": 101})
     with pytest.raises(UnprocessableEntityError, match=r"query\.limit"):
-        api("get_audit_log", limit=201)
+        api("get_audit_log", extra_query={"limit": 201})
     with pytest.raises(InternalServerError):
         api("create_completion", MODEL, ["hi"], metadata={"emulator_fault": "unavailable"})
     with pytest.raises(StreamError):

@@ -115,8 +115,10 @@ def test_sdk_refuses_an_admin_email_with_a_slash(admin_sdk: ChatServerClient) ->
 
 
 def test_sdk_admin_errors(admin_sdk: ChatServerClient, emails: list[str]) -> None:
+    with pytest.raises(ValueError, match="email: '' is not an email address"):
+        admin_sdk.add_admin(workos_id="user_x", email="")  # refused before sending
     with pytest.raises(BadRequestError) as caught:
-        admin_sdk.add_admin(workos_id="user_x", email="")
+        admin_sdk.add_admin(workos_id="", email=new_email("no-workos"))
     assert caught.value.message == "email and workos_id required"
     email = new_email("twice")
     emails.append(email)
@@ -134,8 +136,10 @@ def test_sdk_audit_log(admin_sdk: ChatServerClient) -> None:
     everything = admin_sdk.get_audit_log(limit=200).entries
     page = admin_sdk.get_audit_log(limit=1, offset=1)
     assert [entry.id for entry in page.entries] == [entry.id for entry in everything[1:2]]
+    with pytest.raises(ValueError, match="limit: 201 is not between 1 and 200"):
+        admin_sdk.get_audit_log(limit=201)  # refused before sending
     with pytest.raises(UnprocessableEntityError) as caught:
-        admin_sdk.get_audit_log(limit=201)
+        admin_sdk.get_audit_log(extra_query={"limit": 201})  # what the server says of it
     assert "limit" in caught.value.message
 
 
@@ -216,5 +220,7 @@ def test_sdk_mcp_validation(sdk: ChatServerClient, org_id: str) -> None:
             name="x", endpoint="not a url", scope={"type": "organization", "organization_id": org_id}
         )
     assert "body.endpoint" in caught.value.message
-    with pytest.raises(UnprocessableEntityError):
+    with pytest.raises(ValueError, match="organization_id: 'acme' is not a UUID"):
         sdk.list_mcp_servers("acme")
+    with pytest.raises(UnprocessableEntityError):
+        sdk.list_mcp_servers(org_id, extra_query={"organization_id": "acme"})

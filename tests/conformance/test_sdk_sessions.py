@@ -21,7 +21,7 @@ from chatserver_sdk import (
     Message,
     MessageRole,
 )
-from chatserver_sdk.exceptions import InternalServerError, NotFoundError, UnprocessableEntityError
+from chatserver_sdk.exceptions import NotFoundError, UnprocessableEntityError
 
 from .conftest import SdkFactory
 from .targets import Target, new_id
@@ -155,7 +155,7 @@ def test_sdk_refuses_a_user_id_that_is_not_a_uuid_before_sending(
     assert sent == []
 
 
-def test_openai_native_resume_needs_the_whole_conversation(
+def test_openai_native_resume_completes_from_the_stored_transcript(
     sdk: ChatServerClient, make_sdk: SdkFactory, target: Target, user_id: str
 ) -> None:
     # openai's own API sends what it is given; the ChatServer extensions go in extra_body.
@@ -178,17 +178,18 @@ def test_openai_native_resume_needs_the_whole_conversation(
         extra_body={"metadata": metadata},
     )
     assert second.system_fingerprint == session_id
-    with pytest.raises(InternalServerError):
-        sdk.chat.completions.create(
-            model=target.model,
-            messages=[{"role": "user", "content": "Only this"}],
-            extra_body={"metadata": metadata},
-        )
-    # A fresh client: after an unhandled error upstream drops the connection (test_sdk_errors.py).
+    # Only the new message, as create_completion allows: the same rule completes it from the session
+    # (upstream alone would answer 500: the raw scenarios pin that).
+    third = make_sdk().chat.completions.create(
+        model=target.model,
+        messages=[{"role": "user", "content": "Only this"}],
+        extra_body={"metadata": metadata},
+    )
+    assert third.system_fingerprint == session_id
     stored = [
         r.content for r in make_sdk().get_session(session_id, user_id=user_id).messages if r.role == "user"
     ]
-    assert stored == ["Start the review", "Continue the review"]
+    assert stored == ["Start the review", "Continue the review", "Only this"]
 
 
 def test_sdk_session_pages(sdk: ChatServerClient, target: Target, user_id: str) -> None:
@@ -213,6 +214,8 @@ def test_sdk_session_errors(sdk: ChatServerClient, target: Target, user_id: str,
     with pytest.raises(NotFoundError):
         sdk.get_session(mine, user_id=other_user_id)
 
+    with pytest.raises(ValueError, match="user_id: 'bob' is not a UUID"):
+        sdk.list_sessions("bob")  # refused before sending
     with pytest.raises(UnprocessableEntityError) as invalid:
-        sdk.list_sessions("bob")
+        sdk.list_sessions(user_id, extra_query={"user_id": "bob"})
     assert "user_id" in invalid.value.message
