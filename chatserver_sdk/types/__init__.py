@@ -1,6 +1,7 @@
 """Response and request models, one module per API area."""
 
 from .agent import (
+    AgentErrorEvent,
     AgentEvent,
     AgentMessage,
     AgentMessagesResponse,
@@ -44,6 +45,7 @@ __all__ = [
     "AdminListResponse",
     "AdminRequest",
     "AdminResponse",
+    "AgentErrorEvent",
     "AgentEvent",
     "AgentMessage",
     "AgentMessagesResponse",
