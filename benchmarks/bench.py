@@ -47,7 +47,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 import chatserver_sdk
-from chatserver_sdk import ChatServerClient, ChatSessionListResponse
+from chatserver_sdk import AuditLogResponse, ChatServerClient, ChatSessionListResponse
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "server.py"
@@ -55,6 +55,7 @@ SERVER = HERE / "server.py"
 SDK = "chatserver_sdk"
 OPENAI = "openai"
 HTTPX = "httpx2"
+JSON = "json.loads"  # the baseline of the parse-only cases: the same bytes to plain dicts and lists
 
 STREAM_CHUNKS = 200
 SHORT_CHUNKS = 1
@@ -65,6 +66,31 @@ PROMPT = "Count to two hundred, one word at a time."
 MESSAGES: list[dict[str, str]] = [{"role": "user", "content": PROMPT}]
 OPENAI_MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": PROMPT}]
 USER_ID = "bench-user"
+AUDIT_ENTRIES = 200  # the server's largest audit page
+
+
+def audit_page(entries: int = AUDIT_ENTRIES) -> bytes:
+    """A full page of ``GET /api/v1/platform/audit``, as upstream's server writes one."""
+    return json.dumps(
+        {
+            "entries": [
+                {
+                    "id": f"00000000-0000-4000-8000-{i:012d}",
+                    "timestamp": f"2024-05-{i % 28 + 1:02d}T10:{i % 60:02d}:00.000000+00:00",
+                    "user_id": f"00000000-0000-4000-8000-{1000 + i:012d}",
+                    "org_id": "00000000-0000-4000-8000-000000005000",
+                    "action": "chat.completion",
+                    "resource": "chat_session",
+                    "resource_id": f"00000000-0000-4000-8000-{9000 + i:012d}",
+                    "metadata": {"model": "bench", "tokens": i},
+                }
+                for i in range(entries)
+            ],
+            "count": entries,
+            "limit": entries,
+            "offset": 0,
+        }
+    ).encode()
 
 
 def stream_group(framing: str, chunks: int) -> str:
@@ -210,6 +236,10 @@ def build_cases(base_url: str) -> tuple[list[Case], list[Any]]:
 
         return run
 
+    # Parsing alone, no HTTP: what the response models cost over json.loads of the same bytes.
+    sessions_page = http.get("/atoms/chat/sessions", params={"user_id": USER_ID}).content
+    audit = audit_page()
+
     cases = [
         Case(stream_group(framing, chunks), client, make(f"bench-{framing}-{chunks}"))
         for framing in FRAMINGS
@@ -227,6 +257,10 @@ def build_cases(base_url: str) -> tuple[list[Case], list[Any]]:
         Case("list_models", HTTPX, httpx_get("/v1/models")),
         Case("list_models", OPENAI, lambda: native.models.list().data),
         Case("list_models", SDK, sdk.list_models),
+        Case("parse_sessions", JSON, lambda: json.loads(sessions_page)),
+        Case("parse_sessions", SDK, lambda: ChatSessionListResponse.model_validate_json(sessions_page)),
+        Case("parse_audit", JSON, lambda: json.loads(audit)),
+        Case("parse_audit", SDK, lambda: AuditLogResponse.model_validate_json(audit)),
     ]
     return cases, [sdk, native, http]
 
@@ -258,6 +292,15 @@ def check_equivalent(cases: list[Case]) -> None:
     sessions = next(c for c in cases if c.name == f"list_sessions/{SDK}").run()
     if not isinstance(sessions, ChatSessionListResponse) or len(sessions.sessions) != 20:
         raise RuntimeError(f"list_sessions: expected 20 sessions, got {sessions!r:.200}")
+    for group, count in (("parse_sessions", 20), ("parse_audit", AUDIT_ENTRIES)):
+        model = next(c for c in cases if c.name == f"{group}/{SDK}").run()
+        items: list[Any] = []
+        if isinstance(model, ChatSessionListResponse):
+            items = model.sessions
+        elif isinstance(model, AuditLogResponse):
+            items = model.entries
+        if len(items) != count:
+            raise RuntimeError(f"{group}: expected {count} items, got {model!r:.200}")
 
 
 # --- measuring ------------------------------------------------------------------------------------
@@ -484,6 +527,11 @@ def build_rows(cases: list[Case], imports: dict[str, ImportTiming] | None) -> li
     add_group(
         "list_models", "us/call", baseline=HTTPX, targets={SDK: 2.0}, **group_stats("list_models", three)
     )
+    for group, title in (
+        ("parse_sessions", "parse only: 20-session page"),
+        ("parse_audit", f"parse only: {AUDIT_ENTRIES}-entry audit page"),
+    ):
+        add_group(title, "us/call", baseline=JSON, targets={}, **group_stats(group, [JSON, SDK]))
 
     if imports:
         add_group(
@@ -551,6 +599,8 @@ PROFILE_CHOICES = (
     "list_sessions",
     "get_platform_stats",
     "list_models",
+    "parse_sessions",
+    "parse_audit",
     "import",
 )
 

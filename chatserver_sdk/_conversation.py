@@ -133,7 +133,7 @@ def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
 
 def _transcript(detail: ChatSessionDetailResponse) -> list[Message]:
     records = sorted(detail.messages, key=lambda record: record.message_index)
-    return [Message(role=MessageRole(record.role), content=record.content) for record in records]
+    return [Message(role=record.role, content=record.content) for record in records]
 
 
 class _State:

@@ -330,7 +330,7 @@ def _mcp_rows(servers: list[MCPServer]) -> list[list[object]]:
         [
             s.id,
             s.name,
-            s.scope.type.value if s.scope else "-",
+            str(s.scope.type) if s.scope else "-",
             s.auth_type,
             "enabled" if s.enabled else "disabled",
             s.endpoint,

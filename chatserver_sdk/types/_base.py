@@ -2,10 +2,21 @@
 and the earlier SDK's ways of building and reading models.
 
 A response that gains a field, loses an optional one, sends ``null`` for a
-list or a timestamp that is not ISO 8601 must still parse: the SDK should
-not be the thing that breaks when the server moves first. Unknown fields are
-kept (``model.model_extra``), and values that cannot be converted are kept
-as sent rather than dropped.
+field or a value of an enum the SDK does not know must still parse: the SDK
+should not be the thing that breaks when the server moves first. So:
+
+* unknown fields are kept (``model.model_extra``);
+* a field declared with :func:`Default` takes its default when the server
+  leaves it out *or* sends ``null`` (every response field that has a default
+  is declared so);
+* a field typed :data:`OpenEnum` (``SomeEnum | str``, ``Literal[...] | str``)
+  keeps a value it does not know as the string;
+* a timestamp that is not ISO 8601 stays the string it was.
+
+A value of the wrong kind (``"many"`` for a count) is still an error naming the
+field and the value: only ``null`` and unknown names are taken in. All of this
+runs in pydantic-core, not in Python validators, so a page of sessions parses
+as fast as before.
 
 The earlier SDK's models were dataclasses with ``from_dict``/``to_dict``, and
 some of its methods returned plain dicts. So that code keeps working, every
@@ -16,15 +27,15 @@ the server sent: ``model["key"]``, ``model.get("key", default)``, ``"key" in mod
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Self, TypeVar, Union
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import PydanticUndefined, core_schema
 
-__all__ = ["Model", "NullableList", "Timestamp"]
-
-_T = TypeVar("_T")
+__all__ = ["Default", "Model", "NullAs", "OpenEnum", "Timestamp"]
 
 
 class Model(BaseModel):
@@ -112,9 +123,79 @@ Timestamp = Annotated[Union[datetime, str], Field(union_mode="left_to_right")]
 """An ISO 8601 timestamp as ``datetime``; text that is not ISO stays ``str``."""
 
 
-def _none_to_list(value: object) -> object:
-    return [] if value is None else value
+class NullAs:
+    """``Annotated[T, NullAs(value)]``: ``null`` from the server gives ``value`` (or ``factory()``).
+
+    Any other value is validated as ``T`` as usual, so a wrong value is still an error that
+    names the field. :func:`Default` puts this on a field with the same default.
+    """
+
+    __slots__ = ("default", "factory")
+
+    def __init__(self, default: Any = PydanticUndefined, *, factory: Callable[[], Any] | None = None) -> None:
+        if (default is PydanticUndefined) == (factory is None):
+            raise TypeError("give a default or a factory, not both or neither")
+        self.default = default
+        self.factory = factory
+
+    def __repr__(self) -> str:
+        if self.factory is not None:
+            return f"NullAs(factory={getattr(self.factory, '__name__', self.factory)})"
+        return f"NullAs({self.default!r})"
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        inner = handler(source)
+        # pydantic-core has no "null means default", but it has "an error means default"
+        # (on_error). Step one validates as usual, letting only null through; step two turns
+        # that null, and nothing else, into the default. Step two re-validating a list or a
+        # dict would walk it again: what step one made of one is always a list or a dict.
+        container = {"list": list, "dict": dict}.get(inner["type"])
+        fallback = inner if container is None else core_schema.is_instance_schema(container)
+        if self.factory is not None:
+            on_null = core_schema.with_default_schema(
+                fallback, default_factory=self.factory, on_error="default"
+            )
+        else:
+            on_null = core_schema.with_default_schema(fallback, default=self.default, on_error="default")
+        return core_schema.chain_schema([core_schema.nullable_schema(inner), on_null])
 
 
-NullableList = Annotated[list[_T], BeforeValidator(_none_to_list)]
-"""A list that the server may send as ``null``: it becomes ``[]``."""
+def Default(
+    default: Any = PydanticUndefined, *, factory: Callable[[], Any] | None = None, **field: Any
+) -> Any:
+    """A field's default, taken when the server leaves the field out *or sends null*.
+
+    ``count: int = Default(0)``, ``items: list[X] = Default(factory=list)``; other keyword
+    arguments go to pydantic's ``Field`` (``alias=...``).
+    """
+    null_as = NullAs(default, factory=factory)  # checks that exactly one is given
+    info = Field(default, **field) if factory is None else Field(default_factory=factory, **field)
+    info.metadata.append(null_as)
+    return info
+
+
+class _Open:
+    """The schema of :data:`OpenEnum`: known names first, any other string kept."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        choices = [arg for arg in get_args(source) if arg is not str]
+        names = [name for arg in choices if get_origin(arg) is Literal for name in get_args(arg)]
+        if all(get_origin(arg) is Literal for arg in choices) and all(isinstance(n, str) for n in names):
+            # A Literal's names are strings already: plain str parses the same, and faster.
+            return handler(str)
+        if not all(isinstance(arg, type) and issubclass(arg, Enum) for arg in choices):
+            raise TypeError(f"OpenEnum takes an Enum or a Literal of strings, not {source!r}")
+        # Left to right, or pydantic's "smart" union would prefer the plain str to the member.
+        return handler(Annotated[source, Field(union_mode="left_to_right")])
+
+
+_E = TypeVar("_E")
+
+OpenEnum = Annotated[Union[_E, str], _Open()]
+"""``OpenEnum[SomeEnum]`` is ``SomeEnum | str`` and ``OpenEnum[Literal["a", "b"]]`` is
+``Literal["a", "b"] | str``: a known value parses to the enum member (or the literal), and one
+the SDK does not know yet stays the string the server sent, rather than failing the response."""

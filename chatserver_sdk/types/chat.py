@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Model, NullableList
+from ._base import Default, Model, NullAs, OpenEnum
 
 __all__ = [
     "ChatCompletionChoice",
@@ -31,18 +31,23 @@ class MessageRole(str, Enum):
 
 
 class ContentPart(Model):
-    """One ``{"type": "text", "text": ...}`` part of a multi-part message."""
+    """One ``{"type": "text", "text": ...}`` part of a multi-part message.
 
-    type: Literal["text"] = "text"
-    text: str
+    A part of another type (an image, say) is kept with its fields; its ``text`` is empty.
+    """
+
+    type: OpenEnum[Literal["text"]] = Default("text")
+    text: str = Default("")
 
 
 class Message(Model):
     _positional: ClassVar[tuple[str, ...]] = ("role", "content")
     _to_dict_omits_none: ClassVar[bool] = True
 
-    role: MessageRole
-    content: str | list[ContentPart | str]
+    role: OpenEnum[MessageRole]
+    """A :class:`MessageRole`; a role the SDK does not know (``"developer"``) stays a string."""
+    content: Annotated[str | list[ContentPart | str], NullAs("")]
+    """``null`` (an assistant message that only called tools) reads as ``""``."""
     name: str | None = None
 
     @property
@@ -56,15 +61,15 @@ class Message(Model):
 class UsageInfo(Model):
     _positional: ClassVar[tuple[str, ...]] = ("prompt_tokens", "completion_tokens", "total_tokens")
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    prompt_tokens: int = Default(0)
+    completion_tokens: int = Default(0)
+    total_tokens: int = Default(0)
 
 
 class ChatCompletionChoice(Model):
     _positional: ClassVar[tuple[str, ...]] = ("index", "message", "finish_reason")
 
-    index: int = 0
+    index: int = Default(0)
     message: Message
     finish_reason: str | None = None
 
@@ -81,11 +86,11 @@ class ChatCompletionResponse(Model):
     )
 
     id: str
-    object: str = "chat.completion"
-    created: int = 0
-    model: str = ""
-    choices: NullableList[ChatCompletionChoice] = Field(default_factory=list)
-    usage: UsageInfo = Field(default_factory=UsageInfo)
+    object: str = Default("chat.completion")
+    created: int = Default(0)
+    model: str = Default("")
+    choices: list[ChatCompletionChoice] = Default(factory=list)
+    usage: UsageInfo = Default(factory=UsageInfo)
     system_fingerprint: str | None = None
     """The ChatServer session id: pass it back as ``session_id`` to continue."""
 
@@ -116,7 +121,7 @@ class ChatCompletionRequest(Model):
     temperature: float | None = Field(default=0.7, ge=0, le=2)
     max_tokens: int | None = Field(default=4000, ge=1, le=4000)
     top_p: float | None = Field(default=1.0, ge=0, le=1)
-    stream: bool = False
+    stream: bool = Default(False)
     user: str | None = None
     system_prompt: str | None = None
     metadata: dict[str, Any] | None = None

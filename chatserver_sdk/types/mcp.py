@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
 
-from pydantic import Field
-
-from ._base import Model, NullableList, Timestamp
+from ._base import Default, Model, OpenEnum, Timestamp
 
 __all__ = ["MCPAuthType", "MCPListResponse", "MCPMetadata", "MCPScope", "MCPScopeType", "MCPServer"]
 
@@ -16,39 +15,49 @@ class MCPScopeType(str, Enum):
     ORGANIZATION = "organization"
     USER = "user"
 
+    # The value, as MessageRole: the field holding a member may also hold a plain string
+    # the SDK did not know, and both then print alike.
+    def __str__(self) -> str:
+        return self.value
+
 
 class MCPAuthType(str, Enum):
     NONE = "none"
     BEARER = "bearer"
     OAUTH = "oauth"
 
+    def __str__(self) -> str:
+        return self.value
+
 
 class MCPScope(Model):
-    type: MCPScopeType
+    type: OpenEnum[MCPScopeType]
+    """An :class:`MCPScopeType`; a scope the SDK does not know stays a string."""
     organization_id: str | None = None
     user_id: str | None = None
 
 
 class MCPMetadata(Model):
-    args: NullableList[str] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
+    args: list[str] = Default(factory=list)
+    env: dict[str, str] = Default(factory=dict)
 
 
 class MCPServer(Model):
     """One registered MCP server (the spec's ``MCPConfiguration``)."""
 
     id: str
-    name: str = ""
-    type: str = "http"
-    endpoint: str = ""
-    auth_type: str = "none"
+    name: str = Default("")
+    type: OpenEnum[Literal["http"]] = Default("http")
+    endpoint: str = Default("")
+    auth_type: OpenEnum[MCPAuthType] = Default(MCPAuthType.NONE)
+    """An :class:`MCPAuthType`; one the SDK does not know stays a string."""
     bearer_token_id: str | None = None
     oauth_provider: str | None = None
-    enabled: bool = True
-    metadata: MCPMetadata = Field(default_factory=MCPMetadata)
+    enabled: bool = Default(True)
+    metadata: MCPMetadata = Default(factory=MCPMetadata)
     created_at: Timestamp | None = None
     scope: MCPScope | None = None
 
 
 class MCPListResponse(Model):
-    items: NullableList[MCPServer] = Field(default_factory=list)
+    items: list[MCPServer] = Default(factory=list)

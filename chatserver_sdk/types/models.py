@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
-
-from ._base import Model, NullableList
+from ._base import Default, Model
 
 __all__ = ["ModelInfo", "ModelsResponse"]
 
@@ -22,17 +20,17 @@ class ModelInfo(Model):
     )
 
     id: str
-    object: str = "model"
-    owned_by: str = ""
-    created: int = 0
+    object: str = Default("model")
+    owned_by: str = Default("")
+    created: int = Default(0)
     description: str | None = None
     context_length: int | None = None
     provider: str | None = None
-    capabilities: NullableList[str] = Field(default_factory=list)
+    capabilities: list[str] = Default(factory=list)
 
 
 class ModelsResponse(Model):
     _positional: ClassVar[tuple[str, ...]] = ("object", "data")
 
-    data: NullableList[ModelInfo] = Field(default_factory=list)
-    object: str = "list"
+    data: list[ModelInfo] = Default(factory=list)
+    object: str = Default("list")

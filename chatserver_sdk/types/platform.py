@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field
-
-from ._base import Model, NullableList, Timestamp
+from ._base import Default, Model, Timestamp
 
 __all__ = [
     "AdminInfo",
@@ -22,9 +20,9 @@ __all__ = [
 
 
 class SystemHealth(Model):
-    status: str = "healthy"
+    status: str = Default("healthy")
     circuit_breaker_status: str | None = None
-    active_agents: NullableList[str] = Field(default_factory=list)
+    active_agents: list[str] = Default(factory=list)
 
 
 class PlatformStats(Model):
@@ -39,21 +37,21 @@ class PlatformStats(Model):
         "system_health",
     )
 
-    total_users: int = 0
-    active_users: int = 0
-    total_organizations: int = 0
-    total_requests: int = 0
-    requests_today: int = 0
-    total_tokens: int = 0
-    tokens_today: int = 0
-    total_mcp_servers: int = 0
-    system_health: SystemHealth = Field(default_factory=SystemHealth)
+    total_users: int = Default(0)
+    active_users: int = Default(0)
+    total_organizations: int = Default(0)
+    total_requests: int = Default(0)
+    requests_today: int = Default(0)
+    total_tokens: int = Default(0)
+    tokens_today: int = Default(0)
+    total_mcp_servers: int = Default(0)
+    system_health: SystemHealth = Default(factory=SystemHealth)
 
 
 class AdminInfo(Model):
     _positional: ClassVar[tuple[str, ...]] = ("id", "email", "name", "created_at", "created_by")
 
-    id: str = ""
+    id: str = Default("")
     email: str
     name: str | None = None
     created_at: Timestamp | None = None
@@ -63,8 +61,8 @@ class AdminInfo(Model):
 class AdminListResponse(Model):
     """Subscriptable like the earlier SDK's dict: ``admins['count']`` still works."""
 
-    admins: NullableList[AdminInfo] = Field(default_factory=list)
-    count: int = 0
+    admins: list[AdminInfo] = Default(factory=list)
+    count: int = Default(0)
 
 
 class AdminRequest(Model):
@@ -81,8 +79,8 @@ class AdminRequest(Model):
 class AdminResponse(Model):
     _positional: ClassVar[tuple[str, ...]] = ("status", "email")
 
-    status: str = "success"
-    email: str = ""
+    status: str = Default("success")
+    email: str = Default("")
 
 
 class AuditLogEntry(Model):
@@ -101,10 +99,10 @@ class AuditLogEntry(Model):
     timestamp: Timestamp | None = None
     user_id: str | None = None
     org_id: str | None = None
-    action: str = ""
+    action: str = Default("")
     resource: str | None = None
     resource_id: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Default(factory=dict)
 
 
 AuditEntry = AuditLogEntry
@@ -114,8 +112,8 @@ AuditEntry = AuditLogEntry
 class AuditLogResponse(Model):
     _positional: ClassVar[tuple[str, ...]] = ("entries", "count", "limit", "offset")
 
-    entries: NullableList[AuditLogEntry] = Field(default_factory=list)
-    count: int = 0
+    entries: list[AuditLogEntry] = Default(factory=list)
+    count: int = Default(0)
     """Entries in this page, not the total."""
-    limit: int = 50
-    offset: int = 0
+    limit: int = Default(50)
+    offset: int = Default(0)

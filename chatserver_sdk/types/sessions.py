@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from ._base import Model, NullableList, Timestamp
+from ._base import Default, Model, Timestamp
 
 __all__ = ["ChatMessageRecord", "ChatSessionDetailResponse", "ChatSessionListResponse", "ChatSessionSummary"]
 
@@ -31,7 +31,7 @@ class ChatSessionSummary(Model):
     )
 
     id: str
-    user_id: str = ""
+    user_id: str = Default("")
     organization_id: str | None = None
     title: str | None = None
     model: str | None = None
@@ -39,12 +39,12 @@ class ChatSessionSummary(Model):
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
     last_message_at: Timestamp | None = None
-    message_count: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    tokens_total: int = 0
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    archived: bool = False
+    message_count: int = Default(0)
+    tokens_in: int = Default(0)
+    tokens_out: int = Default(0)
+    tokens_total: int = Default(0)
+    metadata: dict[str, Any] = Default(factory=dict)
+    archived: bool = Default(False)
 
 
 class ChatMessageRecord(Model):
@@ -65,8 +65,8 @@ class ChatMessageRecord(Model):
     """The session this message belongs to (the server leaves it out; a session's detail fills it in)."""
     message_index: int
     role: str
-    content: str = ""
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    content: str = Default("")
+    metadata: dict[str, Any] = Default(factory=dict)
     tokens: int | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
@@ -75,18 +75,18 @@ class ChatMessageRecord(Model):
 class ChatSessionListResponse(Model):
     _positional: ClassVar[tuple[str, ...]] = ("sessions", "total", "page", "page_size", "has_more")
 
-    sessions: NullableList[ChatSessionSummary] = Field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    page_size: int = 20
-    has_more: bool = False
+    sessions: list[ChatSessionSummary] = Default(factory=list)
+    total: int = Default(0)
+    page: int = Default(1)
+    page_size: int = Default(20)
+    has_more: bool = Default(False)
 
 
 class ChatSessionDetailResponse(Model):
     _positional: ClassVar[tuple[str, ...]] = ("session", "messages")
 
     session: ChatSessionSummary
-    messages: NullableList[ChatMessageRecord] = Field(default_factory=list)
+    messages: list[ChatMessageRecord] = Default(factory=list)
 
     @model_validator(mode="after")
     def _messages_know_their_session(self) -> ChatSessionDetailResponse:
