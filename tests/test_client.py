@@ -278,8 +278,10 @@ def test_methods_show_their_real_signature() -> None:
     assert params == ["user_id", "page", "page_size", "extra_headers", "extra_query", "extra_body", "timeout"]
     assert ChatServerClient.get_session.__doc__
     assert inspect.iscoroutinefunction(AsyncChatServerClient.get_platform_stats)
-    # An async list returns a paginator: awaited for the first page, or walked with `async for`.
-    assert not inspect.iscoroutinefunction(AsyncChatServerClient.list_admins)
+    # The earlier names stay coroutines; an async resource list returns a paginator (awaited for the
+    # first page, or walked with `async for`), as openai's do.
+    assert inspect.iscoroutinefunction(AsyncChatServerClient.list_admins)
+    assert not inspect.iscoroutinefunction(AsyncChatServerClient(api_key="k").platform.admins.list)
 
 
 @pytest.mark.parametrize(
