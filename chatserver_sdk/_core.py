@@ -10,6 +10,7 @@ The methods users call are generated into ``_client.py`` and ``resources/``.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
@@ -175,6 +176,20 @@ def _openai_options(
     explicitly, so an OpenAI key or organisation in the environment is never
     sent to a ChatServer.
     """
+    accepted = _openai_parameters(asynchronous)
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        cls = "AsyncChatServerClient" if asynchronous else "ChatServerClient"
+        raise TypeError(
+            f"{cls}() got an unexpected keyword argument {unknown[0]!r}. It takes api_key, base_url, "
+            f"timeout, max_retries, default_headers, http_client, this SDK's options and openai's "
+            f"(help({cls}))."
+        )
+    if options.get("workload_identity") is not None:
+        raise ValueError(
+            "workload_identity: openai's token exchange with auth.openai.com, which a ChatServer cannot "
+            "accept. Give api_key (a key, or a function returning one) instead."
+        )
     for name in ("admin_api_key", "organization", "project", "webhook_secret"):
         if options.get(name) is None:
             options[name] = ""
@@ -187,6 +202,13 @@ def _openai_options(
         "max_retries": max_retries,
         "default_headers": _checked_headers(default_headers),
     }
+
+
+@functools.cache
+def _openai_parameters(asynchronous: bool) -> frozenset[str]:
+    """The keyword arguments openai's constructor takes (this openai version's)."""
+    init = (openai.AsyncOpenAI if asynchronous else openai.OpenAI).__init__
+    return frozenset(inspect.signature(init).parameters) - {"self"}
 
 
 def _error_object(content: bytes) -> object | None:
@@ -391,6 +413,9 @@ class SyncCore(_Common, SyncSeam):
     def _fresh_http_client(self) -> httpx2.Client:
         return _default_http_client(self._tcp_keepalive)
 
+    def _fresh_client_with(self, tcp_keepalive: bool) -> httpx2.Client:
+        return _default_http_client(tcp_keepalive)
+
     def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
         # A view that reads the body lazily needs the response before its body.
         stream = op.stream or op.mode == "stream"
@@ -465,6 +490,9 @@ class AsyncCore(_Common, AsyncSeam):
 
     def _fresh_http_client(self) -> httpx2.AsyncClient:
         return _default_async_http_client(self._tcp_keepalive)
+
+    def _fresh_client_with(self, tcp_keepalive: bool) -> httpx2.AsyncClient:
+        return _default_async_http_client(tcp_keepalive)
 
     async def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
         stream = op.stream or op.mode == "stream"

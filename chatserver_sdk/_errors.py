@@ -13,9 +13,9 @@ or the command line's error line.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -109,6 +109,31 @@ def display_url(url: httpx2.URL | str) -> str:
         hidden = [(k, "***" if k.lower() in _SECRET_QUERY_PARAMS else v) for k, v in pairs]
         parsed = parsed.copy_with(query=urlencode(hidden).encode("latin-1"))
     return str(parsed)
+
+
+def safe_request(request: httpx2.Request) -> httpx2.Request:
+    """``request`` as an error keeps it: without the headers that may hold a credential."""
+    if not any(name.lower() in _SECRET_HEADERS for name in request.headers):
+        return request
+    headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _SECRET_HEADERS]
+    try:
+        content = request.content
+    except httpx2.RequestNotRead:
+        return httpx2.Request(
+            request.method, request.url, headers=headers, stream=request.stream, extensions=request.extensions
+        )
+    return httpx2.Request(
+        request.method, request.url, headers=headers, content=content, extensions=request.extensions
+    )
+
+
+def safe_response(response: httpx2.Response, request: httpx2.Request) -> httpx2.Response:
+    """``response`` pointing at the error's (credential-free) request."""
+    if not _has_request(response) or response.request is request:
+        return response
+    safe = copy.copy(response)
+    safe.request = request
+    return safe
 
 
 def bounded(message: str) -> str:
@@ -427,6 +452,3 @@ def _problem_errors(errors: Sequence[object]) -> str:
 def _short_repr(value: object) -> str:
     text = repr(value)
     return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "…"
-
-
-_WORDS = re.compile(r"\s+")

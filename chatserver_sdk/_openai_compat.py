@@ -174,8 +174,8 @@ def _refuse_non_json(cast_to: object, response: httpx2.Response, stream: bool) -
     """openai hands back the text of a 2xx body that is not JSON (a proxy's HTML page) as if it
     were the result; refuse it first. Only bodies not labelled JSON are parsed here, so the
     common path is not parsed twice."""
-    if stream or response.request.headers.get(RAW_RESPONSE_HEADER) in ("true", "raw", "stream"):
-        return
+    if stream or RAW_RESPONSE_HEADER in response.request.headers:
+        return  # a raw or streaming view: the caller reads (and judges) the body
     if not _expects_model(cast_to) or "json" in response.headers.get("content-type", ""):
         return
     try:
@@ -572,31 +572,52 @@ class _SeamOptions:
     def copy(
         self,
         *,
+        api_key: Any = None,
+        base_url: Any = None,
+        timeout: Any = openai.NOT_GIVEN,
+        max_retries: Any = openai.NOT_GIVEN,
+        default_headers: Any = None,
+        http_client: Any = None,
         retry_non_idempotent: bool | None = None,
         send_unsupported_params: bool | None = None,
         settle_lost_answers: bool | None = None,
-        **options: Any,
+        tcp_keepalive: bool | None = None,
+        **openai_options: Any,
     ) -> Self:
-        """A client like this one with some options changed (openai's ``copy``/``with_options``),
-        plus this SDK's ``retry_non_idempotent``, ``send_unsupported_params`` and
-        ``settle_lost_answers``. The copy shares the connection pool and the sessions' turn order."""
-        extra = dict(options.pop("_extra_kwargs", {}))
-        extra["retry_non_idempotent"] = (
-            self.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
-        )
-        extra["send_unsupported_params"] = (
-            self.send_unsupported_params if send_unsupported_params is None else send_unsupported_params
-        )
-        extra["settle_lost_answers"] = (
-            self.settle_lost_answers if settle_lost_answers is None else settle_lost_answers
-        )
-        extra["tcp_keepalive"] = self._tcp_keepalive
+        """A client like this one with some options changed (openai's ``copy``/``with_options``): the
+        constructor's options, openai's and this SDK's. The copy shares the connection pool (unless
+        given another ``http_client``) and the sessions' turn order."""
+        extra = dict(openai_options.pop("_extra_kwargs", {}))
+        for name, value, current in (
+            ("retry_non_idempotent", retry_non_idempotent, self.retry_non_idempotent),
+            ("send_unsupported_params", send_unsupported_params, self.send_unsupported_params),
+            ("settle_lost_answers", settle_lost_answers, self.settle_lost_answers),
+            ("tcp_keepalive", tcp_keepalive, self._tcp_keepalive),
+        ):
+            extra[name] = current if value is None else value
+        keepalive_changed = extra["tcp_keepalive"] != self._tcp_keepalive
+        if http_client is None and keepalive_changed and self._owns_http_client:
+            http_client = self._fresh_client_with(extra["tcp_keepalive"])
+        given = {
+            "api_key": api_key,
+            "base_url": base_url,
+            "default_headers": default_headers,
+            "http_client": http_client,
+        }
+        options = {name: value for name, value in given.items() if value is not None}
+        if not isinstance(timeout, openai.NotGiven):
+            options["timeout"] = timeout
+        if not isinstance(max_retries, openai.NotGiven):
+            options["max_retries"] = max_retries
         # openai's copy() asks for enforced credentials; a ChatServer may have none.
-        options.setdefault("_enforce_credentials", False)
-        copied: Self = super().copy(_extra_kwargs=extra, **options)  # type: ignore[misc]
+        openai_options.setdefault("_enforce_credentials", False)
+        copied: Self = super().copy(_extra_kwargs=extra, **options, **openai_options)  # type: ignore[misc]
         copied._sessions = self._sessions
-        copied._owns_http_client = self._owns_http_client and "http_client" not in options
+        copied._owns_http_client = self._owns_http_client and (http_client is None or keepalive_changed)
         return copied
+
+    def _fresh_client_with(self, tcp_keepalive: bool) -> Any:
+        raise NotImplementedError
 
     with_options = copy
 
@@ -625,7 +646,7 @@ class _SeamOptions:
         except openai.APIResponseValidationError as err:
             if isinstance(err, ChatServerError):
                 raise
-            raise ResponseValidationError(response, data, message=err.message) from err
+            raise ResponseValidationError(response, data, message=err.message) from err.__cause__
 
     def _busy(self, prepared: Prepared) -> SessionBusyError:
         return SessionBusyError(str(prepared.session_id), self.session_wait or 0.0)
@@ -1002,9 +1023,7 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         self._sessions.record(str(prepared.session_id), stored)
         return stored
 
-    async def _settle(
-        self, error: APIError, turn: Turn, options: FinalRequestOptions, send: Any
-    ) -> Any:
+    async def _settle(self, error: APIError, turn: Turn, options: FinalRequestOptions, send: Any) -> Any:
         if not answer_lost(error) or not self.settle_lost_answers:
             raise error
         try:
@@ -1061,7 +1080,7 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         stream_cls: Any,
         retries_taken: int = 0,
     ) -> _ResponseT:
-        if not stream and _expects_model(cast_to):
+        if not stream and _expects_model(cast_to) and RAW_RESPONSE_HEADER not in response.request.headers:
             await response.aread()
         _refuse_non_json(cast_to, response, stream)
         try:

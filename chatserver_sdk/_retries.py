@@ -45,6 +45,7 @@ def may_retry_error(request: httpx2.Request, error: Exception, *, retry_non_idem
 
 def may_retry_status(response: httpx2.Response, *, retry_non_idempotent: bool) -> bool:
     """Whether an error status may lead to a retry at all (openai then applies its own rules)."""
-    if retry_non_idempotent or is_idempotent(response.request):
+    # The answer's own word first: a response need not carry its request (openai's tests build such).
+    if response.status_code == 429 or response.headers.get("x-should-retry") == "true":
         return True
-    return response.status_code == 429 or response.headers.get("x-should-retry") == "true"
+    return retry_non_idempotent or is_idempotent(response.request)

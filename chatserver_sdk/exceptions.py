@@ -105,9 +105,10 @@ class APIError(ChatServerError, openai.APIError):
     """An error tied to a request the SDK sent."""
 
     def __init__(self, message: str, request: httpx2.Request, *, body: object | None) -> None:
-        from ._errors import bounded
+        from ._errors import bounded, safe_request
 
         openai.APIError.__init__(self, bounded(message), request, body=body)
+        self.request = safe_request(self.request)  # no Authorization, whatever openai version
 
 
 class APIStatusError(APIError, openai.APIStatusError):
@@ -128,9 +129,11 @@ class APIStatusError(APIError, openai.APIStatusError):
         body: object | None = None,
     ) -> None:
         if isinstance(response, httpx2.Response):
-            from ._errors import bounded
+            from ._errors import bounded, safe_request, safe_response
 
             openai.APIStatusError.__init__(self, bounded(message), response=response, body=body)
+            self.request = safe_request(self.request)
+            self.response = safe_response(self.response, self.request)
             return
         # The earlier SDK's form: no httpx response (perhaps a requests one), maybe no status.
         Exception.__init__(self, message)
@@ -270,8 +273,10 @@ class StreamError(APIError):
     status_code: int
 
     def __init__(self, message: str, *, response: httpx2.Response, body: object) -> None:
+        from ._errors import safe_response
+
         super().__init__(message, response.request, body=body)
-        self.response = response
+        self.response = safe_response(response, self.request)
         self.status_code = response.status_code
 
 
@@ -283,11 +288,12 @@ class ResponseValidationError(APIError, openai.APIResponseValidationError):
     status_code: int
 
     def __init__(self, response: httpx2.Response, body: object | None, *, message: str | None = None) -> None:
-        APIError.__init__(
-            self, message or "Data returned by API invalid for expected schema.", response.request, body=body
-        )
-        self.response = response
-        self.status_code = response.status_code
+        from ._errors import bounded, safe_request, safe_response
+
+        text = bounded(message or "Data returned by API invalid for expected schema.")
+        openai.APIResponseValidationError.__init__(self, response, body, message=text)
+        self.request = safe_request(self.request)
+        self.response = safe_response(self.response, self.request)
 
 
 class UnsupportedParameterError(ChatServerError, ValueError):

@@ -267,6 +267,14 @@ def test_a_key_function_is_asked_on_every_request(server: FakeServer) -> None:
     assert [r.headers["authorization"] for r in server.requests] == ["Bearer sk-first", "Bearer sk-second"]
 
 
+def test_a_key_function_is_asked_again_when_a_request_is_retried(server: FakeServer) -> None:
+    server.on("GET", "/api/v1/platform/stats", {})
+    server.fail_next(1, lambda request: httpx2.Response(500, text="Internal Server Error"))
+    keys = iter(["sk-first", "sk-second"])
+    client_for(server, api_key=lambda: next(keys), max_retries=1).get_platform_stats()
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer sk-first", "Bearer sk-second"]
+
+
 def test_a_key_function_returning_what_no_header_can_carry_fails_the_call_without_echoing_it(
     server: FakeServer,
 ) -> None:

@@ -104,39 +104,12 @@ EXPECTED_DIFFERENCES: dict[str, Difference] = {
         "ChatServer cannot accept, so it is not supported (give api_key, or a callable returning one).",
         (
             *_twins("test_workload_identity_preserves_admin_auth"),
+            # openai's error for a key beside it is "mutually exclusive"; ours says it is not supported.
+            "TestOpenAI::test_workload_identity_is_mutually_exclusive_with_api_key",
             "TestWorkloadIdentity401Retry::test_workload_identity_401_retry",
             "TestWorkloadIdentity401Retry::test_non_401_errors_no_retry",
             "TestAsyncWorkloadIdentity401Retry::test_workload_identity_401_retry",
             "TestAsyncWorkloadIdentity401Retry::test_non_401_errors_no_retry",
-        ),
-    ),
-    # --- bugs: the SDK should match openai; delete the entry with the fix ------------------------------
-    "ResponseValidationError keeps the key and loses pydantic's error": Difference(
-        "bug",
-        "exceptions.ResponseValidationError sets .response to the raw response, whose .request still "
-        "carries 'Authorization: Bearer <key>', and _openai_compat raises it from openai's error instead "
-        "of from pydantic's ValidationError; openai redacts both and chains ValidationError.",
-        _twins("test_client_response_validation_error"),
-    ),
-    "with_streaming_response bodies are checked before they are read": Difference(
-        "bug",
-        "_openai_compat._refuse_non_json (and AsyncSeam's eager aread) skip only "
-        "X-Stainless-Raw-Response 'true', not 'stream': with_streaming_response must return the "
-        "unread response as openai does.",
-        _twins("test_retries_taken_new_response_class[0]"),
-    ),
-    "copy()/with_options() hide openai's parameters": Difference(
-        "bug",
-        "_SeamOptions.copy takes **options, so its signature lacks api_key, base_url, timeout ... "
-        "(no completion or type checking); declare openai's copy() parameters and forward them.",
-        _twins("test_copy_signature"),
-    ),
-    "_should_retry needs response.request": Difference(
-        "bug",
-        "_retries.may_retry_status reads response.request before the status; check 429 and "
-        "x-should-retry first, as openai's _should_retry works on any response.",
-        tuple(
-            f"TestOpenAI::test_retry_after_max_delay[headers{index}-{index % 2 == 0}]" for index in range(6)
         ),
     ),
 }
