@@ -157,6 +157,8 @@ class ChatServerClient(SyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> ChatCompletionResponse: ...
 
     @overload
@@ -183,6 +185,8 @@ class ChatServerClient(SyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> Stream[str]: ...
 
     @overload
@@ -209,6 +213,8 @@ class ChatServerClient(SyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> ChatCompletionResponse | Stream[str]: ...
 
     def create_completion(
@@ -234,6 +240,8 @@ class ChatServerClient(SyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> ChatCompletionResponse | Stream[str]:
         """A chat completion: the agent answers ``messages``; with ``stream=True``, its text as it comes.
 
@@ -253,6 +261,8 @@ class ChatServerClient(SyncCore):
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
+        ``deadline`` bounds the whole call in seconds (``timeout`` bounds each read);
+        ``idle_timeout`` the seconds a stream may go without an event.
         """
         op = ops.create_completion(
             model,
@@ -276,6 +286,8 @@ class ChatServerClient(SyncCore):
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
         if op.stream:
             return self._open_stream(op, CompletionDecoder)
@@ -823,6 +835,8 @@ class ChatServerClient(SyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> Stream[AgentEvent]:
         """Agent events as they happen; the current state (messages, status, recent errors) comes first.
 
@@ -830,12 +844,16 @@ class ChatServerClient(SyncCore):
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
+        ``deadline`` bounds the whole call in seconds (``timeout`` bounds each read);
+        ``idle_timeout`` the seconds a stream may go without an event.
         """
         return self.agent.events(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
 
     def iter_agent_events(
@@ -1047,6 +1065,8 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> ChatCompletionResponse: ...
 
     @overload
@@ -1073,6 +1093,8 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> AsyncStream[str]: ...
 
     @overload
@@ -1099,6 +1121,8 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> ChatCompletionResponse | AsyncStream[str]: ...
 
     async def create_completion(
@@ -1124,6 +1148,8 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> ChatCompletionResponse | AsyncStream[str]:
         """A chat completion: the agent answers ``messages``; with ``stream=True``, its text as it comes.
 
@@ -1143,6 +1169,8 @@ class AsyncChatServerClient(AsyncCore):
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
+        ``deadline`` bounds the whole call in seconds (``timeout`` bounds each read);
+        ``idle_timeout`` the seconds a stream may go without an event.
         """
         op = ops.create_completion(
             model,
@@ -1166,6 +1194,8 @@ class AsyncChatServerClient(AsyncCore):
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
         if op.stream:
             return await self._open_stream(op, CompletionDecoder)
@@ -1713,6 +1743,8 @@ class AsyncChatServerClient(AsyncCore):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> AsyncStream[AgentEvent]:
         """Agent events as they happen; the current state (messages, status, recent errors) comes first.
 
@@ -1720,12 +1752,16 @@ class AsyncChatServerClient(AsyncCore):
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
+        ``deadline`` bounds the whole call in seconds (``timeout`` bounds each read);
+        ``idle_timeout`` the seconds a stream may go without an event.
         """
         return await self.agent.events(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
 
     def iter_agent_events(

@@ -104,6 +104,12 @@ _OPTIONS_DOC = (
     "``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call\n"
     "options: they apply to this request only."
 )
+_LIMITS = ("deadline: float | None = None", "idle_timeout: float | None = None")
+_LIMIT_NAMES = ("deadline", "idle_timeout")
+_LIMITS_DOC = (
+    "``deadline`` bounds the whole call in seconds (``timeout`` bounds each read);\n"
+    "``idle_timeout`` the seconds a stream may go without an event."
+)
 
 
 # --- the model: resources, methods, variants -------------------------------------------------
@@ -147,6 +153,10 @@ class _Method:
     @property
     def has_options(self) -> bool:
         return self.endpoint is not None
+
+    @property
+    def has_limits(self) -> bool:
+        return self.endpoint is not None and self.endpoint.limits
 
     @property
     def async_list(self) -> bool:
@@ -342,6 +352,8 @@ def _signature_lines(method: _Method, *, flat: bool, stream_literal: str | None 
         if not keyword_only:
             lines.append("*")
         lines.extend(_OPTIONS)
+        if method.has_limits:
+            lines.extend(_LIMITS)
     return lines
 
 
@@ -360,9 +372,11 @@ def _def(variant: _Variant, name: str, lines: list[str], returns: str, *, plain:
     return f"    {keyword} {name}(\n{body}    ) -> {returns}:"
 
 
-def _docstring(text: str, *, options: bool) -> str:
+def _docstring(text: str, *, options: bool, limits: bool = False) -> str:
     if options:
         text = f"{text}\n\n{_OPTIONS_DOC}"
+    if limits:
+        text = f"{text}\n{_LIMITS_DOC}"
     if "\n" not in text:
         return f'        """{text}"""'
     return textwrap.indent(f'"""{text}\n"""', " " * 8)
@@ -373,8 +387,9 @@ def _call_arguments(method: _Method, *, flat: bool) -> list[str]:
     return [param.passed(keyword=_is_keyword(method, param, flat=flat)) for param in method.params]
 
 
-def _options_arguments() -> list[str]:
-    return [f"{name}={name}" for name in _OPTION_NAMES]
+def _options_arguments(method: _Method | None = None) -> list[str]:
+    names = _OPTION_NAMES + (_LIMIT_NAMES if method is not None and method.has_limits else ())
+    return [f"{name}={name}" for name in names]
 
 
 def _call(target: str, arguments: list[str]) -> str:
@@ -388,7 +403,7 @@ def _endpoint_body(variant: _Variant, method: _Method, client: str) -> list[str]
     assert endpoint is not None
     build = _call(f"ops.{endpoint.name}", _call_arguments(method, flat=True))
     lines = f"op = {build}.customized(".splitlines()
-    lines += [f"    {argument}," for argument in _options_arguments()] + [")"]
+    lines += [f"    {argument}," for argument in _options_arguments(method)] + [")"]
     wait = variant.wait
     if endpoint.page is not None:
         page = endpoint.page[1] if variant.is_async else endpoint.page[0]
@@ -438,7 +453,7 @@ def _render(
 ) -> Iterator[str]:
     returns = returns or variant.returns(method)
     plain = _plain(method) if plain is None else plain
-    doc = _docstring(method.doc, options=method.has_options)
+    doc = _docstring(method.doc, options=method.has_options, limits=method.has_limits)
     indented = "".join(f"        {line}\n" if line else "\n" for line in body)
     endpoint = method.endpoint
     if endpoint is not None and endpoint.stream == "when-asked":
@@ -476,7 +491,7 @@ def _flat_delegate(method: _Method, variant: _Variant) -> Iterator[str]:
     """The earlier SDK's flat name: one line, handing over to the resource method."""
     arguments = _call_arguments(method, flat=False)
     if method.has_options:
-        arguments += _options_arguments()
+        arguments += _options_arguments(method)
     # An async list's flat name stays a coroutine (the earlier async API): it awaits the first page.
     plain = _plain(method) and not method.async_list
     wait = "" if plain or not variant.is_async else "await "

@@ -24,6 +24,7 @@ import openai
 
 from . import _operations as ops
 from ._errors import display_url, error_message
+from ._limits import CallLimits, checked_seconds, limited
 from ._openai_compat import (
     AsyncSeam,
     FinalRequestOptions,
@@ -361,7 +362,9 @@ class SyncCore(_Common, SyncSeam):
     ``deadline=``). ``max_retries`` retries what is safe to repeat;
     ``retry_non_idempotent=True`` also retries completions and other POSTs whose
     answer was lost. ``settle_lost_answers`` (on by default) reads the stored
-    session when a turn's answer is lost, instead of guessing.
+    session when a turn's answer is lost, instead of guessing. ``deadline`` and
+    ``idle_timeout`` bound every call of this client (usually set per call, or
+    with ``with_options``): seconds for a whole call, and for a silent stream.
     ``send_unsupported_params=True`` sends chat-completion parameters a
     ChatServer would ignore instead of refusing them. ``tcp_keepalive`` (on by
     default) keeps silent connections alive while an agent works. Other keyword
@@ -381,6 +384,8 @@ class SyncCore(_Common, SyncSeam):
         send_unsupported_params: bool = False,
         settle_lost_answers: bool = True,
         tcp_keepalive: bool = True,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
         **openai_options: Any,
     ) -> None:
         options = _openai_options(
@@ -399,6 +404,8 @@ class SyncCore(_Common, SyncSeam):
             tcp_keepalive=tcp_keepalive,
             owns_http_client=owned,
         )
+        self.deadline = checked_seconds(deadline, "deadline")
+        self.idle_timeout = checked_seconds(idle_timeout, "idle_timeout")
 
     @property
     def base_url(self) -> httpx2.URL:
@@ -419,7 +426,8 @@ class SyncCore(_Common, SyncSeam):
     def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
         # A view that reads the body lazily needs the response before its body.
         stream = op.stream or op.mode == "stream"
-        return self.request(httpx2.Response, self._options(op), stream=stream)
+        with limited(CallLimits.start(op.deadline, op.idle_timeout)):
+            return self.request(httpx2.Response, self._options(op), stream=stream)
 
     def _execute(self, op: ops.Operation[_T]) -> _T:
         """Send ``op``; its result, or (for the raw and streaming views) the response to parse later."""
@@ -460,6 +468,8 @@ class AsyncCore(_Common, AsyncSeam):
         send_unsupported_params: bool = False,
         settle_lost_answers: bool = True,
         tcp_keepalive: bool = True,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
         **openai_options: Any,
     ) -> None:
         options = _openai_options(
@@ -478,6 +488,8 @@ class AsyncCore(_Common, AsyncSeam):
             tcp_keepalive=tcp_keepalive,
             owns_http_client=owned,
         )
+        self.deadline = checked_seconds(deadline, "deadline")
+        self.idle_timeout = checked_seconds(idle_timeout, "idle_timeout")
 
     @property
     def base_url(self) -> httpx2.URL:
@@ -496,7 +508,8 @@ class AsyncCore(_Common, AsyncSeam):
 
     async def _send(self, op: ops.Operation[Any]) -> httpx2.Response:
         stream = op.stream or op.mode == "stream"
-        return await self.request(httpx2.Response, self._options(op), stream=stream)
+        with limited(CallLimits.start(op.deadline, op.idle_timeout)):
+            return await self.request(httpx2.Response, self._options(op), stream=stream)
 
     async def _execute(self, op: ops.Operation[_T]) -> _T:
         response = await self._send(op)

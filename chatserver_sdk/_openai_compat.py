@@ -73,6 +73,7 @@ from typing_extensions import override
 from . import _retries
 from ._completions import Prepared, Sessions, Transcript, is_completion, prepare, resumed
 from ._errors import error_message, status_error, transport_error
+from ._limits import LIMITS, CallLimits, current, limited
 from ._response import RAW_RESPONSE_HEADER, RawResponse, StreamedResponse
 from ._streaming import TURN, CompletionDecoder, aiterate, iterate
 from ._turns import Turn, answer_lost, unknown_outcome
@@ -80,7 +81,10 @@ from .exceptions import (
     APIConnectionError,
     APIError,
     APIStatusError,
+    APITimeoutError,
     ChatServerError,
+    DeadlineExceededError,
+    IdleTimeoutError,
     NotFoundError,
     ResponseValidationError,
     SessionBusyError,
@@ -516,6 +520,8 @@ class _SeamOptions:
     send_unsupported_params: bool = False
     settle_lost_answers: bool = True
     session_wait: float | None = DEFAULT_SESSION_WAIT
+    deadline: float | None = None
+    idle_timeout: float | None = None
     _custom_headers: Mapping[str, str]
     _sessions: Sessions
     _pid: int
@@ -582,19 +588,23 @@ class _SeamOptions:
         send_unsupported_params: bool | None = None,
         settle_lost_answers: bool | None = None,
         tcp_keepalive: bool | None = None,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
         **openai_options: Any,
     ) -> Self:
         """A client like this one with some options changed (openai's ``copy``/``with_options``): the
         constructor's options, openai's and this SDK's. The copy shares the connection pool (unless
         given another ``http_client``) and the sessions' turn order."""
         extra = dict(openai_options.pop("_extra_kwargs", {}))
-        for name, value, current in (
+        for name, value, kept in (
             ("retry_non_idempotent", retry_non_idempotent, self.retry_non_idempotent),
             ("send_unsupported_params", send_unsupported_params, self.send_unsupported_params),
             ("settle_lost_answers", settle_lost_answers, self.settle_lost_answers),
             ("tcp_keepalive", tcp_keepalive, self._tcp_keepalive),
+            ("deadline", deadline, self.deadline),
+            ("idle_timeout", idle_timeout, self.idle_timeout),
         ):
-            extra[name] = current if value is None else value
+            extra[name] = kept if value is None else value
         keepalive_changed = extra["tcp_keepalive"] != self._tcp_keepalive
         if http_client is None and keepalive_changed and self._owns_http_client:
             http_client = self._fresh_client_with(extra["tcp_keepalive"])
@@ -648,6 +658,10 @@ class _SeamOptions:
                 raise
             raise ResponseValidationError(response, data, message=err.message) from err.__cause__
 
+    def _limits(self) -> CallLimits | None:
+        """The call's bounds: the method's own, else this client's (``with_options(deadline=...)``)."""
+        return current() or CallLimits.start(self.deadline, self.idle_timeout)
+
     def _busy(self, prepared: Prepared) -> SessionBusyError:
         return SessionBusyError(str(prepared.session_id), self.session_wait or 0.0)
 
@@ -664,6 +678,46 @@ class _SeamOptions:
         else:
             turn.completed(reply)
         return result
+
+
+def _bound_attempt(request: httpx2.Request, stream: bool) -> None:
+    """One attempt of a bounded call: refused once the deadline has passed, else no longer than what
+    is left (a stream's reads no longer than its idle bound)."""
+    limits = current()
+    if limits is None:
+        return
+    if limits.passed():
+        raise limits.deadline_error(request, f"{request.method} {request.url.path}")
+    timeout = request.extensions.get("timeout")
+    if isinstance(timeout, dict):
+        request.extensions["timeout"] = limits.timeouts(timeout, stream=stream)
+
+
+def _bound_reached(error: BaseException) -> bool:
+    limits = current()
+    if isinstance(error, (DeadlineExceededError, IdleTimeoutError)):
+        return True
+    return limits is not None and limits.passed()
+
+
+def _bounded(error: APIConnectionError, limits: CallLimits, stream: bool) -> APIConnectionError:
+    """A timeout that a call's bound caused, as the error naming that bound."""
+    if isinstance(error, (DeadlineExceededError, IdleTimeoutError)):
+        return error
+    what = f"{error.request.method} {error.request.url.path}"
+    if limits.passed():
+        return limits.deadline_error(error.request, what)
+    if stream and limits.idle_timeout is not None and isinstance(error, APITimeoutError):
+        return limits.idle_error(error.request, what)
+    return error
+
+
+def _with_limits(result: Any, limits: CallLimits) -> Any:
+    """Send the call's bounds on with its response, to the stream that will read it."""
+    response = _response_of(result)
+    if response is not None and not response.is_closed:
+        response.extensions = {**response.extensions, LIMITS: limits}
+    return result
 
 
 def _retire_connection(response: httpx2.Response) -> None:
@@ -780,10 +834,23 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         stream_cls: type[_StreamT] | None = None,
     ) -> _ResponseT | _StreamT:
         self._in_this_process()
+        limits = self._limits()
+        if limits is None:
+            return self._request(cast_to, options, stream=stream, stream_cls=stream_cls)  # type: ignore[no-any-return]
+        with limited(limits):
+            try:
+                result = self._request(cast_to, options, stream=stream, stream_cls=stream_cls)
+            except APIConnectionError as err:
+                raise _bounded(err, limits, stream) from err
+        return _with_limits(result, limits)  # type: ignore[no-any-return]
+
+    def _request(
+        self, cast_to: type[_ResponseT], options: FinalRequestOptions, *, stream: bool, stream_cls: Any
+    ) -> Any:
         options, prepared = self._prepared(options)
         send = functools.partial(self._send_once, cast_to, stream=stream, stream_cls=stream_cls)
         if prepared is None or prepared.session_id is None:
-            return send(options)  # type: ignore[no-any-return]
+            return send(options)
         lock = self._sessions.lock(prepared.session_id)
         wait = -1 if self.session_wait is None else self.session_wait
         if not lock.acquire(timeout=wait):
@@ -809,7 +876,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         except BaseException:
             turn.abandoned()
             raise
-        return self._turn_answered(turn, result)  # type: ignore[return-value]
+        return self._turn_answered(turn, result)
 
     def _send_once(self, cast_to: Any, options: FinalRequestOptions, *, stream: bool, stream_cls: Any) -> Any:
         try:
@@ -836,7 +903,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
 
     def _settle(self, error: APIError, turn: Turn, options: FinalRequestOptions, send: Any) -> Any:
         """A lost answer, settled by what the session holds (module :mod:`._turns`)."""
-        if not answer_lost(error) or not self.settle_lost_answers:
+        if not answer_lost(error) or not self.settle_lost_answers or _bound_reached(error):
             raise error
         try:
             stored = self._stored(turn.prepared, options)
@@ -868,6 +935,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
 
     @override
     def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
+        _bound_attempt(request, stream)
         try:
             response = super()._send_request(request, stream=stream, **kwargs)
         except openai.OpenAIError:
@@ -964,10 +1032,23 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         stream_cls: type[_AsyncStreamT] | None = None,
     ) -> _ResponseT | _AsyncStreamT:
         self._in_this_process()
+        limits = self._limits()
+        if limits is None:
+            return await self._request(cast_to, options, stream=stream, stream_cls=stream_cls)  # type: ignore[no-any-return]
+        with limited(limits):
+            try:
+                result = await self._request(cast_to, options, stream=stream, stream_cls=stream_cls)
+            except APIConnectionError as err:
+                raise _bounded(err, limits, stream) from err
+        return _with_limits(result, limits)  # type: ignore[no-any-return]
+
+    async def _request(
+        self, cast_to: type[_ResponseT], options: FinalRequestOptions, *, stream: bool, stream_cls: Any
+    ) -> Any:
         options, prepared = self._prepared(options)
         send = functools.partial(self._send_once, cast_to, stream=stream, stream_cls=stream_cls)
         if prepared is None or prepared.session_id is None:
-            return await send(options)  # type: ignore[no-any-return]
+            return await send(options)
         lock = self._sessions.alock(prepared.session_id)
         try:
             if self.session_wait is None:
@@ -997,7 +1078,7 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         except BaseException:
             turn.abandoned()
             raise
-        return self._turn_answered(turn, result)  # type: ignore[return-value]
+        return self._turn_answered(turn, result)
 
     async def _send_once(
         self, cast_to: Any, options: FinalRequestOptions, *, stream: bool, stream_cls: Any
@@ -1024,7 +1105,7 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         return stored
 
     async def _settle(self, error: APIError, turn: Turn, options: FinalRequestOptions, send: Any) -> Any:
-        if not answer_lost(error) or not self.settle_lost_answers:
+        if not answer_lost(error) or not self.settle_lost_answers or _bound_reached(error):
             raise error
         try:
             stored = await self._stored(turn.prepared, options)
@@ -1056,6 +1137,7 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
 
     @override
     async def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
+        _bound_attempt(request, stream)
         try:
             response = await super()._send_request(request, stream=stream, **kwargs)
         except openai.OpenAIError:

@@ -77,6 +77,10 @@ class Operation(Generic[_T]):
     extra_query: Query | None = None
     extra_body: Body | None = None
     timeout: Timeout = openai.NOT_GIVEN
+    deadline: float | None = None
+    """Seconds for the whole call (:mod:`._limits`)."""
+    idle_timeout: float | None = None
+    """Seconds a stream may go without an event."""
     mode: ResponseMode = "parsed"
     """What the caller gets: the parsed result, or the raw or streaming view (:mod:`._response`)."""
 
@@ -87,8 +91,12 @@ class Operation(Generic[_T]):
         extra_query: Query | None,
         extra_body: Body | None,
         timeout: Timeout,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> Operation[_T]:
         """This operation with the caller's per-call options (the view header taken off: it stays here)."""
+        if deadline is not None or idle_timeout is not None:
+            self = replace(self, deadline=deadline, idle_timeout=idle_timeout)
         if extra_headers is None and extra_query is None and extra_body is None and not _given(timeout):
             return self
         mode = response_mode(extra_headers)
@@ -141,6 +149,8 @@ class Endpoint:
     """The :mod:`._streaming` decoder that turns the stream's events into items."""
     page: tuple[str, str] | None = None
     """The sync and async page classes (:mod:`._pagination`) of a list method."""
+    limits: bool = False
+    """Whether the method takes ``deadline=`` and ``idle_timeout=`` (an agent turn, a stream)."""
 
     @property
     def name(self) -> str:
@@ -558,7 +568,12 @@ _MCP_PAGE = ("SyncMCPServerPage", "AsyncMCPServerPage")
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
-        create_completion, "POST /v1/chat/completions", stream="when-asked", item="str", decoder=_COMPLETION
+        create_completion,
+        "POST /v1/chat/completions",
+        stream="when-asked",
+        item="str",
+        decoder=_COMPLETION,
+        limits=True,
     ),
     Endpoint(list_models, "GET /v1/models"),
     Endpoint(health, "GET /health"),
@@ -605,6 +620,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         stream="always",
         item="AgentEvent",
         decoder="EventDecoder",
+        limits=True,
     ),
 )
 """Every ChatServer request the clients send, and the methods that send it."""

@@ -21,8 +21,10 @@ construction.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import httpx2
 
 from ._errors import broken_stream_error, redact, secrets_of, transport_error
+from ._limits import LIMITS, CallLimits, Watchdog
 from .exceptions import IncompleteStreamError, ResponseValidationError, StreamError
 from .types.agent import AgentErrorEvent, AgentEvent, MessageUpdateEvent, StatusChangeEvent
 from .types.chat import UsageInfo
@@ -250,6 +253,15 @@ Pair = tuple[httpx2.ServerSentEvent | None, Any]
 """An event and its item; a recovered ending has no event of the server's (``None``)."""
 
 
+def _limits_of(response: httpx2.Response) -> CallLimits | None:
+    limits: CallLimits | None = response.extensions.get(LIMITS)
+    return limits
+
+
+def _what(response: httpx2.Response) -> str:
+    return f"{response.request.method} {response.request.url.path}"
+
+
 def iterate(response: httpx2.Response, decoder: Decoder[Any]) -> Generator[Pair, None, None]:
     """Every event of the body with what the decoder makes of it, until the decoder says it is done.
 
@@ -258,9 +270,16 @@ def iterate(response: httpx2.Response, decoder: Decoder[Any]) -> Generator[Pair,
     caller broke out without ``close()``.
     """
     turn = _turn_of(response)
+    limits = _limits_of(response)
+    watchdog = None if limits is None else Watchdog(response, limits)
     try:
         try:
             for sse in _events(response):
+                if watchdog is not None:
+                    watchdog.event()
+                    bound = watchdog.error(response.request, _what(response))
+                    if bound is not None:
+                        raise bound
                 if not sse.data:
                     continue  # SSE: a block without data (only `retry:` or `id:`) dispatches nothing
                 item = decoder.feed(sse)
@@ -268,9 +287,14 @@ def iterate(response: httpx2.Response, decoder: Decoder[Any]) -> Generator[Pair,
                 if decoder.done:
                     break  # [DONE] ends the stream, whether or not the server closes the connection
             else:
+                if watchdog is not None and watchdog.fired:
+                    raise watchdog.error(response.request, _what(response)) or IncompleteStreamError(
+                        request=response.request, received_chunks=0
+                    )
                 decoder.finish()
         except httpx2.HTTPError as err:
-            raise _read_error(response, err, decoder) from err
+            bound = watchdog.error(response.request, _what(response)) if watchdog is not None else None
+            raise (bound or _read_error(response, err, decoder)) from err
     except IncompleteStreamError as cut:
         if turn is None or not isinstance(decoder, CompletionDecoder):
             raise
@@ -284,23 +308,57 @@ def iterate(response: httpx2.Response, decoder: Decoder[Any]) -> Generator[Pair,
         if turn is not None and isinstance(decoder, CompletionDecoder):
             turn.completed(decoder.text)
     finally:
+        if watchdog is not None:
+            watchdog.stop()
         response.close()
+
+
+async def _next_within(
+    events: AsyncIterator[httpx2.ServerSentEvent],
+    limits: CallLimits | None,
+    response: httpx2.Response,
+    last: float,
+) -> httpx2.ServerSentEvent:
+    """The next event, within what the call's bounds leave."""
+    if limits is None:
+        return await events.__anext__()
+    bounds = []
+    remaining = limits.remaining()
+    if remaining is not None:
+        bounds.append(remaining)
+    if limits.idle_timeout is not None:
+        bounds.append(last + limits.idle_timeout - time.monotonic())
+    if not bounds:
+        return await events.__anext__()
+    try:
+        return await asyncio.wait_for(events.__anext__(), max(0.0, min(bounds)))
+    except TimeoutError:
+        if limits.passed():
+            raise limits.deadline_error(response.request, _what(response)) from None
+        raise limits.idle_error(response.request, _what(response)) from None
 
 
 async def aiterate(response: httpx2.Response, decoder: Decoder[Any]) -> AsyncGenerator[Pair, None]:
     """The async twin of :func:`iterate`."""
     turn = _turn_of(response)
+    limits = _limits_of(response)
     try:
         try:
-            async for sse in _events(response):
+            events = _events(response).__aiter__()
+            last = time.monotonic()
+            while True:
+                try:
+                    sse = await _next_within(events, limits, response, last)
+                except StopAsyncIteration:
+                    decoder.finish()
+                    break
+                last = time.monotonic()
                 if not sse.data:
                     continue
                 item = decoder.feed(sse)
                 yield sse, item
                 if decoder.done:
                     break
-            else:
-                decoder.finish()
         except httpx2.HTTPError as err:
             raise _read_error(response, err, decoder) from err
     except IncompleteStreamError as cut:

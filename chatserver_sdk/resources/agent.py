@@ -174,17 +174,23 @@ class Agent(SyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> Stream[AgentEvent]:
         """Agent events as they happen; the current state (messages, status, recent errors) comes first.
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
+        ``deadline`` bounds the whole call in seconds (``timeout`` bounds each read);
+        ``idle_timeout`` the seconds a stream may go without an event.
         """
         op = ops.stream_agent_events().customized(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
         return self._client._open_stream(op, EventDecoder)
 
@@ -416,17 +422,23 @@ class AsyncAgent(AsyncResource):
         extra_query: Query | None = None,
         extra_body: Body | None = None,
         timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
     ) -> AsyncStream[AgentEvent]:
         """Agent events as they happen; the current state (messages, status, recent errors) comes first.
 
         ``extra_headers``, ``extra_query``, ``extra_body`` and ``timeout`` are openai's per-call
         options: they apply to this request only.
+        ``deadline`` bounds the whole call in seconds (``timeout`` bounds each read);
+        ``idle_timeout`` the seconds a stream may go without an event.
         """
         op = ops.stream_agent_events().customized(
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
         return await self._client._open_stream(op, EventDecoder)
 
