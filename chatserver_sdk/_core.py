@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -34,8 +35,9 @@ from ._openai_compat import (
 )
 from ._response import AsyncStreamedResponse, RawResponse, StreamedResponse
 from ._streaming import AsyncStream, Decoder, Stream
+from ._turns import answer_lost
 from ._version import __version__
-from .exceptions import ResponseValidationError
+from .exceptions import APIError, ResponseValidationError
 from .types.sessions import ChatSessionDetailResponse
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncCore", "SyncCore"]
@@ -255,6 +257,32 @@ def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
+# --- a creating call whose answer was lost -----------------------------------------------------
+
+_NOT_STORED = "%s /%s: its answer was lost (%s) and nothing of it is stored; sending it once more"
+
+
+def _settles(client: Any, op: ops.Operation[Any], error: APIError) -> bool:
+    """Whether a failed creating call is looked up instead of raised (see :mod:`._turns`)."""
+    return op.settle is not None and op.mode == "parsed" and client.settle_lost_answers and answer_lost(error)
+
+
+def _recovered(op: ops.Operation[_T], error: APIError, found: _T) -> _T:
+    log.info(
+        "%s /%s: its answer was lost (%s); what it created is stored and returned", op.method, op.path, error
+    )
+    setattr(found, "recovered", True)  # noqa: B010  (an extra field of the model: response.recovered)
+    return found
+
+
+def _resend(client: SyncCore, op: ops.Operation[Any], error: APIError) -> httpx2.Response:
+    assert op.settle is not None
+    if not op.settle.resend:
+        raise error
+    log.warning(_NOT_STORED, op.method, op.path, error)
+    return client._send(op)
+
+
 # --- what both twins share -------------------------------------------------------------
 
 
@@ -431,7 +459,17 @@ class SyncCore(_Common, SyncSeam):
 
     def _execute(self, op: ops.Operation[_T]) -> _T:
         """Send ``op``; its result, or (for the raw and streaming views) the response to parse later."""
-        response = self._send(op)
+        started = time.time()
+        try:
+            response = self._send(op)
+        except APIError as err:
+            if not _settles(self, op, err):
+                raise
+            assert op.settle is not None
+            found = op.settle.match(self._execute(op.settle.lookup()), started)
+            if found is not None:
+                return _recovered(op, err, found)
+            response = _resend(self, op, err)
         if op.mode == "parsed":
             return _checked_result(self, op, response)
         if op.mode == "raw":
@@ -512,7 +550,20 @@ class AsyncCore(_Common, AsyncSeam):
             return await self.request(httpx2.Response, self._options(op), stream=stream)
 
     async def _execute(self, op: ops.Operation[_T]) -> _T:
-        response = await self._send(op)
+        started = time.time()
+        try:
+            response = await self._send(op)
+        except APIError as err:
+            if not _settles(self, op, err):
+                raise
+            assert op.settle is not None
+            found = op.settle.match(await self._execute(op.settle.lookup()), started)
+            if found is not None:
+                return _recovered(op, err, found)
+            if not op.settle.resend:
+                raise
+            log.warning(_NOT_STORED, op.method, op.path, err)
+            response = await self._send(op)
         if op.mode == "parsed":
             return _checked_result(self, op, response)
         if op.mode == "raw":

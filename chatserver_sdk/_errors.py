@@ -269,10 +269,17 @@ def _reason(cause: Exception) -> str:
 def _not_retried(request: httpx2.Request, retried: bool) -> str:
     if retried or request.method.upper() != "POST":
         return ""
-    return (
-        " Not sent again: the server may already have acted on it (a completion runs an agent); "
-        "check before repeating it."
-    )
+    if _is_completion(request) and not _history_on(request):
+        return (
+            " Not sent again: the agent may have run. Without history (user=...) the SDK cannot tell "
+            "whether the agent ran; with it, a lost answer is read back from the stored session."
+        )
+    return " Not sent again: the server may already have acted on it; check before repeating it."
+
+
+def _history_on(request: httpx2.Request) -> bool:
+    metadata = _json(request).get("metadata")
+    return isinstance(metadata, Mapping) and bool(metadata.get("user_id"))
 
 
 # --- a status ----------------------------------------------------------------------------------
@@ -332,8 +339,7 @@ def _likely_cause(response: httpx2.Response, body: object) -> str:
     if status < 500:
         return ""
     if _is_completion(request):
-        metadata = _json(request).get("metadata") or {}
-        if isinstance(metadata, Mapping) and metadata.get("user_id"):
+        if _history_on(request):
             return (
                 "With history on, a ChatServer fails like this when the session belongs to another user, "
                 "when fewer messages are sent than the session holds, or when another turn on it is still "

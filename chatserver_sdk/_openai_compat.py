@@ -665,12 +665,17 @@ class _SeamOptions:
     def _busy(self, prepared: Prepared) -> SessionBusyError:
         return SessionBusyError(str(prepared.session_id), self.session_wait or 0.0)
 
-    def _turn_answered(self, turn: Turn, result: object) -> object:
+    def _turn_answered(self, turn: Turn, result: object, stream: bool) -> object:
         """Hand the turn's end to whoever reads the body, or end it now if it has been read."""
         response = _response_of(result)
-        if response is not None and not response.is_closed:
+        if response is not None and (stream or not response.is_closed):
+            # The stream engine records the reply (or settles a cut); a body read some other way
+            # (a view's iter_lines) lets the next turn go when it is closed.
             response.extensions = {**response.extensions, TURN: turn}
-            response.stream = _ReleasingStream(response.stream, turn)
+            if response.is_closed:
+                turn.release()  # the whole body is here: the server is done with the turn
+            else:
+                response.stream = _ReleasingStream(response.stream, turn)
             return result
         reply = _reply_of(result)
         if reply is None:
@@ -876,7 +881,7 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
         except BaseException:
             turn.abandoned()
             raise
-        return self._turn_answered(turn, result)
+        return self._turn_answered(turn, result, stream)
 
     def _send_once(self, cast_to: Any, options: FinalRequestOptions, *, stream: bool, stream_cls: Any) -> Any:
         try:
@@ -1078,7 +1083,7 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         except BaseException:
             turn.abandoned()
             raise
-        return self._turn_answered(turn, result)
+        return self._turn_answered(turn, result, stream)
 
     async def _send_once(
         self, cast_to: Any, options: FinalRequestOptions, *, stream: bool, stream_cls: Any

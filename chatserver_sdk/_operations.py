@@ -3,9 +3,11 @@
 A builder here turns a method's arguments into an :class:`Operation`: the
 HTTP method, the path (relative to the server root), query, body, files,
 how to read the result and the caller's per-call options. ``ENDPOINTS`` lists
-the builders the clients expose; :mod:`._codegen` writes the clients' methods
-from it (``_endpoints.py``, checked in), and the clients only execute
-operations, so sync, async and raw calls have one behaviour by construction.
+the builders and where users find them (``client.sessions.list``, and the
+earlier flat name ``list_sessions``); :mod:`._codegen` writes the resources,
+the clients and ``api.md`` from it (checked in), and the clients only execute
+operations, so sync, async, raw and streaming calls have one behaviour by
+construction.
 
 A builder refuses, before anything is sent, arguments the real server would
 fail on (a ``user`` that is not a UUID), and sends the working form where
@@ -15,8 +17,10 @@ instead of content parts when history is on).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import Enum
 from typing import IO, Any, Generic, Literal, TypeVar, Union
 from urllib.parse import quote
@@ -61,6 +65,18 @@ Body = Mapping[str, object]
 
 
 @dataclass(frozen=True)
+class Settle(Generic[_T]):
+    """How a creating call whose answer was lost finds out whether it took effect: one request that
+    lists what is stored, and the match of what the call created (``None``: not there)."""
+
+    lookup: Callable[[], Operation[Any]]
+    match: Callable[[Any, float], _T | None]
+    """``match(listing, started)``: the stored result, given the listing and when the call started."""
+    resend: bool = True
+    """Whether a call found not to have taken effect is sent once more."""
+
+
+@dataclass(frozen=True)
 class Operation(Generic[_T]):
     """One request: what to send, and how to read the answer."""
 
@@ -83,6 +99,8 @@ class Operation(Generic[_T]):
     """Seconds a stream may go without an event."""
     mode: ResponseMode = "parsed"
     """What the caller gets: the parsed result, or the raw or streaming view (:mod:`._response`)."""
+    settle: Settle[_T] | None = None
+    """For a creating call: how to find out, after a lost answer, whether it took effect."""
 
     def customized(
         self,
@@ -374,7 +392,15 @@ def add_admin(workos_id: str, email: str, name: str | None = None) -> Operation[
     if not local or not domain:
         raise ValueError(f"email: {email!r} is not an email address (a name, '@', a domain)")
     body = _without_none(workos_id=query_value(workos_id, "workos_id"), email=email, name=name)
-    return Operation("POST", "api/v1/platform/admins", _model(AdminResponse), body=body)
+    settle: Settle[AdminResponse] = Settle(list_admins, functools.partial(_admin_added, email))
+    return Operation("POST", "api/v1/platform/admins", _model(AdminResponse), body=body, settle=settle)
+
+
+def _admin_added(email: str, admins: AdminListResponse, started: float) -> AdminResponse | None:
+    for admin in admins.admins:
+        if admin.email.lower() == email.lower():
+            return AdminResponse(status="success", email=admin.email)
+    return None
 
 
 def remove_admin(email: str) -> Operation[AdminResponse]:
@@ -481,7 +507,37 @@ def create_mcp_server(
         metadata=_dump(metadata, "metadata"),
         scope=_checked_scope(scope),
     )
-    return Operation("POST", "atoms/mcp", _model(MCPServer), body=body)
+    checked = body["scope"]
+    lookup = functools.partial(
+        list_mcp_servers,
+        checked.get("organization_id") or _NIL_UUID,
+        user_id=checked.get("user_id"),
+        include_platform=True,
+    )
+    # Listings hold enabled servers only: a disabled one cannot be looked up, so it is not resent.
+    settle = Settle(lookup, functools.partial(_mcp_created, name, endpoint), resend=enabled)
+    return Operation("POST", "atoms/mcp", _model(MCPServer), body=body, settle=settle)
+
+
+_NIL_UUID = "00000000-0000-0000-0000-000000000000"
+_CLOCK_SKEW = 120.0
+
+
+def _mcp_created(name: str, endpoint: str, listing: MCPListResponse, started: float) -> MCPServer | None:
+    """The newest server of this name and endpoint created since the call started (clock skew allowed)."""
+    candidates = []
+    for server in listing.items:
+        if server.name != name or server.endpoint.rstrip("/") != endpoint.rstrip("/"):
+            continue
+        created = server.created_at
+        if isinstance(created, datetime) and created.timestamp() < started - _CLOCK_SKEW:
+            continue  # an older one of the same name: not this call's
+        candidates.append(server)
+    return max(candidates, key=_created_at, default=None)
+
+
+def _created_at(server: MCPServer) -> float:
+    return server.created_at.timestamp() if isinstance(server.created_at, datetime) else 0.0
 
 
 def update_mcp_server(

@@ -97,6 +97,7 @@ class Turn:
         self.recovered = False
         self._release = release
         self._released = threading.Event()
+        self._ended = False
         self._read = read
         self._aread = aread
 
@@ -111,12 +112,15 @@ class Turn:
             self._release()
 
     def completed(self, reply: str) -> None:
-        self.sessions.record(self.session_id, [*self.prepared.transcript, ("assistant", reply)])
+        if not self._ended:
+            self._ended = True
+            self.sessions.record(self.session_id, [*self.prepared.transcript, ("assistant", reply)])
         self.release()
 
     def abandoned(self) -> None:
         """Closed before its end, or failed: what is stored is no longer known."""
-        if not self._released.is_set():
+        if not self._ended:
+            self._ended = True
             self.sessions.forget(self.session_id)
         self.release()
 

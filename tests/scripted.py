@@ -91,7 +91,8 @@ class ScriptedServer:
                 head, _, buffer = buffer.partition(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = lines[0].split(" ", 2)
-                headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+                pairs = (line.partition(":") for line in lines[1:])
+                headers = {k.strip().lower(): v.strip() for k, _, v in pairs}
                 length = int(headers.get("content-length", "0"))
                 while len(buffer) < length:
                     buffer += sock.recv(65536)

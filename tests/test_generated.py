@@ -32,6 +32,10 @@ def test_the_checked_in_files_are_what_the_generator_writes() -> None:
     assert (PACKAGE.parent / "api.md") in generate()
 
 
+def _limits(endpoint: object) -> list[str]:
+    return ["deadline", "idle_timeout"] if endpoint.limits else []  # type: ignore[attr-defined]
+
+
 def _resource(client: object, path: str) -> object:
     for part in path.split("."):
         client = getattr(client, part)
@@ -47,7 +51,7 @@ def test_every_resource_method_has_the_builders_parameters_plus_per_call_options
     method = getattr(type(resource), endpoint.method)  # type: ignore[attr-defined]
     built = inspect.signature(endpoint.build).parameters  # type: ignore[attr-defined]
     signature = inspect.signature(method).parameters
-    assert list(signature) == ["self", *built, *OPTIONS]
+    assert list(signature) == ["self", *built, *OPTIONS, *_limits(endpoint)]
     positional = [name for name, p in signature.items() if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
     by_position = [name for name, p in built.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
     assert positional == by_position[: endpoint.positional]  # type: ignore[attr-defined]
@@ -63,7 +67,7 @@ def test_every_earlier_name_keeps_the_earlier_signature(cls: type, endpoint: obj
     method = getattr(cls, endpoint.flat)  # type: ignore[attr-defined]
     built = inspect.signature(endpoint.build).parameters  # type: ignore[attr-defined]
     signature = inspect.signature(method).parameters
-    assert list(signature) == ["self", *built, *OPTIONS]
+    assert list(signature) == ["self", *built, *OPTIONS, *_limits(endpoint)]
     for name, parameter in built.items():
         assert signature[name].kind == parameter.kind, name
         assert signature[name].default == parameter.default, name

@@ -53,8 +53,13 @@ def never_answers(request: Received, connection: Connection) -> None:
 
 
 def test_a_completion_past_its_deadline_raises_naming_it() -> None:
-    with ScriptedServer(never_answers) as server, ChatServerClient(base_url=server.url, max_retries=0) as client:
-        with pytest.raises(DeadlineExceededError, match="the deadline of 0.5 s for the whole call passed") as caught:
+    with (
+        ScriptedServer(never_answers) as server,
+        ChatServerClient(base_url=server.url, max_retries=0) as client,
+    ):
+        with pytest.raises(
+            DeadlineExceededError, match="the deadline of 0.5 s for the whole call passed"
+        ) as caught:
             client.create_completion(MODEL, ["hi"], deadline=0.5)
     assert isinstance(caught.value, (TimeoutError, openai.APITimeoutError))
     assert len(server.requests) == 1  # never sent again
@@ -71,9 +76,12 @@ def test_a_stream_that_goes_silent_raises_naming_the_silence() -> None:
 
 
 def test_a_stream_that_keeps_talking_past_its_deadline_stops_at_it() -> None:
-    with ScriptedServer(chunks_forever) as server, ChatServerClient(base_url=server.url) as client:
-        with pytest.raises(DeadlineExceededError, match="deadline of 1 s"):
-            list(client.create_completion(MODEL, ["hi"], stream=True, deadline=1))
+    with (
+        ScriptedServer(chunks_forever) as server,
+        ChatServerClient(base_url=server.url) as client,
+        pytest.raises(DeadlineExceededError, match="deadline of 1 s"),
+    ):
+        list(client.create_completion(MODEL, ["hi"], stream=True, deadline=1))
 
 
 def test_openai_s_own_stream_takes_the_bounds_from_with_options() -> None:
@@ -102,5 +110,8 @@ def test_the_async_client_bounds_streams_and_calls_alike() -> None:
 
 @pytest.mark.parametrize("value", [0, -1, "10", True])
 def test_a_bound_that_is_not_a_positive_number_is_refused(value: object) -> None:
-    with ChatServerClient(base_url="http://127.0.0.1:9") as client, pytest.raises(ValueError, match="deadline"):
+    with (
+        ChatServerClient(base_url="http://127.0.0.1:9") as client,
+        pytest.raises(ValueError, match="deadline"),
+    ):
         client.create_completion(MODEL, ["hi"], deadline=value)  # type: ignore[arg-type]

@@ -117,8 +117,13 @@ def test_every_model_defined_in_types_is_reachable() -> None:
 def _is_open_choice(args: tuple[Any, ...]) -> bool:
     """``SomeEnum | str`` or ``Literal[...] | str``: a closed set of names, kept open."""
     closed = [a for a in args if a is not str]
-    return str in args and bool(closed) and all(
-        typing.get_origin(a) is Literal or (isinstance(a, type) and issubclass(a, enum.Enum)) for a in closed
+    return (
+        str in args
+        and bool(closed)
+        and all(
+            typing.get_origin(a) is Literal or (isinstance(a, type) and issubclass(a, enum.Enum))
+            for a in closed
+        )
     )
 
 
@@ -252,10 +257,17 @@ USER = str(uuid.UUID(int=8))
 
 def _mcp_server(i: int, **fields: Any) -> dict[str, Any]:
     return {
-        "id": str(uuid.UUID(int=100 + i)), "name": f"srv{i}", "type": "http",
-        "endpoint": "https://mcp.example.com", "auth_type": "none", "bearer_token_id": None,
-        "oauth_provider": None, "enabled": True, "metadata": {"args": [], "env": {}},
-        "created_at": WHEN, "scope": {"type": "platform", "organization_id": None, "user_id": None},
+        "id": str(uuid.UUID(int=100 + i)),
+        "name": f"srv{i}",
+        "type": "http",
+        "endpoint": "https://mcp.example.com",
+        "auth_type": "none",
+        "bearer_token_id": None,
+        "oauth_provider": None,
+        "enabled": True,
+        "metadata": {"args": [], "env": {}},
+        "created_at": WHEN,
+        "scope": {"type": "platform", "organization_id": None, "user_id": None},
         **fields,
     }
 
@@ -279,9 +291,17 @@ def test_one_server_of_a_kind_the_sdk_does_not_know_does_not_fail_the_listing(se
 
 def test_nulls_in_a_session_page_take_the_defaults(server: FakeServer) -> None:
     session = {
-        "id": str(uuid.UUID(int=1)), "user_id": USER, "created_at": WHEN, "updated_at": WHEN,
-        "message_count": None, "tokens_in": None, "tokens_out": None, "tokens_total": None,
-        "metadata": None, "archived": None, "title": None,
+        "id": str(uuid.UUID(int=1)),
+        "user_id": USER,
+        "created_at": WHEN,
+        "updated_at": WHEN,
+        "message_count": None,
+        "tokens_in": None,
+        "tokens_out": None,
+        "tokens_total": None,
+        "metadata": None,
+        "archived": None,
+        "title": None,
     }
     page = {"sessions": [session], "total": None, "page": None, "page_size": None, "has_more": None}
     server.on("GET", "/atoms/chat/sessions", page)
@@ -294,13 +314,25 @@ def test_nulls_in_a_session_page_take_the_defaults(server: FakeServer) -> None:
 
 
 def test_a_completion_with_a_new_role_null_usage_and_null_content_parses(server: FakeServer) -> None:
-    server.on("POST", "/v1/chat/completions", {
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
-        "choices": [
-            {"index": 0, "message": {"role": "developer", "content": None}, "finish_reason": "tool_calls"},
-        ],
-        "usage": None, "system_fingerprint": "s",
-    })
+    server.on(
+        "POST",
+        "/v1/chat/completions",
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "m",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "developer", "content": None},
+                    "finish_reason": "tool_calls",
+                },
+            ],
+            "usage": None,
+            "system_fingerprint": "s",
+        },
+    )
     with client_for(server) as client:
         result = client.create_completion("m", ["hi"])
     message = result.choices[0].message
