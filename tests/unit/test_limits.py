@@ -53,11 +53,11 @@ def never_answers(request: Received, connection: Connection) -> None:
 
 
 def test_a_completion_past_its_deadline_raises_naming_it() -> None:
+    expected = r"the deadline of 0\.5 s for the whole call passed"
     with (
         ScriptedServer(never_answers) as server,
-        ChatServerClient(base_url=server.url, max_retries=0) as client,pytest.raises(
-        DeadlineExceededError, match="the deadline of 0.5 s for the whole call passed"
-    ) as caught
+        ChatServerClient(base_url=server.url, max_retries=0) as client,
+        pytest.raises(DeadlineExceededError, match=expected) as caught,
     ):
         client.create_completion(MODEL, ["hi"], deadline=0.5)
     assert isinstance(caught.value, (TimeoutError, openai.APITimeoutError))
