@@ -10,6 +10,7 @@ The methods users call are generated into ``_client.py`` and ``resources/``.
 
 from __future__ import annotations
 
+import base64
 import functools
 import inspect
 import json
@@ -157,6 +158,16 @@ def _checked_headers(headers: Mapping[str, str] | None) -> Mapping[str, str] | N
     return headers
 
 
+def _settable_base_url(url: str | httpx2.URL) -> str:
+    checked, basic = _without_userinfo(_checked_base_url(url))
+    if basic is not None:
+        raise ValueError(
+            "base_url: a user and password cannot be set this way (they would be logged with the URL); "
+            "make a client with them, or pass default_headers={'Authorization': ...}"
+        )
+    return checked
+
+
 def _server_url(base_url: httpx2.URL, path: str) -> str:
     text = str(base_url)
     root = text[: -len("v1/")] if text.endswith("/v1/") else text
@@ -197,14 +208,37 @@ def _openai_options(
         if options.get(name) is None:
             options[name] = ""
     options["_enforce_credentials"] = False
+    key = _checked_api_key(api_key, asynchronous=asynchronous)
+    url, basic = _without_userinfo(_checked_base_url(base_url))
+    headers = _checked_headers(default_headers)
+    if basic is not None:
+        if key:
+            raise ValueError(
+                "base_url: it carries a user and password, and api_key is set too; a request carries one "
+                "Authorization header. Give one of them."
+            )
+        headers = {"Authorization": basic, **(headers or {})}
     return {
         **options,
-        "api_key": _checked_api_key(api_key, asynchronous=asynchronous),
-        "base_url": _checked_base_url(base_url),
+        "api_key": key,
+        "base_url": url,
         "timeout": timeout,
         "max_retries": max_retries,
-        "default_headers": _checked_headers(default_headers),
+        "default_headers": headers,
     }
+
+
+def _without_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without a user and password, and those as a Basic ``Authorization`` value.
+
+    A URL with credentials would put them in every log line that names the URL (httpx2's own
+    ``HTTP Request: GET http://user:password@...``); as a header they are redacted like a key.
+    """
+    parsed = httpx2.URL(url)
+    if not parsed.userinfo:
+        return url, None
+    pair = f"{parsed.username}:{parsed.password}".encode()
+    return str(parsed.copy_with(username=None, password=None)), "Basic " + base64.b64encode(pair).decode()
 
 
 @functools.cache
@@ -425,7 +459,7 @@ class SyncCore(_Common, SyncSeam):
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
         self._configure_seam(
-            default_headers=default_headers,
+            default_headers=options["default_headers"],
             retry_non_idempotent=retry_non_idempotent,
             send_unsupported_params=send_unsupported_params,
             settle_lost_answers=settle_lost_answers,
@@ -443,7 +477,7 @@ class SyncCore(_Common, SyncSeam):
     @base_url.setter
     def base_url(self, url: str | httpx2.URL) -> None:
         # The same rule as the constructor's: the server root or .../v1 both mean .../v1.
-        openai.OpenAI.base_url.fset(self, _checked_base_url(url))  # type: ignore[attr-defined]
+        openai.OpenAI.base_url.fset(self, _settable_base_url(url))  # type: ignore[attr-defined]
 
     def _fresh_http_client(self) -> httpx2.Client:
         return _default_http_client(self._tcp_keepalive)
@@ -519,7 +553,7 @@ class AsyncCore(_Common, AsyncSeam):
         super().__init__(http_client=http_client, **options)
         self._forget_openai_defaults()
         self._configure_seam(
-            default_headers=default_headers,
+            default_headers=options["default_headers"],
             retry_non_idempotent=retry_non_idempotent,
             send_unsupported_params=send_unsupported_params,
             settle_lost_answers=settle_lost_answers,
@@ -536,7 +570,7 @@ class AsyncCore(_Common, AsyncSeam):
 
     @base_url.setter
     def base_url(self, url: str | httpx2.URL) -> None:
-        openai.AsyncOpenAI.base_url.fset(self, _checked_base_url(url))  # type: ignore[attr-defined]
+        openai.AsyncOpenAI.base_url.fset(self, _settable_base_url(url))  # type: ignore[attr-defined]
 
     def _fresh_http_client(self) -> httpx2.AsyncClient:
         return _default_async_http_client(self._tcp_keepalive)

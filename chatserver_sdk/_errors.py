@@ -128,11 +128,26 @@ def safe_request(request: httpx2.Request) -> httpx2.Request:
 
 
 def safe_response(response: httpx2.Response, request: httpx2.Request) -> httpx2.Response:
-    """``response`` pointing at the error's (credential-free) request."""
-    if not _has_request(response) or response.request is request:
+    """``response`` as an error keeps it: its request credential-free, a read body redacted."""
+    secrets = secrets_of(response.request) if _has_request(response) else []
+    if response.request is request and not secrets:
         return response
     safe = copy.copy(response)
     safe.request = request
+    try:
+        content = response.content
+    except httpx2.ResponseNotRead:
+        return safe
+    redacted = content
+    for secret in secrets:
+        redacted = redacted.replace(secret.encode(), REDACTED.encode())
+    if redacted != content:
+        headers = [
+            (k, v)
+            for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-length", "content-encoding")
+        ]
+        safe = httpx2.Response(response.status_code, headers=headers, content=redacted, request=request)
     return safe
 
 

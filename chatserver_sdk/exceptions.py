@@ -105,10 +105,13 @@ class APIError(ChatServerError, openai.APIError):
     """An error tied to a request the SDK sent."""
 
     def __init__(self, message: str, request: httpx2.Request, *, body: object | None) -> None:
-        from ._errors import bounded, safe_request
+        from ._errors import bounded, redact, safe_request, secrets_of
 
-        openai.APIError.__init__(self, bounded(message), request, body=body)
-        self.request = safe_request(self.request)  # no Authorization, whatever openai version
+        # A server may echo the key back: whatever the error shows is redacted, and the request it
+        # keeps has no Authorization header, whatever the openai version.
+        secrets = secrets_of(request)
+        openai.APIError.__init__(self, bounded(redact(message, secrets)), request, body=redact(body, secrets))
+        self.request = safe_request(self.request)
 
 
 class APIStatusError(APIError, openai.APIStatusError):
@@ -129,11 +132,12 @@ class APIStatusError(APIError, openai.APIStatusError):
         body: object | None = None,
     ) -> None:
         if isinstance(response, httpx2.Response):
-            from ._errors import bounded, safe_request, safe_response
+            from ._errors import safe_response
 
-            openai.APIStatusError.__init__(self, bounded(message), response=response, body=body)
-            self.request = safe_request(self.request)
-            self.response = safe_response(self.response, self.request)
+            APIError.__init__(self, message, response.request, body=body)
+            self.response = safe_response(response, self.request)
+            self.status_code = response.status_code
+            self.request_id = response.headers.get("x-request-id")
             return
         # The earlier SDK's form: no httpx response (perhaps a requests one), maybe no status.
         Exception.__init__(self, message)
@@ -288,12 +292,13 @@ class ResponseValidationError(APIError, openai.APIResponseValidationError):
     status_code: int
 
     def __init__(self, response: httpx2.Response, body: object | None, *, message: str | None = None) -> None:
-        from ._errors import bounded, safe_request, safe_response
+        from ._errors import safe_response
 
-        text = bounded(message or "Data returned by API invalid for expected schema.")
-        openai.APIResponseValidationError.__init__(self, response, body, message=text)
-        self.request = safe_request(self.request)
-        self.response = safe_response(self.response, self.request)
+        APIError.__init__(
+            self, message or "Data returned by API invalid for expected schema.", response.request, body=body
+        )
+        self.response = safe_response(response, self.request)
+        self.status_code = response.status_code
 
 
 class UnsupportedParameterError(ChatServerError, ValueError):
