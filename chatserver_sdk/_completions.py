@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import _parameters
+from .exceptions import UnsupportedParameterError
 from ._history import checked_history, flatten_content, resumed_transcript
 
 __all__ = ["Outcome", "Prepared", "Sessions", "Transcript", "is_completion", "prepare", "settle"]
@@ -75,7 +76,10 @@ class Prepared:
 
 def prepare(body: Mapping[str, Any], extra: Mapping[str, Any] | None, *, send_unsupported: bool) -> Prepared:
     """Steps 1 and 2: the body the server reads, in the form its history records."""
-    merged = dict(body) if send_unsupported else _parameters.checked_completion_body(body, extra)
+    merged = {**body, **(extra or {})}
+    if not send_unsupported:
+        merged = _parameters.checked_completion_body(merged)
+        merged["messages"] = checked_messages(merged.get("messages"))
     named_session = _session_id(merged) is not None
     checked = checked_history(merged)
     metadata = checked.get("metadata")
@@ -87,6 +91,44 @@ def prepare(body: Mapping[str, Any], extra: Mapping[str, Any] | None, *, send_un
         user_id=str(metadata["user_id"]),
         new_session=not named_session,
     )
+
+
+_TEXT_PARTS = ("text",)
+_NO_TOOLS = (
+    "A ChatServer's agent runs its own tools and returns no tool calls; send the tool results as text, "
+    "or choose the agent's tools with allowed_tools=[...]"
+)
+
+
+def checked_messages(messages: object) -> object:
+    """The messages as a ChatServer reads them: ``developer`` is ``system`` (OpenAI's newer name for it);
+    what it cannot read (image or audio parts, tool calls) is refused, naming the message and part."""
+    if not isinstance(messages, list):
+        return messages
+    checked = []
+    for index, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            checked.append(message)
+            continue
+        message = dict(message)
+        if message.get("role") == "developer":
+            message["role"] = "system"
+        for key in ("tool_calls", "function_call"):
+            if message.get(key):
+                raise UnsupportedParameterError(f"messages[{index}].{key}", message[key], _NO_TOOLS)
+            message.pop(key, None)
+        content = message.get("content")
+        if isinstance(content, list):
+            for position, part in enumerate(content):
+                kind = part.get("type") if isinstance(part, Mapping) else "text"
+                if kind not in _TEXT_PARTS:
+                    raise UnsupportedParameterError(
+                        f"messages[{index}].content[{position}]",
+                        kind,
+                        f"A ChatServer takes text parts only (this is a {kind!r} part); describe it in text",
+                    )
+        checked.append(message)
+    return checked
 
 
 def _session_id(body: Mapping[str, Any]) -> object:

@@ -19,7 +19,9 @@ __all__ = ["MessageLike", "to_wire_messages"]
 
 MessageLike = Union[Message, Mapping[str, Any], str, BaseModel]
 
-_ROLES = frozenset({"system", "user", "assistant", "tool"})
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+# What a message may carry besides role and content, passed on for the body policy to judge.
+_PASSED_ON = ("name", "tool_calls", "tool_call_id", "function_call")
 
 
 def to_wire_messages(messages: Iterable[MessageLike]) -> list[dict[str, Any]]:
@@ -58,7 +60,8 @@ def _to_wire(index: int, message: object) -> dict[str, Any]:
         )
 
     wire: dict[str, Any] = {"role": role, "content": content}
-    name = fields.get("name")
-    if name is not None:
-        wire["name"] = name
+    for key in _PASSED_ON:
+        value = fields.get(key)
+        if value is not None:
+            wire[key] = value
     return wire

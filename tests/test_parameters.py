@@ -151,3 +151,57 @@ def test_langchain_given_our_client_gets_the_clear_error(
     assert json.loads(answering.last.content)["messages"][-1]["content"] == "plain chat works"
     with pytest.raises(UnsupportedParameterError, match="tools"):
         model.bind_tools([lookup]).invoke("what is the weather in Paris?")
+
+
+# --- messages a ChatServer cannot read (issue 18) ---------------------------------------------
+
+
+def with_messages(path: str, client: ChatServerClient, messages: list[dict[str, Any]]) -> Any:
+    if path == "native":
+        return client.chat.completions.create(model="m", messages=messages)  # type: ignore[arg-type]
+    return client.create_completion("m", messages)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_developer_role_is_sent_as_system(
+    path: str, client: ChatServerClient, answering: FakeServer
+) -> None:
+    with_messages(
+        path, client, [{"role": "developer", "content": "Be terse."}, {"role": "user", "content": "hi"}]
+    )
+    assert [m["role"] for m in json.loads(answering.last.content)["messages"]] == ["system", "user"]
+
+
+IMAGE = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+AUDIO = {"type": "input_audio", "input_audio": {"data": "UklGR", "format": "wav"}}
+TOOL_CALL = [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    ("messages", "named"),
+    [
+        (
+            [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, IMAGE]}],
+            r"messages\[0\]\.content\[1\]",
+        ),
+        (
+            [{"role": "user", "content": "hi"}, {"role": "user", "content": [AUDIO]}],
+            r"messages\[1\]\.content\[0\]",
+        ),
+        (
+            [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "content": None, "tool_calls": TOOL_CALL},
+            ],
+            r"messages\[1\]\.tool_calls",
+        ),
+    ],
+    ids=["image part", "audio part", "assistant tool calls"],
+)
+def test_what_a_chatserver_cannot_read_is_refused_naming_the_message_and_part(
+    path: str, messages: list[dict[str, Any]], named: str, client: ChatServerClient, answering: FakeServer
+) -> None:
+    with pytest.raises(UnsupportedParameterError, match=named) as caught:
+        with_messages(path, client, messages)
+    assert answering.requests == [] and len(str(caught.value)) < 300
