@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import _parameters
-from .exceptions import UnsupportedParameterError
 from ._history import checked_history, flatten_content, resumed_transcript
+from .exceptions import UnsupportedParameterError
 
 __all__ = ["Outcome", "Prepared", "Sessions", "Transcript", "is_completion", "prepare", "settle"]
 
