@@ -78,7 +78,9 @@ def _refused(name: str, value: object) -> UnsupportedParameterError:
     return UnsupportedParameterError(name, value, REFUSED.get(name, "Leave it out") + _ANYWAY)
 
 
-def checked_completion_body(body: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def checked_completion_body(
+    body: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """``body`` (merged with ``extra``, as openai would) as the ChatServer reads it, or raise."""
     merged: dict[str, Any] = {**body, **(extra or {})}
     if merged.get("max_completion_tokens") is not None:
