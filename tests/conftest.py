@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import functools
-import inspect
 import json
-import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Literal, overload
 from urllib.parse import unquote
 
@@ -352,91 +348,6 @@ def client_for(
     if asynchronous:
         return AsyncChatServerClient(http_client=async_transport_client(server), **options)
     return ChatServerClient(http_client=transport_client(server), **options)
-
-
-# --- the fast loop: `pytest -m "not slow"` ----------------------------------------------------------------
-
-# What starts a live server or another process (a pytest run inside the test counts as one).
-_LIVE = re.compile(
-    r"\b(run_emulator|upstream_server|emulator_target|subprocess\.|ProcessPoolExecutor|create_subprocess_exec"
-    r"|runpytest\w*)\b"
-)
-_LIVE_FIXTURES = frozenset({"chatserver_emulator", "upstream", "upstream_session"})
-
-
-@functools.cache
-def _source(obj: object) -> str:
-    try:
-        return inspect.getsource(obj)  # type: ignore[arg-type]
-    except (OSError, TypeError):
-        return ""
-
-
-@functools.cache
-def _live_helpers(module: ModuleType) -> frozenset[str]:
-    """Module-level functions that start a server or a process, directly or through one another."""
-    sources = {
-        name: _source(value)
-        for name, value in vars(module).items()
-        if inspect.isfunction(value) and value.__module__ == module.__name__
-    }
-    live = {name for name, source in sources.items() if _LIVE.search(source)}
-    while True:
-        more = {
-            name
-            for name, source in sources.items()
-            if name not in live and any(re.search(rf"\b{helper}\(", source) for helper in live)
-        }
-        if not more:
-            return frozenset(live)
-        live |= more
-
-
-_QUOTED = re.compile(r"[\"']([A-Za-z_]\w*)[\"']")
-
-
-def _live_fixture(item: pytest.Function, name: str, seen: set[str]) -> bool:
-    """Whether the fixture ``name``, as ``item`` sees it, starts a server or a process: by its
-    source, or by asking for another fixture that does (``request.getfixturevalue("upstream")``)."""
-    if name in _LIVE_FIXTURES:
-        return True
-    if name in seen:
-        return False
-    seen.add(name)
-    definitions = item.session._fixturemanager.getfixturedefs(name, item) or ()
-    for definition in definitions[-1:]:
-        source = _source(definition.func)
-        if _LIVE.search(source):
-            return True
-        if "getfixturevalue" in source and any(
-            _live_fixture(item, asked, seen) for asked in _QUOTED.findall(source)
-        ):
-            return True
-    return False
-
-
-def _starts_a_server(item: pytest.Function) -> bool:
-    """Whether the test, a fixture it uses, or a helper it calls starts a server or another process."""
-    if any(_live_fixture(item, name, set()) for name in item.fixturenames):
-        return True
-    source = _source(item.function)
-    if _LIVE.search(source):
-        return True
-    helpers = _live_helpers(item.module) if item.module is not None else frozenset()
-    return any(re.search(rf"\b{helper}\(", source) for helper in helpers)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark ``slow`` every test that starts a live server (the emulator over a socket, upstream's
-    ChatServer) or another process, found from its fixtures and its source, so that
-    ``pytest -m "not slow"`` is the fast loop in every module, whether or not its author marked it.
-    Tests that mock at the transport, drive an app in-process, or block the network (cassette
-    replays) stay in the fast loop."""
-    for item in items:
-        if not isinstance(item, pytest.Function) or item.get_closest_marker("slow"):
-            continue
-        if item.get_closest_marker("block_network") is None and _starts_a_server(item):
-            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

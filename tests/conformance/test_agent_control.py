@@ -32,7 +32,7 @@ from chatserver_sdk.exceptions import APIStatusError
 from .targets import Target
 from .wire import assert_iso_timestamp, json_body
 
-pytestmark = pytest.mark.needs("agent_control")
+pytestmark = [pytest.mark.needs("agent_control"), pytest.mark.slow]
 
 MESSAGE_KEYS = {"id", "role", "content", "time"}
 EVENT_NAMES = {"message_update", "status_change"}

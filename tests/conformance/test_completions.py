@@ -24,6 +24,9 @@ from .wire import (
     validation_errors,
 )
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 EMPTY_MESSAGES = "messages array must include at least one message"
 EMPTY_MODEL = "model field is required - fetch available models from /v1/models endpoint"
 

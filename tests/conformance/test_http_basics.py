@@ -8,6 +8,9 @@ import pytest
 from .targets import Target
 from .wire import HEALTH_KEYS, MODEL_KEYS, assert_not_found_route, detail, json_body
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 
 def test_health(raw: httpx2.Client) -> None:
     # Upstream's /health returns a fresh SystemHealth: only the status is set.

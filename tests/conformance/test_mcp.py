@@ -26,6 +26,9 @@ from .wire import (
     validation_errors,
 )
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 MCP = "/atoms/mcp"
 SECRET = "conformance-bearer-secret"
 

@@ -31,6 +31,9 @@ from .wire import (
     validation_errors,
 )
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 ADMINS = "/api/v1/platform/admins"
 AUDIT = "/api/v1/platform/audit"
 STATS = "/api/v1/platform/stats"

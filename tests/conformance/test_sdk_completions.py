@@ -31,6 +31,9 @@ from chatserver_sdk.exceptions import (
 from .targets import Fault, Target
 from .wire import COMPLETION_ID
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 
 def assert_response(response: ChatCompletionResponse, target: Target) -> None:
     assert isinstance(response, ChatCompletionResponse)

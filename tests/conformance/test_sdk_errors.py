@@ -15,6 +15,9 @@ from chatserver_sdk.exceptions import InternalServerError, NotFoundError
 
 from .targets import Target, new_email
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 
 def test_sdk_call_after_a_server_error(target: Target) -> None:
     # Whether the reset hits depends on how soon the next request follows (about one round in

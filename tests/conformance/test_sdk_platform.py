@@ -28,6 +28,9 @@ from chatserver_sdk.exceptions import (
 from .conftest import SdkFactory
 from .targets import Target, new_email, new_id
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 SECRET = "conformance-bearer-secret"
 
 

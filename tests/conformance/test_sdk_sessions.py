@@ -27,6 +27,9 @@ from .conftest import SdkFactory
 from .targets import Target, new_id
 from .wire import UUID
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 
 def test_sdk_history_resumed_with_only_the_new_message(
     sdk: ChatServerClient, target: Target, user_id: str

@@ -17,6 +17,9 @@ import pytest
 from .targets import Target, new_email, new_id
 from .wire import assert_internal_error, assistant, completion_body, json_body, user
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 Mistake = Callable[[httpx2.Client, Target], httpx2.Response]
 
 

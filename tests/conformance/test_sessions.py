@@ -29,6 +29,9 @@ from .wire import (
     validation_errors,
 )
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 SESSION_NOT_FOUND = "chat session not found"
 
 

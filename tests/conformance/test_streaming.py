@@ -19,6 +19,9 @@ from .wire import (
     user,
 )
 
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
+
 
 def stream(
     raw: httpx2.Client, target: Target, messages: list[dict[str, Any]], **fields: Any

@@ -12,7 +12,7 @@ import pytest
 
 from chatserver_sdk import APIConnectionError, APITimeoutError, ChatServerClient, InternalServerError
 
-from .conftest import BASE_URL, FakeServer, client_for, completion
+from ..conftest import BASE_URL, FakeServer, client_for, completion
 
 USER = "00000000-0000-0000-0000-000000000001"
 ORG = "00000000-0000-0000-0000-0000000000aa"

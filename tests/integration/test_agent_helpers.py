@@ -1,149 +1,28 @@
-"""Agent helpers on the emulator: ``wait_for_agent``, ``ask_agent`` and ``iter_agent_events``.
-
-Dropped connections are real: the client talks to the emulator through
-:class:`CuttingProxy`, a TCP proxy in this file that can cut its connections.
-(upstream's Python server does not serve agent control: coder/agentapi does.)
-"""
+"""Agent helpers on the emulator: ``wait_for_agent``, ``ask_agent`` and ``iter_agent_events``."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from chatserver_sdk import (
-    APIConnectionError,
     AsyncChatServerClient,
     ChatServerClient,
     MessageUpdateEvent,
     NotFoundError,
     StatusChangeEvent,
 )
-from chatserver_sdk._agent_helpers import EventFilter
-from chatserver_sdk.emulator import run_emulator
 
-from .servers import UpstreamServer
+from ..proxies import CuttingProxy
+from ..servers import UpstreamServer
+from ..unit.test_agent_helpers import EXAMPLES, LONG_TASK
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-LONG_TASK = " ".join(f"step{number}" for number in range(60))  # the emulator replies a word per 20 ms
-
-
-class CuttingProxy:
-    """Forwards TCP connections to ``target``; ``cut()`` drops every open one.
-
-    ``cut_stream_after(n)`` arms a one-shot rule: the next ``text/event-stream``
-    response is cut right after its n-th event (``\\n\\n``), mid-body.
-    New connections keep working after a cut.
-    """
-
-    def __init__(self, target: str) -> None:
-        parts = urlsplit(target)
-        self._target = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._lock = threading.Lock()
-        self._open: list[tuple[socket.socket, socket.socket]] = []
-        self._cut_after: int | None = None
-        self.connections = 0
-        self.cuts = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                downstream, _ = self._listener.accept()
-            except OSError:
-                return  # closed
-            upstream = socket.create_connection(self._target)
-            pair = (downstream, upstream)
-            with self._lock:
-                self._open.append(pair)
-                self.connections += 1
-            threading.Thread(target=self._pipe, args=(downstream, upstream, None), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, downstream, pair), daemon=True).start()
-
-    def _pipe(
-        self,
-        source: socket.socket,
-        sink: socket.socket,
-        response_of: tuple[socket.socket, socket.socket] | None,
-    ) -> None:
-        received = b""  # the responses on this connection so far (keep-alive: maybe several)
-        try:
-            while data := source.recv(65536):
-                if response_of is not None:
-                    received += data
-                    cut_at = self._cut_point(received)
-                    if cut_at is not None:
-                        # Forward up to the end of the chosen event, then drop the connection mid-body.
-                        sink.sendall(data[: cut_at - (len(received) - len(data))])
-                        self._drop(response_of)
-                        return
-                sink.sendall(data)
-        except OSError:
-            pass
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
-
-    def _cut_point(self, received: bytes) -> int | None:
-        limit = self._cut_after
-        if limit is None:
-            return None
-        marker = received.rfind(b"text/event-stream")
-        start = received.find(b"\r\n\r\n", marker) if marker >= 0 else -1
-        if start < 0 or received.count(b"\n\n", start + 4) < limit:
-            return None
-        with self._lock:
-            if self._cut_after != limit:
-                return None
-            self._cut_after = None
-        return start + 4 + _nth_end(received[start + 4 :], limit)
-
-    def _drop(self, pair: tuple[socket.socket, socket.socket]) -> None:
-        with self._lock:
-            if pair in self._open:
-                self._open.remove(pair)
-            self.cuts += 1
-        for sock in pair:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def cut(self) -> None:
-        """Drop every open connection, as a network failure would."""
-        with self._lock:
-            pairs, self._open = self._open, []
-        for pair in pairs:
-            self._drop(pair)
-
-    def cut_stream_after(self, events: int) -> None:
-        self._cut_after = events
-
-    def close(self) -> None:
-        self._listener.close()
-        self.cut()
-
-
-def _nth_end(body: bytes, n: int) -> int:
-    position = -2
-    for _ in range(n):
-        position = body.index(b"\n\n", position + 2)
-    return position + 2
-
-
-@pytest.fixture
-def emulator() -> Iterator[str]:
-    with run_emulator() as url:
-        yield url
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -151,9 +30,6 @@ def proxy(emulator: str) -> Iterator[CuttingProxy]:
     proxy = CuttingProxy(emulator)
     yield proxy
     proxy.close()
-
-
-# --- waiting ------------------------------------------------------------------------------------
 
 
 def test_an_idle_agent_is_stable_at_once(emulator: str) -> None:
@@ -191,9 +67,6 @@ def test_a_timeout_that_is_not_a_positive_number_is_refused(emulator: str, timeo
         client.wait_for_agent(timeout=timeout)  # type: ignore[arg-type]
 
 
-# --- asking -------------------------------------------------------------------------------------
-
-
 def test_ask_returns_only_the_agents_new_messages(emulator: str) -> None:
     with ChatServerClient(base_url=emulator) as client:
         first = client.ask_agent("Run the tests", timeout=30)
@@ -220,9 +93,6 @@ def test_ask_that_outlasts_its_timeout_raises_and_sends_once(emulator: str) -> N
         client.wait_for_agent(timeout=60)
         users = [m for m in client.get_agent_messages().messages if m.role == "user"]
     assert [m.content for m in users] == [LONG_TASK]
-
-
-# --- dropped connections ------------------------------------------------------------------------
 
 
 def test_the_event_stream_reconnects_and_repeats_nothing(emulator: str, proxy: CuttingProxy) -> None:
@@ -278,16 +148,6 @@ def test_async_helpers_and_a_dropped_connection(emulator: str, proxy: CuttingPro
     assert proxy.cuts == 1
 
 
-def test_the_event_stream_gives_up_when_the_server_is_gone() -> None:
-    with socket.create_server(("127.0.0.1", 0)) as placeholder:
-        port = placeholder.getsockname()[1]
-    with (
-        ChatServerClient(base_url=f"http://127.0.0.1:{port}", max_retries=0) as client,
-        pytest.raises(APIConnectionError),
-    ):
-        next(client.iter_agent_events(max_reconnects=1))
-
-
 @pytest.mark.slow
 def test_a_server_without_agent_control_is_an_error_not_a_reconnect_loop(upstream: UpstreamServer) -> None:
     with ChatServerClient(base_url=upstream.base_url) as client:
@@ -295,20 +155,6 @@ def test_a_server_without_agent_control_is_an_error_not_a_reconnect_loop(upstrea
             next(client.iter_agent_events())
         with pytest.raises(NotFoundError):
             client.wait_for_agent(timeout=30)
-
-
-def test_the_filter_drops_what_a_reader_has_seen() -> None:
-    seen = EventFilter()
-    stable = StatusChangeEvent(agent_type="claude", status="stable")
-    hello = MessageUpdateEvent(id=0, role="user", message="hello")
-    assert seen.is_new(hello) and seen.is_new(stable)
-    # A reconnection replays the same state: nothing in it is new.
-    assert not seen.is_new(MessageUpdateEvent(id=0, role="user", message="hello"))
-    assert not seen.is_new(StatusChangeEvent(agent_type="claude", status="stable"))
-    assert seen.is_new(MessageUpdateEvent(id=1, role="agent", message="Ech"))
-    assert seen.is_new(MessageUpdateEvent(id=1, role="agent", message="Echo"))  # grown: new
-    assert seen.is_new(StatusChangeEvent(agent_type="claude", status="running"))
-    assert seen.is_new(stable)
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ import pytest
 from chatserver_sdk import ChatServerClient
 from chatserver_sdk.emulator import run_emulator
 
-from .servers import UpstreamServer
+from ..servers import UpstreamServer
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 TITLES = [

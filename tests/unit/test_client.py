@@ -23,7 +23,7 @@ from chatserver_sdk import (
     PlatformStats,
 )
 
-from .conftest import BASE_URL, FakeServer, completion, transport_client
+from ..conftest import BASE_URL, FakeServer, completion, transport_client
 
 
 def test_is_an_openai_client() -> None:

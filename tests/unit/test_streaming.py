@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 from typing import Any
 
@@ -18,12 +17,11 @@ from chatserver_sdk import (
     IncompleteStreamError,
     MessageUpdateEvent,
     StatusChangeEvent,
-    Stream,
     StreamError,
     UsageInfo,
 )
 
-from .conftest import ClosingStream, FakeServer, chunk, client_for, sse_body
+from ..conftest import ClosingStream, FakeServer, chunk, client_for, sse_body
 
 SSE = {"content-type": "text/event-stream"}
 USAGE = {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7}
@@ -356,22 +354,3 @@ def test_a_decoding_failure_is_an_sdk_error(path: str, client: ChatServerClient,
             )
     assert isinstance(caught.value, openai.APIError)
     assert not isinstance(caught.value, httpx2.HTTPError)
-
-
-def test_a_returned_stream_keeps_its_client_alive(chatserver_emulator: str) -> None:
-    # Over real sockets: a client that is garbage-collected closes its connection pool.
-    def sdk_stream() -> Stream[str]:
-        return ChatServerClient(base_url=chatserver_emulator).create_completion(
-            "m", ["Hello there"], stream=True
-        )
-
-    def native_stream() -> openai.Stream[Any]:
-        return ChatServerClient(base_url=chatserver_emulator).chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "Hello there"}], stream=True
-        )
-
-    stream = sdk_stream()
-    native = native_stream()
-    gc.collect()
-    assert "Hello there" in "".join(stream)
-    assert "Hello there" in "".join(c.choices[0].delta.content or "" for c in native if c.choices)

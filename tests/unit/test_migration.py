@@ -57,9 +57,9 @@ from chatserver_sdk.models import (
 )
 from chatserver_sdk.types._base import Model
 
-from .conftest import BASE_URL, FakeServer, chunk, completion, sse_body
+from ..conftest import BASE_URL, FakeServer, chunk, completion, sse_body
 
-EARLIER_SDK = Path(__file__).resolve().parents[2] / "shared" / "spec" / "earlier-sdk"
+EARLIER_SDK = Path(__file__).resolve().parents[3] / "shared" / "spec" / "earlier-sdk"
 
 USER = "00000000-0000-0000-0000-000000000001"
 SESSION = "11111111-1111-1111-1111-111111111111"
@@ -72,44 +72,115 @@ SSE = {"content-type": "text/event-stream"}
 
 EARLIER_MODULES: dict[str, list[str]] = {
     "chatserver_sdk": [
-        "ChatServerClient", "Message", "MessageRole", "ChatCompletionRequest", "ChatCompletionResponse",
-        "ChatCompletionChoice", "UsageInfo", "ModelInfo", "PlatformStats", "AdminInfo", "AuditEntry",
-        "AdminRequest", "ChatSessionSummary", "ChatSessionListResponse", "ChatSessionDetailResponse",
-        "ChatMessageRecord", "ChatServerError", "BadRequestError", "UnauthorizedError", "ForbiddenError",
-        "NotFoundError", "InternalServerError", "__version__",
+        "ChatServerClient",
+        "Message",
+        "MessageRole",
+        "ChatCompletionRequest",
+        "ChatCompletionResponse",
+        "ChatCompletionChoice",
+        "UsageInfo",
+        "ModelInfo",
+        "PlatformStats",
+        "AdminInfo",
+        "AuditEntry",
+        "AdminRequest",
+        "ChatSessionSummary",
+        "ChatSessionListResponse",
+        "ChatSessionDetailResponse",
+        "ChatMessageRecord",
+        "ChatServerError",
+        "BadRequestError",
+        "UnauthorizedError",
+        "ForbiddenError",
+        "NotFoundError",
+        "InternalServerError",
+        "__version__",
     ],
     "chatserver_sdk.client": [
-        "ChatServerClient", "create_client",
+        "ChatServerClient",
+        "create_client",
         # The models the earlier client module imported, which code imported from it too.
-        "Message", "MessageRole", "ChatCompletionRequest", "ChatCompletionResponse", "ModelsResponse",
-        "ModelInfo", "PlatformStats", "AdminRequest", "AdminResponse", "AuditLogResponse", "UsageInfo",
-        "ChatSessionListResponse", "ChatSessionDetailResponse",
+        "Message",
+        "MessageRole",
+        "ChatCompletionRequest",
+        "ChatCompletionResponse",
+        "ModelsResponse",
+        "ModelInfo",
+        "PlatformStats",
+        "AdminRequest",
+        "AdminResponse",
+        "AuditLogResponse",
+        "UsageInfo",
+        "ChatSessionListResponse",
+        "ChatSessionDetailResponse",
     ],
     "chatserver_sdk.models": [
-        "MessageRole", "Message", "UsageInfo", "ChatCompletionChoice", "ChatCompletionResponse",
-        "ChatCompletionRequest", "ModelInfo", "ModelsResponse", "PlatformStats", "ChatSessionSummary",
-        "ChatMessageRecord", "ChatSessionListResponse", "ChatSessionDetailResponse", "AdminInfo",
-        "AdminRequest", "AdminResponse", "AuditEntry", "AuditLogResponse",
+        "MessageRole",
+        "Message",
+        "UsageInfo",
+        "ChatCompletionChoice",
+        "ChatCompletionResponse",
+        "ChatCompletionRequest",
+        "ModelInfo",
+        "ModelsResponse",
+        "PlatformStats",
+        "ChatSessionSummary",
+        "ChatMessageRecord",
+        "ChatSessionListResponse",
+        "ChatSessionDetailResponse",
+        "AdminInfo",
+        "AdminRequest",
+        "AdminResponse",
+        "AuditEntry",
+        "AuditLogResponse",
     ],
     "chatserver_sdk.exceptions": [
-        "ChatServerError", "BadRequestError", "UnauthorizedError", "ForbiddenError", "NotFoundError",
+        "ChatServerError",
+        "BadRequestError",
+        "UnauthorizedError",
+        "ForbiddenError",
+        "NotFoundError",
         "InternalServerError",
     ],
 }
 
 SUMMARY = {
-    "id": SESSION, "user_id": USER, "organization_id": None, "title": "Plan", "model": "claude-3-haiku",
-    "agent_type": "claude", "created_at": WHEN, "updated_at": WHEN, "last_message_at": WHEN,
-    "message_count": 2, "tokens_in": 3, "tokens_out": 4, "tokens_total": 7, "metadata": {"k": "v"},
+    "id": SESSION,
+    "user_id": USER,
+    "organization_id": None,
+    "title": "Plan",
+    "model": "claude-3-haiku",
+    "agent_type": "claude",
+    "created_at": WHEN,
+    "updated_at": WHEN,
+    "last_message_at": WHEN,
+    "message_count": 2,
+    "tokens_in": 3,
+    "tokens_out": 4,
+    "tokens_total": 7,
+    "metadata": {"k": "v"},
     "archived": False,
 }
 RECORD = {
-    "id": "m-1", "session_id": SESSION, "message_index": 0, "role": "user", "content": "Plan",
-    "metadata": {}, "tokens": 3, "created_at": WHEN, "updated_at": None,
+    "id": "m-1",
+    "session_id": SESSION,
+    "message_index": 0,
+    "role": "user",
+    "content": "Plan",
+    "metadata": {},
+    "tokens": 3,
+    "created_at": WHEN,
+    "updated_at": None,
 }
 AUDIT = {
-    "id": "a-1", "timestamp": WHEN, "user_id": USER, "org_id": "org-1", "action": "platform_admin.added",
-    "resource": "platform_admin", "resource_id": "ada@example.com", "metadata": {"by": "test"},
+    "id": "a-1",
+    "timestamp": WHEN,
+    "user_id": USER,
+    "org_id": "org-1",
+    "action": "platform_admin.added",
+    "resource": "platform_admin",
+    "resource_id": "ada@example.com",
+    "metadata": {"by": "test"},
 }
 ASSISTANT = {"role": "assistant", "content": "Hello!"}
 
@@ -121,7 +192,10 @@ EARLIER_MODELS: dict[type[Model], tuple[dict[str, Any], set[str]]] = {
     ChatCompletionChoice: ({"index": 0, "message": ASSISTANT, "finish_reason": "stop"}, {"from_dict"}),
     ChatCompletionResponse: (
         {
-            "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "claude-3-haiku",
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": "claude-3-haiku",
             "choices": [{"index": 0, "message": ASSISTANT, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
             "system_fingerprint": SESSION,
@@ -130,24 +204,39 @@ EARLIER_MODELS: dict[type[Model], tuple[dict[str, Any], set[str]]] = {
     ),
     ChatCompletionRequest: (
         {
-            "model": "claude-3-haiku", "messages": [{"role": "user", "content": "Hi"}], "temperature": 0.5,
-            "max_tokens": 100, "top_p": 0.9, "stream": False, "user": USER, "system_prompt": "Be terse.",
+            "model": "claude-3-haiku",
+            "messages": [{"role": "user", "content": "Hi"}],
+            "temperature": 0.5,
+            "max_tokens": 100,
+            "top_p": 0.9,
+            "stream": False,
+            "user": USER,
+            "system_prompt": "Be terse.",
             "metadata": {"session_id": SESSION},
         },
         {"to_dict"},
     ),
     ModelInfo: (
         {
-            "id": "claude-3-haiku", "object": "model", "created": 1700000000, "owned_by": "anthropic",
-            "provider": "claude", "capabilities": ["chat.completion"],
+            "id": "claude-3-haiku",
+            "object": "model",
+            "created": 1700000000,
+            "owned_by": "anthropic",
+            "provider": "claude",
+            "capabilities": ["chat.completion"],
         },
         {"from_dict"},
     ),
     ModelsResponse: ({"object": "list", "data": [{"id": "claude-3-haiku", "owned_by": "x"}]}, {"from_dict"}),
     PlatformStats: (
         {
-            "total_users": 1, "active_users": 2, "total_organizations": 3, "total_requests": 4,
-            "requests_today": 5, "total_tokens": 6, "tokens_today": 7,
+            "total_users": 1,
+            "active_users": 2,
+            "total_organizations": 3,
+            "total_requests": 4,
+            "requests_today": 5,
+            "total_tokens": 6,
+            "tokens_today": 7,
             "system_health": {"status": "healthy", "active_agents": ["claude"]},
         },
         {"from_dict"},
@@ -155,7 +244,8 @@ EARLIER_MODELS: dict[type[Model], tuple[dict[str, Any], set[str]]] = {
     ChatSessionSummary: (SUMMARY, {"from_dict"}),
     ChatMessageRecord: (RECORD, {"from_dict"}),
     ChatSessionListResponse: (
-        {"sessions": [SUMMARY], "total": 1, "page": 1, "page_size": 20, "has_more": False}, {"from_dict"}
+        {"sessions": [SUMMARY], "total": 1, "page": 1, "page_size": 20, "has_more": False},
+        {"from_dict"},
     ),
     ChatSessionDetailResponse: ({"session": SUMMARY, "messages": [RECORD]}, {"from_dict"}),
     AdminInfo: (
@@ -174,10 +264,24 @@ class EarlierClient:
 
     def __init__(self, api_key: Any = None, base_url: Any = "http://localhost:3284", timeout: Any = 30): ...
     def create_completion(
-        self, model: Any, messages: Any, temperature: Any = 0.7, max_tokens: Any = 4000, top_p: Any = 1.0,
-        stream: Any = False, user: Any = None, system_prompt: Any = None, *, session_id: Any = None,
-        metadata: Any = None, organization_id: Any = None, workflow: Any = None, variables: Any = None,
-        allowed_tools: Any = None, setting_sources: Any = None, mcp_servers: Any = None,
+        self,
+        model: Any,
+        messages: Any,
+        temperature: Any = 0.7,
+        max_tokens: Any = 4000,
+        top_p: Any = 1.0,
+        stream: Any = False,
+        user: Any = None,
+        system_prompt: Any = None,
+        *,
+        session_id: Any = None,
+        metadata: Any = None,
+        organization_id: Any = None,
+        workflow: Any = None,
+        variables: Any = None,
+        allowed_tools: Any = None,
+        setting_sources: Any = None,
+        mcp_servers: Any = None,
     ) -> Any: ...
     def list_models(self) -> Any: ...
     def list_sessions(self, user_id: Any, *, page: Any = 1, page_size: Any = 20) -> Any: ...
@@ -243,7 +347,9 @@ def test_earlier_names_are_in_the_package_all() -> None:
 
 def test_message_role_members() -> None:
     assert [MessageRole.SYSTEM.value, MessageRole.USER.value, MessageRole.ASSISTANT.value] == [
-        "system", "user", "assistant",
+        "system",
+        "user",
+        "assistant",
     ]
     assert MessageRole("user") is MessageRole.USER and MessageRole.USER == "user"
 
@@ -296,13 +402,18 @@ def test_earlier_to_dict_shapes() -> None:
     assert Message(MessageRole.USER, "Hi").to_dict() == {"role": "user", "content": "Hi"}
     assert UsageInfo(1, 2, 3).to_dict() == {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
     assert AdminRequest("user_01", "ada@example.com").to_dict() == {
-        "workos_id": "user_01", "email": "ada@example.com", "name": "",
+        "workos_id": "user_01",
+        "email": "ada@example.com",
+        "name": "",
     }
     # Unset options are left out, and None leaves a setting to the server, as before.
     request = ChatCompletionRequest("claude-3-haiku", [Message(MessageRole.USER, "Hi")], temperature=None)
     assert request.to_dict() == {
-        "model": "claude-3-haiku", "messages": [{"role": "user", "content": "Hi"}],
-        "max_tokens": 4000, "top_p": 1.0, "stream": False,
+        "model": "claude-3-haiku",
+        "messages": [{"role": "user", "content": "Hi"}],
+        "max_tokens": 4000,
+        "top_p": 1.0,
+        "stream": False,
     }
 
 
@@ -467,22 +578,42 @@ def test_create_completion_with_every_earlier_argument(client: ChatServerClient,
     response = client.create_completion(
         "claude-3-haiku",
         [Message(MessageRole.SYSTEM, "Be terse."), {"role": "user", "content": "Hi"}],
-        0.5, 100, 0.9, False, USER, "Prompt",
-        session_id=SESSION, metadata={"extra": 1}, organization_id=ORG, workflow="review",
-        variables={"x": 1}, allowed_tools=["Read"], setting_sources=["project"], mcp_servers={"docs": {}},
+        0.5,
+        100,
+        0.9,
+        False,
+        USER,
+        "Prompt",
+        session_id=SESSION,
+        metadata={"extra": 1},
+        organization_id=ORG,
+        workflow="review",
+        variables={"x": 1},
+        allowed_tools=["Read"],
+        setting_sources=["project"],
+        mcp_servers={"docs": {}},
     )
     assert isinstance(response, ChatCompletionResponse)
     assert response.choices[0].message.content == "Done" and response.system_fingerprint == SESSION
     body = server.last_json()
     assert body["messages"] == [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Hi"}]
     assert (body["model"], body["temperature"], body["max_tokens"], body["top_p"]) == (
-        "claude-3-haiku", 0.5, 100, 0.9,
+        "claude-3-haiku",
+        0.5,
+        100,
+        0.9,
     )
     assert body["stream"] is False and body["user"] == USER and body["system_prompt"] == "Prompt"
     assert body["metadata"] == {
-        "extra": 1, "session_id": SESSION, "organization_id": ORG, "workflow": "review",
-        "variables": {"x": 1}, "allowed_tools": ["Read"], "setting_sources": ["project"],
-        "mcp_servers": {"docs": {}}, "user_id": USER,
+        "extra": 1,
+        "session_id": SESSION,
+        "organization_id": ORG,
+        "workflow": "review",
+        "variables": {"x": 1},
+        "allowed_tools": ["Read"],
+        "setting_sources": ["project"],
+        "mcp_servers": {"docs": {}},
+        "user_id": USER,
     }
 
 
@@ -669,7 +800,8 @@ def test_tables_cover_the_earlier_sdk() -> None:
         assert methods == our_methods, f"{name}: methods differ from the earlier dataclass"
 
     client_class = next(
-        node for node in _earlier_source("client.py").body
+        node
+        for node in _earlier_source("client.py").body
         if isinstance(node, ast.ClassDef) and node.name == "ChatServerClient"
     )
     methods = {n.name: n for n in client_class.body if isinstance(n, ast.FunctionDef) and _public(n.name)}
@@ -679,7 +811,8 @@ def test_tables_cover_the_earlier_sdk() -> None:
         earlier_params = [a.arg for a in (*node.args.args, *node.args.kwonlyargs)]
         assert earlier_params == list(inspect.signature(getattr(EarlierClient, name)).parameters), name
     create = next(
-        node for node in _earlier_source("client.py").body
+        node
+        for node in _earlier_source("client.py").body
         if isinstance(node, ast.FunctionDef) and node.name == "create_client"
     )
     assert [a.arg for a in create.args.args] == list(_parameters(earlier_create_client))

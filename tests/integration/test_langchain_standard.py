@@ -40,7 +40,10 @@ except ImportError:  # pragma: no cover - depends on the environment
 from langchain_core.language_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 
-from .servers import UpstreamServer
+from ..servers import UpstreamServer
+
+# Every scenario runs against live servers (upstream's and the emulator).
+pytestmark = pytest.mark.slow
 
 MODEL = "claude-3-haiku"
 OTHER_MODEL = "claude-3-5-sonnet"

@@ -30,11 +30,11 @@ import pytest
 
 from chatserver_sdk.emulator import run_emulator
 
-from .servers import UpstreamServer
+from ..servers import UpstreamServer
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", ROOT / "examples" / "README.md"]
 DEFAULT_ADDRESS = re.compile(r"(?:localhost|127\.0\.0\.1):3284")
 TIMEOUT = 120

@@ -15,7 +15,7 @@ import pytest
 
 from chatserver_sdk.emulator import run_emulator
 
-from .servers import UpstreamServer
+from ..servers import UpstreamServer
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ import chatserver_sdk
 from chatserver_sdk import ChatServerClient
 from chatserver_sdk.emulator import run_emulator
 
-from .spec import spec_path
+from ..spec import spec_path
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from langchain_openai import ChatOpenAI
 from chatserver_sdk import AsyncChatServerClient, ChatServerClient
 from chatserver_sdk._parameters import READ_BY_SERVER, REFUSED, UnsupportedParameterError
 
-from .conftest import FakeServer, client_for, completion
+from ..conftest import FakeServer, client_for, completion
 
 UPSTREAM_REQUEST_MODEL = {
     "model",

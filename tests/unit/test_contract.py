@@ -74,8 +74,8 @@ from chatserver_sdk.types import (
     UsageInfo,
 )
 
-from .conftest import Exchange, FakeServer, client_for
-from .spec import SPEC_ENV_VAR, Contract, SpecUnavailableError, WireRequest, load_contract, spec_path
+from ..conftest import Exchange, FakeServer, client_for
+from ..spec import SPEC_ENV_VAR, Contract, SpecUnavailableError, WireRequest, load_contract, spec_path
 
 BASE_URL = "http://chatserver.test:3284"
 KEY = "sk-contract"

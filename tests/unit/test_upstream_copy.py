@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .spec import SHARED_SPEC_DIR, VENDORED_SPEC_DIR
+from ..spec import SHARED_SPEC_DIR, VENDORED_SPEC_DIR
 
 FILES = ["chatserver-openapi.json", "agentapi-openapi.json", "NOTES.md", "sdk-readme-seed.md"]
 

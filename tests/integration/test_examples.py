@@ -26,11 +26,11 @@ import pytest
 
 from chatserver_sdk.emulator import run_emulator
 
-from .servers import UpstreamServer
+from ..servers import UpstreamServer
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 USER_KEY = "sk-examples-user"
 ADMIN_KEY = "sk-examples-admin"
 # Printed nowhere, whatever the example does with them.
