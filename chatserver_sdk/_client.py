@@ -33,6 +33,11 @@ from ._pagination import (
     SyncSessionPage,
 )
 from ._response import (
+    AsyncResponseContextManager,
+    AsyncStreamedResponse,
+    RawResponse,
+    ResponseContextManager,
+    StreamedResponse,
     async_to_raw_response_wrapper,
     async_to_streamed_response_wrapper,
     to_raw_response_wrapper,
@@ -926,26 +931,6 @@ class ChatServerWithRawResponse(OpenAIWithRawResponse):
     def __init__(self, client: ChatServerClient) -> None:
         super().__init__(client)
         self._chatserver = client
-        self.create_completion = to_raw_response_wrapper(client.create_completion)
-        self.list_models = to_raw_response_wrapper(client.list_models)
-        self.health = to_raw_response_wrapper(client.health)
-        self.list_sessions = to_raw_response_wrapper(client.list_sessions)
-        self.get_session = to_raw_response_wrapper(client.get_session)
-        self.get_platform_stats = to_raw_response_wrapper(client.get_platform_stats)
-        self.list_admins = to_raw_response_wrapper(client.list_admins)
-        self.add_admin = to_raw_response_wrapper(client.add_admin)
-        self.remove_admin = to_raw_response_wrapper(client.remove_admin)
-        self.get_audit_log = to_raw_response_wrapper(client.get_audit_log)
-        self.list_mcp_servers = to_raw_response_wrapper(client.list_mcp_servers)
-        self.create_mcp_server = to_raw_response_wrapper(client.create_mcp_server)
-        self.update_mcp_server = to_raw_response_wrapper(client.update_mcp_server)
-        self.delete_mcp_server = to_raw_response_wrapper(client.delete_mcp_server)
-        self.get_agent_status = to_raw_response_wrapper(client.get_agent_status)
-        self.get_agent_messages = to_raw_response_wrapper(client.get_agent_messages)
-        self.send_agent_message = to_raw_response_wrapper(client.send_agent_message)
-        self.interrupt_agent = to_raw_response_wrapper(client.interrupt_agent)
-        self.upload_file = to_raw_response_wrapper(client.upload_file)
-        self.stream_agent_events = to_raw_response_wrapper(client.stream_agent_events)
 
     @cached_property
     def sessions(self) -> SessionsWithRawResponse:
@@ -963,6 +948,436 @@ class ChatServerWithRawResponse(OpenAIWithRawResponse):
     def agent(self) -> AgentWithRawResponse:
         return AgentWithRawResponse(self._chatserver.agent)
 
+    def create_completion(
+        self,
+        model: str,
+        messages: Iterable[MessageLike],
+        temperature: float = 0.7,
+        max_tokens: int = 4000,
+        top_p: float = 1.0,
+        stream: bool = False,
+        user: str | None = None,
+        system_prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        organization_id: str | None = None,
+        workflow: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
+        mcp_servers: Any = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> RawResponse[ChatCompletionResponse | Stream[str]]:
+        """Raw response: ``client.create_completion``."""
+        return to_raw_response_wrapper(self._chatserver.create_completion)(
+            model,
+            messages,
+            temperature,
+            max_tokens,
+            top_p,
+            stream,
+            user,
+            system_prompt,
+            session_id=session_id,
+            metadata=metadata,
+            organization_id=organization_id,
+            workflow=workflow,
+            variables=variables,
+            allowed_tools=allowed_tools,
+            setting_sources=setting_sources,
+            mcp_servers=mcp_servers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
+
+    def list_models(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[ModelsResponse]:
+        """Raw response: ``client.list_models``."""
+        return to_raw_response_wrapper(self._chatserver.list_models)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SystemHealth]:
+        """Raw response: ``client.health``."""
+        return to_raw_response_wrapper(self._chatserver.health)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_sessions(
+        self,
+        user_id: str,
+        page: int = 1,
+        page_size: int = 20,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncSessionPage]:
+        """Raw response: ``client.list_sessions``."""
+        return to_raw_response_wrapper(self._chatserver.list_sessions)(
+            user_id,
+            page,
+            page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_session(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[ChatSessionDetailResponse]:
+        """Raw response: ``client.get_session``."""
+        return to_raw_response_wrapper(self._chatserver.get_session)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_platform_stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[PlatformStats]:
+        """Raw response: ``client.get_platform_stats``."""
+        return to_raw_response_wrapper(self._chatserver.get_platform_stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_admins(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncAdminPage]:
+        """Raw response: ``client.list_admins``."""
+        return to_raw_response_wrapper(self._chatserver.list_admins)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def add_admin(
+        self,
+        workos_id: str,
+        email: str,
+        name: str | None = None,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``client.add_admin``."""
+        return to_raw_response_wrapper(self._chatserver.add_admin)(
+            workos_id,
+            email,
+            name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def remove_admin(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``client.remove_admin``."""
+        return to_raw_response_wrapper(self._chatserver.remove_admin)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_audit_log(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncAuditPage]:
+        """Raw response: ``client.get_audit_log``."""
+        return to_raw_response_wrapper(self._chatserver.get_audit_log)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_mcp_servers(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncMCPServerPage]:
+        """Raw response: ``client.list_mcp_servers``."""
+        return to_raw_response_wrapper(self._chatserver.list_mcp_servers)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def create_mcp_server(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``client.create_mcp_server``."""
+        return to_raw_response_wrapper(self._chatserver.create_mcp_server)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def update_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``client.update_mcp_server``."""
+        return to_raw_response_wrapper(self._chatserver.update_mcp_server)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def delete_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[None]:
+        """Raw response: ``client.delete_mcp_server``."""
+        return to_raw_response_wrapper(self._chatserver.delete_mcp_server)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_agent_status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentStatus]:
+        """Raw response: ``client.get_agent_status``."""
+        return to_raw_response_wrapper(self._chatserver.get_agent_status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_agent_messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentMessagesResponse]:
+        """Raw response: ``client.get_agent_messages``."""
+        return to_raw_response_wrapper(self._chatserver.get_agent_messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def send_agent_message(
+        self,
+        content: str,
+        type: str = "user",
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``client.send_agent_message``."""
+        return to_raw_response_wrapper(self._chatserver.send_agent_message)(
+            content,
+            type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``client.interrupt_agent``."""
+        return to_raw_response_wrapper(self._chatserver.interrupt_agent)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def upload_file(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[UploadResponse]:
+        """Raw response: ``client.upload_file``."""
+        return to_raw_response_wrapper(self._chatserver.upload_file)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def stream_agent_events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> RawResponse[Stream[AgentEvent]]:
+        """Raw response: ``client.stream_agent_events``."""
+        return to_raw_response_wrapper(self._chatserver.stream_agent_events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
+
 
 class ChatServerWithStreamedResponse(OpenAIWithStreamedResponse):
     """The streaming view of :class:`ChatServerClient`: openai's resources and the ChatServer's."""
@@ -970,26 +1385,6 @@ class ChatServerWithStreamedResponse(OpenAIWithStreamedResponse):
     def __init__(self, client: ChatServerClient) -> None:
         super().__init__(client)
         self._chatserver = client
-        self.create_completion = to_streamed_response_wrapper(client.create_completion)
-        self.list_models = to_streamed_response_wrapper(client.list_models)
-        self.health = to_streamed_response_wrapper(client.health)
-        self.list_sessions = to_streamed_response_wrapper(client.list_sessions)
-        self.get_session = to_streamed_response_wrapper(client.get_session)
-        self.get_platform_stats = to_streamed_response_wrapper(client.get_platform_stats)
-        self.list_admins = to_streamed_response_wrapper(client.list_admins)
-        self.add_admin = to_streamed_response_wrapper(client.add_admin)
-        self.remove_admin = to_streamed_response_wrapper(client.remove_admin)
-        self.get_audit_log = to_streamed_response_wrapper(client.get_audit_log)
-        self.list_mcp_servers = to_streamed_response_wrapper(client.list_mcp_servers)
-        self.create_mcp_server = to_streamed_response_wrapper(client.create_mcp_server)
-        self.update_mcp_server = to_streamed_response_wrapper(client.update_mcp_server)
-        self.delete_mcp_server = to_streamed_response_wrapper(client.delete_mcp_server)
-        self.get_agent_status = to_streamed_response_wrapper(client.get_agent_status)
-        self.get_agent_messages = to_streamed_response_wrapper(client.get_agent_messages)
-        self.send_agent_message = to_streamed_response_wrapper(client.send_agent_message)
-        self.interrupt_agent = to_streamed_response_wrapper(client.interrupt_agent)
-        self.upload_file = to_streamed_response_wrapper(client.upload_file)
-        self.stream_agent_events = to_streamed_response_wrapper(client.stream_agent_events)
 
     @cached_property
     def sessions(self) -> SessionsWithStreamingResponse:
@@ -1006,6 +1401,436 @@ class ChatServerWithStreamedResponse(OpenAIWithStreamedResponse):
     @cached_property
     def agent(self) -> AgentWithStreamingResponse:
         return AgentWithStreamingResponse(self._chatserver.agent)
+
+    def create_completion(
+        self,
+        model: str,
+        messages: Iterable[MessageLike],
+        temperature: float = 0.7,
+        max_tokens: int = 4000,
+        top_p: float = 1.0,
+        stream: bool = False,
+        user: str | None = None,
+        system_prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        organization_id: str | None = None,
+        workflow: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
+        mcp_servers: Any = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> ResponseContextManager[StreamedResponse[ChatCompletionResponse | Stream[str]]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.create_completion``."""
+        return to_streamed_response_wrapper(self._chatserver.create_completion)(
+            model,
+            messages,
+            temperature,
+            max_tokens,
+            top_p,
+            stream,
+            user,
+            system_prompt,
+            session_id=session_id,
+            metadata=metadata,
+            organization_id=organization_id,
+            workflow=workflow,
+            variables=variables,
+            allowed_tools=allowed_tools,
+            setting_sources=setting_sources,
+            mcp_servers=mcp_servers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
+
+    def list_models(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[ModelsResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_models``."""
+        return to_streamed_response_wrapper(self._chatserver.list_models)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SystemHealth]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.health``."""
+        return to_streamed_response_wrapper(self._chatserver.health)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_sessions(
+        self,
+        user_id: str,
+        page: int = 1,
+        page_size: int = 20,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncSessionPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_sessions``."""
+        return to_streamed_response_wrapper(self._chatserver.list_sessions)(
+            user_id,
+            page,
+            page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_session(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[ChatSessionDetailResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_session``."""
+        return to_streamed_response_wrapper(self._chatserver.get_session)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_platform_stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[PlatformStats]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_platform_stats``."""
+        return to_streamed_response_wrapper(self._chatserver.get_platform_stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_admins(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncAdminPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_admins``."""
+        return to_streamed_response_wrapper(self._chatserver.list_admins)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def add_admin(
+        self,
+        workos_id: str,
+        email: str,
+        name: str | None = None,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.add_admin``."""
+        return to_streamed_response_wrapper(self._chatserver.add_admin)(
+            workos_id,
+            email,
+            name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def remove_admin(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.remove_admin``."""
+        return to_streamed_response_wrapper(self._chatserver.remove_admin)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_audit_log(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncAuditPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_audit_log``."""
+        return to_streamed_response_wrapper(self._chatserver.get_audit_log)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_mcp_servers(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncMCPServerPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_mcp_servers``."""
+        return to_streamed_response_wrapper(self._chatserver.list_mcp_servers)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def create_mcp_server(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.create_mcp_server``."""
+        return to_streamed_response_wrapper(self._chatserver.create_mcp_server)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def update_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.update_mcp_server``."""
+        return to_streamed_response_wrapper(self._chatserver.update_mcp_server)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def delete_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[None]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.delete_mcp_server``."""
+        return to_streamed_response_wrapper(self._chatserver.delete_mcp_server)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_agent_status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AgentStatus]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_agent_status``."""
+        return to_streamed_response_wrapper(self._chatserver.get_agent_status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_agent_messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AgentMessagesResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_agent_messages``."""
+        return to_streamed_response_wrapper(self._chatserver.get_agent_messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def send_agent_message(
+        self,
+        content: str,
+        type: str = "user",
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.send_agent_message``."""
+        return to_streamed_response_wrapper(self._chatserver.send_agent_message)(
+            content,
+            type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.interrupt_agent``."""
+        return to_streamed_response_wrapper(self._chatserver.interrupt_agent)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def upload_file(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[UploadResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.upload_file``."""
+        return to_streamed_response_wrapper(self._chatserver.upload_file)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def stream_agent_events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> ResponseContextManager[StreamedResponse[Stream[AgentEvent]]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.stream_agent_events``."""
+        return to_streamed_response_wrapper(self._chatserver.stream_agent_events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
 
 
 class AsyncChatServerClient(AsyncCore):
@@ -1834,26 +2659,6 @@ class AsyncChatServerWithRawResponse(AsyncOpenAIWithRawResponse):
     def __init__(self, client: AsyncChatServerClient) -> None:
         super().__init__(client)
         self._chatserver = client
-        self.create_completion = async_to_raw_response_wrapper(client.create_completion)
-        self.list_models = async_to_raw_response_wrapper(client.list_models)
-        self.health = async_to_raw_response_wrapper(client.health)
-        self.list_sessions = async_to_raw_response_wrapper(client.list_sessions)
-        self.get_session = async_to_raw_response_wrapper(client.get_session)
-        self.get_platform_stats = async_to_raw_response_wrapper(client.get_platform_stats)
-        self.list_admins = async_to_raw_response_wrapper(client.list_admins)
-        self.add_admin = async_to_raw_response_wrapper(client.add_admin)
-        self.remove_admin = async_to_raw_response_wrapper(client.remove_admin)
-        self.get_audit_log = async_to_raw_response_wrapper(client.get_audit_log)
-        self.list_mcp_servers = async_to_raw_response_wrapper(client.list_mcp_servers)
-        self.create_mcp_server = async_to_raw_response_wrapper(client.create_mcp_server)
-        self.update_mcp_server = async_to_raw_response_wrapper(client.update_mcp_server)
-        self.delete_mcp_server = async_to_raw_response_wrapper(client.delete_mcp_server)
-        self.get_agent_status = async_to_raw_response_wrapper(client.get_agent_status)
-        self.get_agent_messages = async_to_raw_response_wrapper(client.get_agent_messages)
-        self.send_agent_message = async_to_raw_response_wrapper(client.send_agent_message)
-        self.interrupt_agent = async_to_raw_response_wrapper(client.interrupt_agent)
-        self.upload_file = async_to_raw_response_wrapper(client.upload_file)
-        self.stream_agent_events = async_to_raw_response_wrapper(client.stream_agent_events)
 
     @cached_property
     def sessions(self) -> AsyncSessionsWithRawResponse:
@@ -1871,6 +2676,436 @@ class AsyncChatServerWithRawResponse(AsyncOpenAIWithRawResponse):
     def agent(self) -> AsyncAgentWithRawResponse:
         return AsyncAgentWithRawResponse(self._chatserver.agent)
 
+    async def create_completion(
+        self,
+        model: str,
+        messages: Iterable[MessageLike],
+        temperature: float = 0.7,
+        max_tokens: int = 4000,
+        top_p: float = 1.0,
+        stream: bool = False,
+        user: str | None = None,
+        system_prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        organization_id: str | None = None,
+        workflow: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
+        mcp_servers: Any = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> RawResponse[ChatCompletionResponse | AsyncStream[str]]:
+        """Raw response: ``client.create_completion``."""
+        return await async_to_raw_response_wrapper(self._chatserver.create_completion)(
+            model,
+            messages,
+            temperature,
+            max_tokens,
+            top_p,
+            stream,
+            user,
+            system_prompt,
+            session_id=session_id,
+            metadata=metadata,
+            organization_id=organization_id,
+            workflow=workflow,
+            variables=variables,
+            allowed_tools=allowed_tools,
+            setting_sources=setting_sources,
+            mcp_servers=mcp_servers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
+
+    async def list_models(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[ModelsResponse]:
+        """Raw response: ``client.list_models``."""
+        return await async_to_raw_response_wrapper(self._chatserver.list_models)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SystemHealth]:
+        """Raw response: ``client.health``."""
+        return await async_to_raw_response_wrapper(self._chatserver.health)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def list_sessions(
+        self,
+        user_id: str,
+        page: int = 1,
+        page_size: int = 20,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncSessionPage]:
+        """Raw response: ``client.list_sessions``."""
+        return await async_to_raw_response_wrapper(self._chatserver.list_sessions)(
+            user_id,
+            page,
+            page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def get_session(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[ChatSessionDetailResponse]:
+        """Raw response: ``client.get_session``."""
+        return await async_to_raw_response_wrapper(self._chatserver.get_session)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def get_platform_stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[PlatformStats]:
+        """Raw response: ``client.get_platform_stats``."""
+        return await async_to_raw_response_wrapper(self._chatserver.get_platform_stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def list_admins(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncAdminPage]:
+        """Raw response: ``client.list_admins``."""
+        return await async_to_raw_response_wrapper(self._chatserver.list_admins)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def add_admin(
+        self,
+        workos_id: str,
+        email: str,
+        name: str | None = None,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``client.add_admin``."""
+        return await async_to_raw_response_wrapper(self._chatserver.add_admin)(
+            workos_id,
+            email,
+            name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def remove_admin(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``client.remove_admin``."""
+        return await async_to_raw_response_wrapper(self._chatserver.remove_admin)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def get_audit_log(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncAuditPage]:
+        """Raw response: ``client.get_audit_log``."""
+        return await async_to_raw_response_wrapper(self._chatserver.get_audit_log)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def list_mcp_servers(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncMCPServerPage]:
+        """Raw response: ``client.list_mcp_servers``."""
+        return await async_to_raw_response_wrapper(self._chatserver.list_mcp_servers)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def create_mcp_server(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``client.create_mcp_server``."""
+        return await async_to_raw_response_wrapper(self._chatserver.create_mcp_server)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def update_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``client.update_mcp_server``."""
+        return await async_to_raw_response_wrapper(self._chatserver.update_mcp_server)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def delete_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[None]:
+        """Raw response: ``client.delete_mcp_server``."""
+        return await async_to_raw_response_wrapper(self._chatserver.delete_mcp_server)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def get_agent_status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentStatus]:
+        """Raw response: ``client.get_agent_status``."""
+        return await async_to_raw_response_wrapper(self._chatserver.get_agent_status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def get_agent_messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentMessagesResponse]:
+        """Raw response: ``client.get_agent_messages``."""
+        return await async_to_raw_response_wrapper(self._chatserver.get_agent_messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def send_agent_message(
+        self,
+        content: str,
+        type: str = "user",
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``client.send_agent_message``."""
+        return await async_to_raw_response_wrapper(self._chatserver.send_agent_message)(
+            content,
+            type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``client.interrupt_agent``."""
+        return await async_to_raw_response_wrapper(self._chatserver.interrupt_agent)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def upload_file(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[UploadResponse]:
+        """Raw response: ``client.upload_file``."""
+        return await async_to_raw_response_wrapper(self._chatserver.upload_file)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def stream_agent_events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> RawResponse[AsyncStream[AgentEvent]]:
+        """Raw response: ``client.stream_agent_events``."""
+        return await async_to_raw_response_wrapper(self._chatserver.stream_agent_events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
+
 
 class AsyncChatServerWithStreamedResponse(AsyncOpenAIWithStreamedResponse):
     """The streaming view of :class:`AsyncChatServerClient`: openai's resources and the ChatServer's."""
@@ -1878,26 +3113,6 @@ class AsyncChatServerWithStreamedResponse(AsyncOpenAIWithStreamedResponse):
     def __init__(self, client: AsyncChatServerClient) -> None:
         super().__init__(client)
         self._chatserver = client
-        self.create_completion = async_to_streamed_response_wrapper(client.create_completion)
-        self.list_models = async_to_streamed_response_wrapper(client.list_models)
-        self.health = async_to_streamed_response_wrapper(client.health)
-        self.list_sessions = async_to_streamed_response_wrapper(client.list_sessions)
-        self.get_session = async_to_streamed_response_wrapper(client.get_session)
-        self.get_platform_stats = async_to_streamed_response_wrapper(client.get_platform_stats)
-        self.list_admins = async_to_streamed_response_wrapper(client.list_admins)
-        self.add_admin = async_to_streamed_response_wrapper(client.add_admin)
-        self.remove_admin = async_to_streamed_response_wrapper(client.remove_admin)
-        self.get_audit_log = async_to_streamed_response_wrapper(client.get_audit_log)
-        self.list_mcp_servers = async_to_streamed_response_wrapper(client.list_mcp_servers)
-        self.create_mcp_server = async_to_streamed_response_wrapper(client.create_mcp_server)
-        self.update_mcp_server = async_to_streamed_response_wrapper(client.update_mcp_server)
-        self.delete_mcp_server = async_to_streamed_response_wrapper(client.delete_mcp_server)
-        self.get_agent_status = async_to_streamed_response_wrapper(client.get_agent_status)
-        self.get_agent_messages = async_to_streamed_response_wrapper(client.get_agent_messages)
-        self.send_agent_message = async_to_streamed_response_wrapper(client.send_agent_message)
-        self.interrupt_agent = async_to_streamed_response_wrapper(client.interrupt_agent)
-        self.upload_file = async_to_streamed_response_wrapper(client.upload_file)
-        self.stream_agent_events = async_to_streamed_response_wrapper(client.stream_agent_events)
 
     @cached_property
     def sessions(self) -> AsyncSessionsWithStreamingResponse:
@@ -1914,3 +3129,433 @@ class AsyncChatServerWithStreamedResponse(AsyncOpenAIWithStreamedResponse):
     @cached_property
     def agent(self) -> AsyncAgentWithStreamingResponse:
         return AsyncAgentWithStreamingResponse(self._chatserver.agent)
+
+    def create_completion(
+        self,
+        model: str,
+        messages: Iterable[MessageLike],
+        temperature: float = 0.7,
+        max_tokens: int = 4000,
+        top_p: float = 1.0,
+        stream: bool = False,
+        user: str | None = None,
+        system_prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        organization_id: str | None = None,
+        workflow: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        allowed_tools: Sequence[str] | None = None,
+        setting_sources: Sequence[str] | None = None,
+        mcp_servers: Any = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[ChatCompletionResponse | AsyncStream[str]]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.create_completion``."""
+        return async_to_streamed_response_wrapper(self._chatserver.create_completion)(
+            model,
+            messages,
+            temperature,
+            max_tokens,
+            top_p,
+            stream,
+            user,
+            system_prompt,
+            session_id=session_id,
+            metadata=metadata,
+            organization_id=organization_id,
+            workflow=workflow,
+            variables=variables,
+            allowed_tools=allowed_tools,
+            setting_sources=setting_sources,
+            mcp_servers=mcp_servers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
+
+    def list_models(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[ModelsResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_models``."""
+        return async_to_streamed_response_wrapper(self._chatserver.list_models)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def health(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[SystemHealth]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.health``."""
+        return async_to_streamed_response_wrapper(self._chatserver.health)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_sessions(
+        self,
+        user_id: str,
+        page: int = 1,
+        page_size: int = 20,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncSessionPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_sessions``."""
+        return async_to_streamed_response_wrapper(self._chatserver.list_sessions)(
+            user_id,
+            page,
+            page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_session(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[ChatSessionDetailResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_session``."""
+        return async_to_streamed_response_wrapper(self._chatserver.get_session)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_platform_stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[PlatformStats]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_platform_stats``."""
+        return async_to_streamed_response_wrapper(self._chatserver.get_platform_stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_admins(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncAdminPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_admins``."""
+        return async_to_streamed_response_wrapper(self._chatserver.list_admins)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def add_admin(
+        self,
+        workos_id: str,
+        email: str,
+        name: str | None = None,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.add_admin``."""
+        return async_to_streamed_response_wrapper(self._chatserver.add_admin)(
+            workos_id,
+            email,
+            name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def remove_admin(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.remove_admin``."""
+        return async_to_streamed_response_wrapper(self._chatserver.remove_admin)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_audit_log(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncAuditPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_audit_log``."""
+        return async_to_streamed_response_wrapper(self._chatserver.get_audit_log)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list_mcp_servers(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncMCPServerPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.list_mcp_servers``."""
+        return async_to_streamed_response_wrapper(self._chatserver.list_mcp_servers)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def create_mcp_server(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.create_mcp_server``."""
+        return async_to_streamed_response_wrapper(self._chatserver.create_mcp_server)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def update_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.update_mcp_server``."""
+        return async_to_streamed_response_wrapper(self._chatserver.update_mcp_server)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def delete_mcp_server(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[None]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.delete_mcp_server``."""
+        return async_to_streamed_response_wrapper(self._chatserver.delete_mcp_server)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_agent_status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AgentStatus]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_agent_status``."""
+        return async_to_streamed_response_wrapper(self._chatserver.get_agent_status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def get_agent_messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AgentMessagesResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.get_agent_messages``."""
+        return async_to_streamed_response_wrapper(self._chatserver.get_agent_messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def send_agent_message(
+        self,
+        content: str,
+        type: str = "user",
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.send_agent_message``."""
+        return async_to_streamed_response_wrapper(self._chatserver.send_agent_message)(
+            content,
+            type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def interrupt_agent(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.interrupt_agent``."""
+        return async_to_streamed_response_wrapper(self._chatserver.interrupt_agent)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def upload_file(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[UploadResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.upload_file``."""
+        return async_to_streamed_response_wrapper(self._chatserver.upload_file)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def stream_agent_events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncStream[AgentEvent]]]:
+        """Streamed response (the body read lazily; use ``with``): ``client.stream_agent_events``."""
+        return async_to_streamed_response_wrapper(self._chatserver.stream_agent_events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )

@@ -565,6 +565,12 @@ def _annotations(methods: list[_Method], *, bodies: Callable[[_Method], bool]) -
     return [text for text in found if text]
 
 
+def _isort_key(name: str) -> tuple[int, str]:
+    """isort's order within an import: constants, classes, then the rest, each case-insensitively."""
+    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
+
+
 def _import_block(wanted: dict[str, set[str]], depth: int) -> str:
     """isort's order: stdlib, third party, then the package; ``depth`` dots for the package."""
     stdlib = sorted(m for m in wanted if m in ("typing", "collections.abc", "functools"))
@@ -579,7 +585,7 @@ def _import_block(wanted: dict[str, set[str]], depth: int) -> str:
                 lines.append("import httpx2")
                 continue
             source = "." * (depth - 1) + module if module.startswith(".") else module
-            ordered = sorted(names, key=lambda n: (not n.isupper(), n.lower()))  # isort's order
+            ordered = sorted(names, key=_isort_key)
             line = f"from {source} import {', '.join(ordered)}"
             if len(line) > 110:
                 line = f"from {source} import (\n" + "".join(f"    {n},\n" for n in ordered) + ")"
@@ -634,6 +640,13 @@ def _resource_classes(resource: _Resource, variant: _Variant) -> Iterator[str]:
     yield from _view_classes(resource, variant)
 
 
+_VIEW_TYPES = (
+    "AsyncResponseContextManager",
+    "AsyncStreamedResponse",
+    "RawResponse",
+    "ResponseContextManager",
+    "StreamedResponse",
+)
 _WRAPPERS = {
     (False, "WithRawResponse"): "to_raw_response_wrapper",
     (True, "WithRawResponse"): "async_to_raw_response_wrapper",
@@ -642,32 +655,74 @@ _WRAPPERS = {
 }
 
 
+def _view_returns(method: _Method, variant: _Variant, suffix: str) -> str:
+    """What a view's method returns: the raw response of what the method returns, or a context
+    manager around its streamed response. (An async list's paginator is awaited: its first page.)"""
+    result = _view_result(method, variant)
+    if suffix == "WithRawResponse":
+        return f"RawResponse[{result}]"
+    if variant.is_async:
+        return f"AsyncResponseContextManager[AsyncStreamedResponse[{result}]]"
+    return f"ResponseContextManager[StreamedResponse[{result}]]"
+
+
+def _view_result(method: _Method, variant: _Variant) -> str:
+    endpoint = method.endpoint
+    assert endpoint is not None
+    if endpoint.page is not None:
+        return endpoint.page[1] if variant.is_async else endpoint.page[0]
+    if endpoint.stream == "when-asked":
+        stream = f"{'AsyncStream' if variant.is_async else 'Stream'}[{endpoint.item}]"
+        return f"{variant.returns(method)} | {stream}"
+    return variant.returns(method)
+
+
+def _view_method(
+    method: _Method, variant: _Variant, suffix: str, owner: str, name: str, *, shown: str, flat: bool
+) -> str:
+    """One method of a view: the method's own signature, its call wrapped (one mechanism, openai's)."""
+    wrapper = _WRAPPERS[(variant.is_async, suffix)]
+    raw = suffix == "WithRawResponse"
+    keyword = "async def" if variant.is_async and raw else "def"
+    lines = _signature_lines(method, flat=flat)
+    body = "".join(f"        {line},\n" for line in lines)
+    signature = f"    {keyword} {name}(\n{body}    ) -> {_view_returns(method, variant, suffix)}:"
+    what = "Raw response" if raw else "Streamed response (the body read lazily; use ``with``)"
+    doc = f'        """{what}: ``{shown}``."""'
+    arguments = _call_arguments(method, flat=flat) + _options_arguments(method)
+    wait = "await " if variant.is_async and raw else ""
+    call = _call(f"{wrapper}({owner}.{name})", arguments)
+    indented = "".join(f"        {line}\n" for line in f"return {wait}{call}".splitlines())
+    return f"{signature}\n{doc}\n{indented}"
+
+
 def _view_classes(resource: _Resource, variant: _Variant) -> Iterator[str]:
     name = variant.prefix() + resource.class_name
     attribute = f"_{resource.attribute}"
     for suffix in ("WithRawResponse", "WithStreamingResponse"):
-        wrapper = _WRAPPERS[(variant.is_async, suffix)]
         what = "raw" if suffix == "WithRawResponse" else "streaming"
-        lines = [
-            f"class {name}{suffix}:",
-            f'    """The {what} view of :class:`{name}`: each method wraps the resource\'s own."""',
-            "",
-            f"    def __init__(self, {resource.attribute}: {name}) -> None:",
-            f"        self.{attribute} = {resource.attribute}",
+        parts = [
+            f"class {name}{suffix}:\n"
+            f'    """The {what} view of :class:`{name}`: each method wraps the resource\'s own."""\n\n'
+            f"    def __init__(self, {resource.attribute}: {name}) -> None:\n"
+            f"        self.{attribute} = {resource.attribute}\n"
         ]
+        for child in resource.children:
+            child_name = f"{variant.prefix()}{child.class_name}{suffix}"
+            parts.append(
+                f"    @cached_property\n    def {child.attribute}(self) -> {child_name}:\n"
+                f"        return {child_name}(self.{attribute}.{child.attribute})\n"
+            )
         for method in resource.methods:
             if method.endpoint is None:
                 continue  # a helper makes several requests: it has no single response
-            lines.append(f"        self.{method.name} = {wrapper}({resource.attribute}.{method.name})")
-        for child in resource.children:
-            child_name = f"{variant.prefix()}{child.class_name}{suffix}"
-            lines += [
-                "",
-                "    @cached_property",
-                f"    def {child.attribute}(self) -> {child_name}:",
-                f"        return {child_name}(self.{attribute}.{child.attribute})",
-            ]
-        yield "\n".join(lines) + "\n"
+            shown = f"{name}.{method.name}"
+            parts.append(
+                _view_method(
+                    method, variant, suffix, f"self.{attribute}", method.name, shown=shown, flat=False
+                )
+            )
+        yield "\n".join(parts)
 
 
 def _resource_module(resource: _Resource) -> str:
@@ -679,7 +734,7 @@ def _resource_module(resource: _Resource) -> str:
         ".": {"_operations as ops"},
         "._operations": {"Body", "Headers", "Query"},
         "._resource": {"AsyncResource", "SyncResource"},
-        "._response": set(_WRAPPERS.values()),
+        "._response": {*_WRAPPERS.values(), *_VIEW_TYPES},
     }
     if any(m.endpoint is not None and m.endpoint.stream == "when-asked" for m in methods):
         always["typing"] = {"Literal", "overload"}
@@ -750,7 +805,7 @@ def _client_module(methods: list[_Method], resources: list[_Resource]) -> str:
         ".": {"_operations as ops"},
         "._core": {"DEFAULT_BASE_URL", "AsyncCore", "SyncCore"},
         "._operations": {"Body", "Headers", "Query"},
-        "._response": set(_WRAPPERS.values()),
+        "._response": {*_WRAPPERS.values(), *_VIEW_TYPES},
     }
     for resource in resources:
         module = f".resources.{resource.module}"
@@ -819,31 +874,38 @@ def _client_views(variant: _Variant, methods: list[_Method], resources: list[_Re
     ):
         name = f"{'AsyncChatServerWith' if variant.is_async else 'ChatServerWith'}{suffix}"
         base = ("Async" + openai_base) if variant.is_async else openai_base
-        wrapper = _WRAPPERS[(variant.is_async, wrapper_suffix)]
         what = "raw" if suffix == "RawResponse" else "streaming"
-        lines = [
-            f"class {name}({base}):",
-            f'    """The {what} view of :class:`{client}`: openai\'s resources and the ChatServer\'s."""',
-            "",
-            f"    def __init__(self, client: {client}) -> None:",
-            "        super().__init__(client)",
-            "        self._chatserver = client",
+        parts = [
+            f"class {name}({base}):\n"
+            f'    """The {what} view of :class:`{client}`: openai\'s resources and the ChatServer\'s."""\n\n'
+            f"    def __init__(self, client: {client}) -> None:\n"
+            "        super().__init__(client)\n"
+            "        self._chatserver = client\n"
         ]
+        for resource in resources:
+            cls = f"{variant.prefix()}{resource.class_name}{wrapper_suffix}"
+            parts.append(
+                f"    @cached_property\n    def {resource.attribute}(self) -> {cls}:\n"
+                f"        return {cls}(self._chatserver.{resource.attribute})\n"
+            )
         for method in methods:
             if method.endpoint is None:
                 continue
             attribute = method.name if not method.resource else method.flat
             if attribute:
-                lines.append(f"        self.{attribute} = {wrapper}(client.{attribute})")
-        for resource in resources:
-            cls = f"{variant.prefix()}{resource.class_name}{wrapper_suffix}"
-            lines += [
-                "",
-                "    @cached_property",
-                f"    def {resource.attribute}(self) -> {cls}:",
-                f"        return {cls}(self._chatserver.{resource.attribute})",
-            ]
-        texts.append("\n".join(lines) + "\n")
+                flat_method = _as_flat(method) if method.resource else method
+                parts.append(
+                    _view_method(
+                        flat_method,
+                        variant,
+                        wrapper_suffix,
+                        "self._chatserver",
+                        attribute,
+                        shown=f"client.{attribute}",
+                        flat=True,
+                    )
+                )
+        texts.append("\n".join(parts))
     return "\n\n".join(texts)
 
 

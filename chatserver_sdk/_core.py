@@ -26,7 +26,7 @@ import openai
 
 from . import _operations as ops
 from ._errors import display_url, error_message
-from ._limits import CallLimits, checked_seconds, limited
+from ._limits import CallLimits, limited
 from ._openai_compat import (
     AsyncSeam,
     FinalRequestOptions,
@@ -297,8 +297,15 @@ _NOT_STORED = "%s /%s: its answer was lost (%s) and nothing of it is stored; sen
 
 
 def _settles(client: Any, op: ops.Operation[Any], error: APIError) -> bool:
-    """Whether a failed creating call is looked up instead of raised (see :mod:`._turns`)."""
-    return op.settle is not None and op.mode == "parsed" and client.settle_lost_answers and answer_lost(error)
+    """Whether a failed creating call is looked up instead of raised (see :mod:`._turns`).
+
+    A 500 is the ChatServer's own failure (upstream answers it for an admin who is one already):
+    nothing was created, and the error says so. A gateway's 502-504 or a lost connection may have
+    come after the server created it.
+    """
+    if op.settle is None or op.mode != "parsed" or not client.settle_lost_answers:
+        return False
+    return answer_lost(error) and getattr(error, "status_code", None) != 500
 
 
 def _recovered(op: ops.Operation[_T], error: APIError, found: _T) -> _T:
@@ -465,9 +472,9 @@ class SyncCore(_Common, SyncSeam):
             settle_lost_answers=settle_lost_answers,
             tcp_keepalive=tcp_keepalive,
             owns_http_client=owned,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
-        self.deadline = checked_seconds(deadline, "deadline")
-        self.idle_timeout = checked_seconds(idle_timeout, "idle_timeout")
 
     @property
     def base_url(self) -> httpx2.URL:
@@ -559,9 +566,9 @@ class AsyncCore(_Common, AsyncSeam):
             settle_lost_answers=settle_lost_answers,
             tcp_keepalive=tcp_keepalive,
             owns_http_client=owned,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
         )
-        self.deadline = checked_seconds(deadline, "deadline")
-        self.idle_timeout = checked_seconds(idle_timeout, "idle_timeout")
 
     @property
     def base_url(self) -> httpx2.URL:

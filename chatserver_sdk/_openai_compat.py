@@ -73,7 +73,7 @@ from typing_extensions import override
 from . import _retries
 from ._completions import Prepared, Sessions, Transcript, is_completion, prepare, resumed
 from ._errors import error_message, status_error, transport_error
-from ._limits import LIMITS, CallLimits, current, limited
+from ._limits import LIMITS, CallLimits, checked_seconds, current, limited
 from ._response import RAW_RESPONSE_HEADER, RawResponse, StreamedResponse
 from ._streaming import TURN, CompletionDecoder, aiterate, iterate
 from ._turns import Turn, answer_lost, unknown_outcome
@@ -538,6 +538,8 @@ class _SeamOptions:
         settle_lost_answers: bool,
         tcp_keepalive: bool,
         owns_http_client: bool,
+        deadline: float | None,
+        idle_timeout: float | None,
     ) -> None:
         # openai also merges $OPENAI_CUSTOM_HEADERS (which may hold an OpenAI
         # Authorization) into every request: only the caller's headers stay.
@@ -549,6 +551,8 @@ class _SeamOptions:
         self._owns_http_client = owns_http_client
         self._sessions = Sessions()
         self._pid = os.getpid()
+        self.deadline = checked_seconds(deadline, "deadline")
+        self.idle_timeout = checked_seconds(idle_timeout, "idle_timeout")
 
     def _fresh_http_client(self) -> Any:
         raise NotImplementedError

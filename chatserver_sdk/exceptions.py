@@ -104,6 +104,9 @@ class ChatServerError(openai.OpenAIError):
 class APIError(ChatServerError, openai.APIError):
     """An error tied to a request the SDK sent."""
 
+    request: httpx2.Request
+    """The request, without the headers that could hold a credential."""
+
     def __init__(self, message: str, request: httpx2.Request, *, body: object | None) -> None:
         from ._errors import bounded, redact, safe_request, secrets_of
 
@@ -135,9 +138,12 @@ class APIStatusError(APIError, openai.APIStatusError):
             from ._errors import safe_response
 
             APIError.__init__(self, message, response.request, body=body)
-            self.response = safe_response(response, self.request)
-            self.status_code = response.status_code
-            self.request_id = response.headers.get("x-request-id")
+            # Through __dict__, as below: openai's classes declare (and type) these attributes.
+            vars(self).update(
+                response=safe_response(response, self.request),
+                status_code=response.status_code,
+                request_id=response.headers.get("x-request-id"),
+            )
             return
         # The earlier SDK's form: no httpx response (perhaps a requests one), maybe no status.
         Exception.__init__(self, message)

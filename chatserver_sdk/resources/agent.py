@@ -14,6 +14,11 @@ from .. import _operations as ops
 from .._operations import Body, FileContent, Headers, Query
 from .._resource import AsyncResource, SyncResource
 from .._response import (
+    AsyncResponseContextManager,
+    AsyncStreamedResponse,
+    RawResponse,
+    ResponseContextManager,
+    StreamedResponse,
     async_to_raw_response_wrapper,
     async_to_streamed_response_wrapper,
     to_raw_response_wrapper,
@@ -266,12 +271,114 @@ class AgentWithRawResponse:
 
     def __init__(self, agent: Agent) -> None:
         self._agent = agent
-        self.status = to_raw_response_wrapper(agent.status)
-        self.messages = to_raw_response_wrapper(agent.messages)
-        self.send = to_raw_response_wrapper(agent.send)
-        self.interrupt = to_raw_response_wrapper(agent.interrupt)
-        self.upload = to_raw_response_wrapper(agent.upload)
-        self.events = to_raw_response_wrapper(agent.events)
+
+    def status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentStatus]:
+        """Raw response: ``Agent.status``."""
+        return to_raw_response_wrapper(self._agent.status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentMessagesResponse]:
+        """Raw response: ``Agent.messages``."""
+        return to_raw_response_wrapper(self._agent.messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def send(
+        self,
+        content: str,
+        *,
+        type: str = "user",
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``Agent.send``."""
+        return to_raw_response_wrapper(self._agent.send)(
+            content,
+            type=type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def interrupt(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``Agent.interrupt``."""
+        return to_raw_response_wrapper(self._agent.interrupt)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def upload(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[UploadResponse]:
+        """Raw response: ``Agent.upload``."""
+        return to_raw_response_wrapper(self._agent.upload)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> RawResponse[Stream[AgentEvent]]:
+        """Raw response: ``Agent.events``."""
+        return to_raw_response_wrapper(self._agent.events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
 
 
 class AgentWithStreamingResponse:
@@ -279,12 +386,114 @@ class AgentWithStreamingResponse:
 
     def __init__(self, agent: Agent) -> None:
         self._agent = agent
-        self.status = to_streamed_response_wrapper(agent.status)
-        self.messages = to_streamed_response_wrapper(agent.messages)
-        self.send = to_streamed_response_wrapper(agent.send)
-        self.interrupt = to_streamed_response_wrapper(agent.interrupt)
-        self.upload = to_streamed_response_wrapper(agent.upload)
-        self.events = to_streamed_response_wrapper(agent.events)
+
+    def status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AgentStatus]]:
+        """Streamed response (the body read lazily; use ``with``): ``Agent.status``."""
+        return to_streamed_response_wrapper(self._agent.status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AgentMessagesResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``Agent.messages``."""
+        return to_streamed_response_wrapper(self._agent.messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def send(
+        self,
+        content: str,
+        *,
+        type: str = "user",
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``Agent.send``."""
+        return to_streamed_response_wrapper(self._agent.send)(
+            content,
+            type=type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def interrupt(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``Agent.interrupt``."""
+        return to_streamed_response_wrapper(self._agent.interrupt)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def upload(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[UploadResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``Agent.upload``."""
+        return to_streamed_response_wrapper(self._agent.upload)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> ResponseContextManager[StreamedResponse[Stream[AgentEvent]]]:
+        """Streamed response (the body read lazily; use ``with``): ``Agent.events``."""
+        return to_streamed_response_wrapper(self._agent.events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
 
 
 class AsyncAgent(AsyncResource):
@@ -514,12 +723,114 @@ class AsyncAgentWithRawResponse:
 
     def __init__(self, agent: AsyncAgent) -> None:
         self._agent = agent
-        self.status = async_to_raw_response_wrapper(agent.status)
-        self.messages = async_to_raw_response_wrapper(agent.messages)
-        self.send = async_to_raw_response_wrapper(agent.send)
-        self.interrupt = async_to_raw_response_wrapper(agent.interrupt)
-        self.upload = async_to_raw_response_wrapper(agent.upload)
-        self.events = async_to_raw_response_wrapper(agent.events)
+
+    async def status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentStatus]:
+        """Raw response: ``AsyncAgent.status``."""
+        return await async_to_raw_response_wrapper(self._agent.status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AgentMessagesResponse]:
+        """Raw response: ``AsyncAgent.messages``."""
+        return await async_to_raw_response_wrapper(self._agent.messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def send(
+        self,
+        content: str,
+        *,
+        type: str = "user",
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``AsyncAgent.send``."""
+        return await async_to_raw_response_wrapper(self._agent.send)(
+            content,
+            type=type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def interrupt(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SendMessageResponse]:
+        """Raw response: ``AsyncAgent.interrupt``."""
+        return await async_to_raw_response_wrapper(self._agent.interrupt)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def upload(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[UploadResponse]:
+        """Raw response: ``AsyncAgent.upload``."""
+        return await async_to_raw_response_wrapper(self._agent.upload)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> RawResponse[AsyncStream[AgentEvent]]:
+        """Raw response: ``AsyncAgent.events``."""
+        return await async_to_raw_response_wrapper(self._agent.events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )
 
 
 class AsyncAgentWithStreamingResponse:
@@ -527,9 +838,111 @@ class AsyncAgentWithStreamingResponse:
 
     def __init__(self, agent: AsyncAgent) -> None:
         self._agent = agent
-        self.status = async_to_streamed_response_wrapper(agent.status)
-        self.messages = async_to_streamed_response_wrapper(agent.messages)
-        self.send = async_to_streamed_response_wrapper(agent.send)
-        self.interrupt = async_to_streamed_response_wrapper(agent.interrupt)
-        self.upload = async_to_streamed_response_wrapper(agent.upload)
-        self.events = async_to_streamed_response_wrapper(agent.events)
+
+    def status(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AgentStatus]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAgent.status``."""
+        return async_to_streamed_response_wrapper(self._agent.status)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def messages(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AgentMessagesResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAgent.messages``."""
+        return async_to_streamed_response_wrapper(self._agent.messages)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def send(
+        self,
+        content: str,
+        *,
+        type: str = "user",
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAgent.send``."""
+        return async_to_streamed_response_wrapper(self._agent.send)(
+            content,
+            type=type,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def interrupt(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[SendMessageResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAgent.interrupt``."""
+        return async_to_streamed_response_wrapper(self._agent.interrupt)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def upload(
+        self,
+        filename: str,
+        content: FileContent,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[UploadResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAgent.upload``."""
+        return async_to_streamed_response_wrapper(self._agent.upload)(
+            filename,
+            content,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def events(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | None = None,
+        idle_timeout: float | None = None,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncStream[AgentEvent]]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAgent.events``."""
+        return async_to_streamed_response_wrapper(self._agent.events)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+        )

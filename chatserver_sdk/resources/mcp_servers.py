@@ -16,6 +16,11 @@ from .._operations import Body, Headers, Query
 from .._pagination import AsyncMCPServerPage, AsyncPaginator, SyncMCPServerPage
 from .._resource import AsyncResource, SyncResource
 from .._response import (
+    AsyncResponseContextManager,
+    AsyncStreamedResponse,
+    RawResponse,
+    ResponseContextManager,
+    StreamedResponse,
     async_to_raw_response_wrapper,
     async_to_streamed_response_wrapper,
     to_raw_response_wrapper,
@@ -180,10 +185,110 @@ class MCPServersWithRawResponse:
 
     def __init__(self, mcp_servers: MCPServers) -> None:
         self._mcp_servers = mcp_servers
-        self.list = to_raw_response_wrapper(mcp_servers.list)
-        self.create = to_raw_response_wrapper(mcp_servers.create)
-        self.update = to_raw_response_wrapper(mcp_servers.update)
-        self.delete = to_raw_response_wrapper(mcp_servers.delete)
+
+    def list(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncMCPServerPage]:
+        """Raw response: ``MCPServers.list``."""
+        return to_raw_response_wrapper(self._mcp_servers.list)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``MCPServers.create``."""
+        return to_raw_response_wrapper(self._mcp_servers.create)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``MCPServers.update``."""
+        return to_raw_response_wrapper(self._mcp_servers.update)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def delete(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[None]:
+        """Raw response: ``MCPServers.delete``."""
+        return to_raw_response_wrapper(self._mcp_servers.delete)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class MCPServersWithStreamingResponse:
@@ -191,10 +296,110 @@ class MCPServersWithStreamingResponse:
 
     def __init__(self, mcp_servers: MCPServers) -> None:
         self._mcp_servers = mcp_servers
-        self.list = to_streamed_response_wrapper(mcp_servers.list)
-        self.create = to_streamed_response_wrapper(mcp_servers.create)
-        self.update = to_streamed_response_wrapper(mcp_servers.update)
-        self.delete = to_streamed_response_wrapper(mcp_servers.delete)
+
+    def list(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncMCPServerPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``MCPServers.list``."""
+        return to_streamed_response_wrapper(self._mcp_servers.list)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``MCPServers.create``."""
+        return to_streamed_response_wrapper(self._mcp_servers.create)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``MCPServers.update``."""
+        return to_streamed_response_wrapper(self._mcp_servers.update)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def delete(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[None]]:
+        """Streamed response (the body read lazily; use ``with``): ``MCPServers.delete``."""
+        return to_streamed_response_wrapper(self._mcp_servers.delete)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncMCPServers(AsyncResource):
@@ -344,10 +549,110 @@ class AsyncMCPServersWithRawResponse:
 
     def __init__(self, mcp_servers: AsyncMCPServers) -> None:
         self._mcp_servers = mcp_servers
-        self.list = async_to_raw_response_wrapper(mcp_servers.list)
-        self.create = async_to_raw_response_wrapper(mcp_servers.create)
-        self.update = async_to_raw_response_wrapper(mcp_servers.update)
-        self.delete = async_to_raw_response_wrapper(mcp_servers.delete)
+
+    async def list(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncMCPServerPage]:
+        """Raw response: ``AsyncMCPServers.list``."""
+        return await async_to_raw_response_wrapper(self._mcp_servers.list)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def create(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``AsyncMCPServers.create``."""
+        return await async_to_raw_response_wrapper(self._mcp_servers.create)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def update(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[MCPServer]:
+        """Raw response: ``AsyncMCPServers.update``."""
+        return await async_to_raw_response_wrapper(self._mcp_servers.update)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def delete(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[None]:
+        """Raw response: ``AsyncMCPServers.delete``."""
+        return await async_to_raw_response_wrapper(self._mcp_servers.delete)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncMCPServersWithStreamingResponse:
@@ -355,7 +660,107 @@ class AsyncMCPServersWithStreamingResponse:
 
     def __init__(self, mcp_servers: AsyncMCPServers) -> None:
         self._mcp_servers = mcp_servers
-        self.list = async_to_streamed_response_wrapper(mcp_servers.list)
-        self.create = async_to_streamed_response_wrapper(mcp_servers.create)
-        self.update = async_to_streamed_response_wrapper(mcp_servers.update)
-        self.delete = async_to_streamed_response_wrapper(mcp_servers.delete)
+
+    def list(
+        self,
+        organization_id: str,
+        *,
+        user_id: str | None = None,
+        include_platform: bool = True,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncMCPServerPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncMCPServers.list``."""
+        return async_to_streamed_response_wrapper(self._mcp_servers.list)(
+            organization_id,
+            user_id=user_id,
+            include_platform=include_platform,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def create(
+        self,
+        name: str,
+        endpoint: str,
+        scope: MCPScope | Mapping[str, Any],
+        *,
+        auth_type: str = "none",
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool = True,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncMCPServers.create``."""
+        return async_to_streamed_response_wrapper(self._mcp_servers.create)(
+            name,
+            endpoint,
+            scope,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def update(
+        self,
+        mcp_id: str,
+        *,
+        name: str | None = None,
+        endpoint: str | None = None,
+        auth_type: str | None = None,
+        bearer_token: str | None = None,
+        oauth_provider: str | None = None,
+        enabled: bool | None = None,
+        metadata: MCPMetadata | Mapping[str, Any] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[MCPServer]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncMCPServers.update``."""
+        return async_to_streamed_response_wrapper(self._mcp_servers.update)(
+            mcp_id,
+            name=name,
+            endpoint=endpoint,
+            auth_type=auth_type,
+            bearer_token=bearer_token,
+            oauth_provider=oauth_provider,
+            enabled=enabled,
+            metadata=metadata,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def delete(
+        self,
+        mcp_id: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[None]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncMCPServers.delete``."""
+        return async_to_streamed_response_wrapper(self._mcp_servers.delete)(
+            mcp_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )

@@ -14,6 +14,11 @@ from .._operations import Body, Headers, Query
 from .._pagination import AsyncAdminPage, AsyncAuditPage, AsyncPaginator, SyncAdminPage, SyncAuditPage
 from .._resource import AsyncResource, SyncResource
 from .._response import (
+    AsyncResponseContextManager,
+    AsyncStreamedResponse,
+    RawResponse,
+    ResponseContextManager,
+    StreamedResponse,
     async_to_raw_response_wrapper,
     async_to_streamed_response_wrapper,
     to_raw_response_wrapper,
@@ -135,9 +140,62 @@ class AdminsWithRawResponse:
 
     def __init__(self, admins: Admins) -> None:
         self._admins = admins
-        self.list = to_raw_response_wrapper(admins.list)
-        self.add = to_raw_response_wrapper(admins.add)
-        self.remove = to_raw_response_wrapper(admins.remove)
+
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncAdminPage]:
+        """Raw response: ``Admins.list``."""
+        return to_raw_response_wrapper(self._admins.list)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def add(
+        self,
+        workos_id: str,
+        email: str,
+        *,
+        name: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``Admins.add``."""
+        return to_raw_response_wrapper(self._admins.add)(
+            workos_id,
+            email,
+            name=name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def remove(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``Admins.remove``."""
+        return to_raw_response_wrapper(self._admins.remove)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AdminsWithStreamingResponse:
@@ -145,9 +203,62 @@ class AdminsWithStreamingResponse:
 
     def __init__(self, admins: Admins) -> None:
         self._admins = admins
-        self.list = to_streamed_response_wrapper(admins.list)
-        self.add = to_streamed_response_wrapper(admins.add)
-        self.remove = to_streamed_response_wrapper(admins.remove)
+
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncAdminPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``Admins.list``."""
+        return to_streamed_response_wrapper(self._admins.list)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def add(
+        self,
+        workos_id: str,
+        email: str,
+        *,
+        name: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``Admins.add``."""
+        return to_streamed_response_wrapper(self._admins.add)(
+            workos_id,
+            email,
+            name=name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def remove(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``Admins.remove``."""
+        return to_streamed_response_wrapper(self._admins.remove)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class Audit(SyncResource):
@@ -198,7 +309,26 @@ class AuditWithRawResponse:
 
     def __init__(self, audit: Audit) -> None:
         self._audit = audit
-        self.list = to_raw_response_wrapper(audit.list)
+
+    def list(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncAuditPage]:
+        """Raw response: ``Audit.list``."""
+        return to_raw_response_wrapper(self._audit.list)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AuditWithStreamingResponse:
@@ -206,7 +336,26 @@ class AuditWithStreamingResponse:
 
     def __init__(self, audit: Audit) -> None:
         self._audit = audit
-        self.list = to_streamed_response_wrapper(audit.list)
+
+    def list(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncAuditPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``Audit.list``."""
+        return to_streamed_response_wrapper(self._audit.list)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class Platform(SyncResource):
@@ -257,7 +406,6 @@ class PlatformWithRawResponse:
 
     def __init__(self, platform: Platform) -> None:
         self._platform = platform
-        self.stats = to_raw_response_wrapper(platform.stats)
 
     @cached_property
     def admins(self) -> AdminsWithRawResponse:
@@ -267,13 +415,28 @@ class PlatformWithRawResponse:
     def audit(self) -> AuditWithRawResponse:
         return AuditWithRawResponse(self._platform.audit)
 
+    def stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[PlatformStats]:
+        """Raw response: ``Platform.stats``."""
+        return to_raw_response_wrapper(self._platform.stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
 
 class PlatformWithStreamingResponse:
     """The streaming view of :class:`Platform`: each method wraps the resource's own."""
 
     def __init__(self, platform: Platform) -> None:
         self._platform = platform
-        self.stats = to_streamed_response_wrapper(platform.stats)
 
     @cached_property
     def admins(self) -> AdminsWithStreamingResponse:
@@ -282,6 +445,22 @@ class PlatformWithStreamingResponse:
     @cached_property
     def audit(self) -> AuditWithStreamingResponse:
         return AuditWithStreamingResponse(self._platform.audit)
+
+    def stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[PlatformStats]]:
+        """Streamed response (the body read lazily; use ``with``): ``Platform.stats``."""
+        return to_streamed_response_wrapper(self._platform.stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncAdmins(AsyncResource):
@@ -376,9 +555,62 @@ class AsyncAdminsWithRawResponse:
 
     def __init__(self, admins: AsyncAdmins) -> None:
         self._admins = admins
-        self.list = async_to_raw_response_wrapper(admins.list)
-        self.add = async_to_raw_response_wrapper(admins.add)
-        self.remove = async_to_raw_response_wrapper(admins.remove)
+
+    async def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncAdminPage]:
+        """Raw response: ``AsyncAdmins.list``."""
+        return await async_to_raw_response_wrapper(self._admins.list)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def add(
+        self,
+        workos_id: str,
+        email: str,
+        *,
+        name: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``AsyncAdmins.add``."""
+        return await async_to_raw_response_wrapper(self._admins.add)(
+            workos_id,
+            email,
+            name=name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def remove(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AdminResponse]:
+        """Raw response: ``AsyncAdmins.remove``."""
+        return await async_to_raw_response_wrapper(self._admins.remove)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncAdminsWithStreamingResponse:
@@ -386,9 +618,62 @@ class AsyncAdminsWithStreamingResponse:
 
     def __init__(self, admins: AsyncAdmins) -> None:
         self._admins = admins
-        self.list = async_to_streamed_response_wrapper(admins.list)
-        self.add = async_to_streamed_response_wrapper(admins.add)
-        self.remove = async_to_streamed_response_wrapper(admins.remove)
+
+    def list(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncAdminPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAdmins.list``."""
+        return async_to_streamed_response_wrapper(self._admins.list)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def add(
+        self,
+        workos_id: str,
+        email: str,
+        *,
+        name: str | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAdmins.add``."""
+        return async_to_streamed_response_wrapper(self._admins.add)(
+            workos_id,
+            email,
+            name=name,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def remove(
+        self,
+        email: str,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AdminResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAdmins.remove``."""
+        return async_to_streamed_response_wrapper(self._admins.remove)(
+            email,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncAudit(AsyncResource):
@@ -439,7 +724,26 @@ class AsyncAuditWithRawResponse:
 
     def __init__(self, audit: AsyncAudit) -> None:
         self._audit = audit
-        self.list = async_to_raw_response_wrapper(audit.list)
+
+    async def list(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncAuditPage]:
+        """Raw response: ``AsyncAudit.list``."""
+        return await async_to_raw_response_wrapper(self._audit.list)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncAuditWithStreamingResponse:
@@ -447,7 +751,26 @@ class AsyncAuditWithStreamingResponse:
 
     def __init__(self, audit: AsyncAudit) -> None:
         self._audit = audit
-        self.list = async_to_streamed_response_wrapper(audit.list)
+
+    def list(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncAuditPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncAudit.list``."""
+        return async_to_streamed_response_wrapper(self._audit.list)(
+            limit,
+            offset,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncPlatform(AsyncResource):
@@ -498,7 +821,6 @@ class AsyncPlatformWithRawResponse:
 
     def __init__(self, platform: AsyncPlatform) -> None:
         self._platform = platform
-        self.stats = async_to_raw_response_wrapper(platform.stats)
 
     @cached_property
     def admins(self) -> AsyncAdminsWithRawResponse:
@@ -508,13 +830,28 @@ class AsyncPlatformWithRawResponse:
     def audit(self) -> AsyncAuditWithRawResponse:
         return AsyncAuditWithRawResponse(self._platform.audit)
 
+    async def stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[PlatformStats]:
+        """Raw response: ``AsyncPlatform.stats``."""
+        return await async_to_raw_response_wrapper(self._platform.stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
 
 class AsyncPlatformWithStreamingResponse:
     """The streaming view of :class:`AsyncPlatform`: each method wraps the resource's own."""
 
     def __init__(self, platform: AsyncPlatform) -> None:
         self._platform = platform
-        self.stats = async_to_streamed_response_wrapper(platform.stats)
 
     @cached_property
     def admins(self) -> AsyncAdminsWithStreamingResponse:
@@ -523,3 +860,19 @@ class AsyncPlatformWithStreamingResponse:
     @cached_property
     def audit(self) -> AsyncAuditWithStreamingResponse:
         return AsyncAuditWithStreamingResponse(self._platform.audit)
+
+    def stats(
+        self,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[PlatformStats]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncPlatform.stats``."""
+        return async_to_streamed_response_wrapper(self._platform.stats)(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )

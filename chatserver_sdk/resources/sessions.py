@@ -14,6 +14,11 @@ from .._operations import Body, Headers, Query
 from .._pagination import AsyncPaginator, AsyncSessionPage, SyncSessionPage
 from .._resource import AsyncResource, SyncResource
 from .._response import (
+    AsyncResponseContextManager,
+    AsyncStreamedResponse,
+    RawResponse,
+    ResponseContextManager,
+    StreamedResponse,
     async_to_raw_response_wrapper,
     async_to_streamed_response_wrapper,
     to_raw_response_wrapper,
@@ -107,8 +112,48 @@ class SessionsWithRawResponse:
 
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
-        self.list = to_raw_response_wrapper(sessions.list)
-        self.retrieve = to_raw_response_wrapper(sessions.retrieve)
+
+    def list(
+        self,
+        user_id: str,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[SyncSessionPage]:
+        """Raw response: ``Sessions.list``."""
+        return to_raw_response_wrapper(self._sessions.list)(
+            user_id,
+            page=page,
+            page_size=page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def retrieve(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[ChatSessionDetailResponse]:
+        """Raw response: ``Sessions.retrieve``."""
+        return to_raw_response_wrapper(self._sessions.retrieve)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class SessionsWithStreamingResponse:
@@ -116,8 +161,48 @@ class SessionsWithStreamingResponse:
 
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
-        self.list = to_streamed_response_wrapper(sessions.list)
-        self.retrieve = to_streamed_response_wrapper(sessions.retrieve)
+
+    def list(
+        self,
+        user_id: str,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[SyncSessionPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``Sessions.list``."""
+        return to_streamed_response_wrapper(self._sessions.list)(
+            user_id,
+            page=page,
+            page_size=page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def retrieve(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> ResponseContextManager[StreamedResponse[ChatSessionDetailResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``Sessions.retrieve``."""
+        return to_streamed_response_wrapper(self._sessions.retrieve)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncSessions(AsyncResource):
@@ -196,8 +281,48 @@ class AsyncSessionsWithRawResponse:
 
     def __init__(self, sessions: AsyncSessions) -> None:
         self._sessions = sessions
-        self.list = async_to_raw_response_wrapper(sessions.list)
-        self.retrieve = async_to_raw_response_wrapper(sessions.retrieve)
+
+    async def list(
+        self,
+        user_id: str,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[AsyncSessionPage]:
+        """Raw response: ``AsyncSessions.list``."""
+        return await async_to_raw_response_wrapper(self._sessions.list)(
+            user_id,
+            page=page,
+            page_size=page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    async def retrieve(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> RawResponse[ChatSessionDetailResponse]:
+        """Raw response: ``AsyncSessions.retrieve``."""
+        return await async_to_raw_response_wrapper(self._sessions.retrieve)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
 
 class AsyncSessionsWithStreamingResponse:
@@ -205,5 +330,45 @@ class AsyncSessionsWithStreamingResponse:
 
     def __init__(self, sessions: AsyncSessions) -> None:
         self._sessions = sessions
-        self.list = async_to_streamed_response_wrapper(sessions.list)
-        self.retrieve = async_to_streamed_response_wrapper(sessions.retrieve)
+
+    def list(
+        self,
+        user_id: str,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[AsyncSessionPage]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncSessions.list``."""
+        return async_to_streamed_response_wrapper(self._sessions.list)(
+            user_id,
+            page=page,
+            page_size=page_size,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def retrieve(
+        self,
+        session_id: str,
+        *,
+        user_id: str,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncResponseContextManager[AsyncStreamedResponse[ChatSessionDetailResponse]]:
+        """Streamed response (the body read lazily; use ``with``): ``AsyncSessions.retrieve``."""
+        return async_to_streamed_response_wrapper(self._sessions.retrieve)(
+            session_id,
+            user_id=user_id,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )

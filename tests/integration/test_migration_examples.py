@@ -72,10 +72,10 @@ def test_earlier_example_runs_unchanged(target: Target) -> None:
     assert target.api_key not in result.stdout
 
 
-def test_earlier_example_error_handling_on_a_server_with_keys(emulator: Target) -> None:
+def test_earlier_example_error_handling_on_a_server_with_keys(emulator_target: Target) -> None:
     # Only the emulator checks keys: the earlier example's "invalid_key" must fail there as it did.
-    with forwarded_to_earlier_address(emulator.base_url):
-        result = run_example(emulator.api_key)
+    with forwarded_to_earlier_address(emulator_target.base_url):
+        result = run_example(emulator_target.api_key)
     expected = (
         r"^Expected error occurred:\n  Type: UnauthorizedError\n"
         r"  Message: Invalid API key\n  Status code: 401$"
