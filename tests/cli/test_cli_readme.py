@@ -19,7 +19,7 @@ from chatserver_sdk.emulator import run_emulator
 
 pytestmark = pytest.mark.slow
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 BIN = Path(sys.executable).parent
 FINISH = 180
 

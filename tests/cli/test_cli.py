@@ -22,7 +22,7 @@ from chatserver_sdk import ChatServerClient, __version__
 from chatserver_sdk.cli import build_parser, main
 from chatserver_sdk.emulator import run_emulator
 
-from .servers import UpstreamServer
+from ..servers import UpstreamServer
 
 USER_KEY = "sk-cli-user"
 ADMIN_KEY = "sk-cli-admin"
