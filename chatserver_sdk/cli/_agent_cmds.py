@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._agent_helpers import DEFAULT_AGENT_TIMEOUT
-from ..types.agent import AgentEvent, MessageUpdateEvent
 from ._common import CommandError, UsageError, add_client_options, make_client
 from ._output import Output, when
 
+if TYPE_CHECKING:
+    from ..types.agent import AgentEvent
+
 __all__ = ["register"]
+
+# The SDK's DEFAULT_AGENT_TIMEOUT (a test keeps them equal): importing it would load openai for --help.
+DEFAULT_AGENT_TIMEOUT = 600.0
 
 
 def register(commands: Any) -> None:
@@ -117,6 +121,8 @@ def run_wait(args: argparse.Namespace, out: Output) -> int:
 
 
 def _event_line(event: AgentEvent) -> str:
+    from ..types.agent import MessageUpdateEvent
+
     if isinstance(event, MessageUpdateEvent):
         return f"message #{event.id} ({event.role}): {event.message}"
     return f"status: {event.status}"

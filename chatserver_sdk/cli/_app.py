@@ -13,8 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-
-import openai
+from typing import Any
 
 from .._version import __version__
 from . import _agent_cmds, _chat_cmds, _data_cmds, _server_cmds
@@ -39,12 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--version",
-        action="version",
-        version=f"chatserver {__version__} (chatserver-sdk; openai {openai.__version__};"
-        f" Python {sys.version.split()[0]})",
-    )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     add_client_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _chat_cmds.register(commands)
@@ -52,6 +46,27 @@ def build_parser() -> argparse.ArgumentParser:
     _agent_cmds.register(commands)
     _server_cmds.register(commands)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``, naming openai's version without importing openai (its metadata is enough)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "print the version and exit")
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            openai_version = version("openai")
+        except PackageNotFoundError:
+            openai_version = "not installed"
+        python = sys.version.split()[0]
+        sys.stdout.write(
+            f"chatserver {__version__} (chatserver-sdk; openai {openai_version}; Python {python})\n"
+        )
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .._conversation import Conversation
-from ..exceptions import APIError
 from ._common import UsageError, add_client_options, make_client, model_from, user_from, uuid_arg
 from ._errors import one_line
 from ._output import Output
+
+if TYPE_CHECKING:
+    from .._conversation import Conversation
 
 __all__ = ["register"]
 
@@ -124,6 +125,8 @@ def _turn(chat: Conversation, text: str, out: Output, *, stream: bool) -> None:
 
 
 def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
+    from ..exceptions import APIError
+
     if chat.messages:
         out.note(f"Resumed session {chat.session_id}: {len(chat.messages)} messages so far.")
     out.note(f"Chatting with {chat.model}. {HELP}.")

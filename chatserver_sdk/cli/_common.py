@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import ChatServerClient
+if TYPE_CHECKING:
+    from .._client import ChatServerClient
 
 __all__ = ["CommandError", "UsageError", "add_client_options", "make_client", "model_from", "user_from"]
 
@@ -78,6 +79,8 @@ def _positive_float(text: str) -> float:
 
 
 def make_client(args: argparse.Namespace) -> ChatServerClient:
+    from .._client import ChatServerClient  # openai loads here, not for help or usage errors
+
     options: dict[str, Any] = {"api_key": args.api_key, "base_url": args.base_url}
     if args.timeout is not None:
         options["timeout"] = args.timeout

@@ -8,13 +8,15 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import ChatServerClient
-from ..types.mcp import MCPServer
-from ..types.platform import AuditLogEntry
 from ._common import UsageError, add_client_options, add_user_option, make_client, user_from, uuid_arg
 from ._output import Output, when
+
+if TYPE_CHECKING:
+    from .._client import ChatServerClient
+    from ..types.mcp import MCPServer
+    from ..types.platform import AuditLogEntry
 
 __all__ = ["register"]
 

@@ -3,21 +3,19 @@
 Exit statuses: 0 done, 1 the server or the network said no (or a wait ran
 out), 2 the command line is wrong, 130 interrupted (Ctrl-C), 141 the reader
 of our output went away (the status a process killed by SIGPIPE has).
+
+The SDK's exceptions are imported when there is an error to describe, so
+that help, the version and usage errors never load openai.
 """
 
 from __future__ import annotations
 
-import httpx2
+from typing import TYPE_CHECKING
 
-from ..exceptions import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    ForbiddenError,
-    StreamError,
-    UnauthorizedError,
-)
 from ._common import CommandError, UsageError
+
+if TYPE_CHECKING:
+    from ..exceptions import APIError, APIStatusError
 
 __all__ = ["EXIT_CLOSED_PIPE", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_USAGE", "describe", "one_line"]
 
@@ -29,6 +27,8 @@ EXIT_CLOSED_PIPE = 141
 
 def one_line(error: BaseException) -> str:
     """The error's message on one line."""
+    from ..exceptions import APIError
+
     text = error.message if isinstance(error, APIError) else str(error)
     return " ".join(text.split()) or type(error).__name__
 
@@ -43,6 +43,8 @@ def _server(error: APIError) -> str:
 
 
 def _status(error: APIStatusError) -> str:
+    import httpx2
+
     response = getattr(error, "response", None)
     reason = response.reason_phrase if isinstance(response, httpx2.Response) else ""
     return f"{error.status_code} {reason}".strip()
@@ -54,6 +56,15 @@ def describe(error: BaseException) -> tuple[str, int] | None:
         return f"error: {error}", EXIT_USAGE
     if isinstance(error, CommandError):
         return str(error), EXIT_ERROR
+    from ..exceptions import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        ForbiddenError,
+        StreamError,
+        UnauthorizedError,
+    )
+
     if isinstance(error, UnauthorizedError):
         hint = "pass --api-key or set $CHATSERVER_API_KEY to a key this server accepts"
         return f"{_server(error)} refused the key ({_status(error)}: {one_line(error)}): {hint}", EXIT_ERROR

@@ -17,8 +17,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
-from pydantic import BaseModel
-
 __all__ = ["Output", "jsonable"]
 
 SPINNER = "|/-\\"
@@ -28,6 +26,8 @@ ELLIPSIS = "…"
 
 def jsonable(value: Any) -> Any:
     """``value`` with models and datetimes turned into JSON-ready data."""
+    from pydantic import BaseModel  # only once there is a result to print
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, dict):
