@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ._common import UsageError, add_client_options, make_client, model_from, user_from, uuid_arg
 from ._errors import one_line
-from ._output import Output
+from ._output import Column, Output
 
 if TYPE_CHECKING:
     from .._conversation import Conversation
@@ -64,7 +64,8 @@ def run_models(args: argparse.Namespace, out: Output) -> int:
         ]
         for m in models
     ]
-    out.table(["MODEL", "PROVIDER", "CONTEXT", "CAPABILITIES"], rows)
+    columns = [Column("MODEL"), Column("PROVIDER"), Column("CONTEXT"), Column("CAPABILITIES", cut=True)]
+    out.table(columns, rows, empty="(no models)")
     return 0
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._common import UsageError, add_client_options, add_user_option, make_client, user_from, uuid_arg
-from ._output import Output, when
+from ._output import Column, Output, when
 
 if TYPE_CHECKING:
     from .._client import ChatServerClient
@@ -167,6 +167,15 @@ def _indented(item: Any) -> str:
 
 # --- sessions ----------------------------------------------------------------------------------
 
+# The id is whole at any width (it is what gets copied); the title gives way.
+SESSION_COLUMNS = [
+    Column("SESSION"),
+    Column("TITLE", cut=True),
+    Column("MSGS"),
+    Column("TOKENS"),
+    Column("LAST"),
+]
+
 
 def run_sessions_list(args: argparse.Namespace, out: Output) -> int:
     user = user_from(args, required=True) or ""
@@ -176,10 +185,16 @@ def run_sessions_list(args: argparse.Namespace, out: Output) -> int:
             _stream_json(out, sessions)
             return 0
         rows = [
-            [s.id, s.title or "-", s.message_count, s.tokens_total, when(s.last_message_at or s.updated_at)]
+            [
+                s.id,
+                s.title or "-",
+                s.message_count,
+                s.tokens_total,
+                when(s.last_message_at or s.updated_at, seconds=False),
+            ]
             for s in sessions
         ]
-    out.table(["SESSION", "TITLE", "MESSAGES", "TOKENS", "LAST MESSAGE"], rows)
+    out.table(SESSION_COLUMNS, rows, empty="(no sessions)")
     return 0
 
 
@@ -241,8 +256,9 @@ def run_admins_list(args: argparse.Namespace, out: Output) -> int:
         out.json(admins)
         return 0
     out.table(
-        ["EMAIL", "NAME", "ID", "ADDED"],
+        [Column("EMAIL"), Column("NAME", cut=True), Column("ID"), Column("ADDED")],
         [[a.email, a.name or "-", a.id or "-", when(a.created_at)] for a in admins],
+        empty="(no admins)",
     )
     return 0
 
@@ -341,7 +357,14 @@ def _mcp_rows(servers: list[MCPServer]) -> list[list[object]]:
     ]
 
 
-MCP_HEADERS = ["ID", "NAME", "SCOPE", "AUTH", "STATE", "ENDPOINT"]
+MCP_COLUMNS = [
+    Column("ID"),
+    Column("NAME", cut=True),
+    Column("SCOPE"),
+    Column("AUTH"),
+    Column("STATE"),
+    Column("ENDPOINT", cut=True),
+]
 
 
 def run_mcp_list(args: argparse.Namespace, out: Output) -> int:
@@ -352,7 +375,7 @@ def run_mcp_list(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(servers)
     else:
-        out.table(MCP_HEADERS, _mcp_rows(servers))
+        out.table(MCP_COLUMNS, _mcp_rows(servers), empty="(no MCP servers)")
     return 0
 
 
@@ -408,7 +431,7 @@ def run_mcp_update(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(server)
     else:
-        out.table(MCP_HEADERS, _mcp_rows([server]))
+        out.table(MCP_COLUMNS, _mcp_rows([server]), empty="(no MCP server)")
     return 0
 
 
