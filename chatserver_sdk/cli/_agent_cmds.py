@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import CommandError, UsageError, add_client_options, make_client
+from . import _argtypes
+from ._common import CommandError, UsageError, make_client
 from ._output import Output, when
+from ._parser import command, group
 
 if TYPE_CHECKING:
     from ..types.agent import AgentEvent
@@ -19,51 +21,92 @@ DEFAULT_AGENT_TIMEOUT = 600.0
 
 
 def register(commands: Any) -> None:
-    agent = commands.add_parser(
-        "agent", help="control the agent: status, messages, ask, events", description="Control the agent."
+    actions = group(
+        commands,
+        "agent",
+        summary="control the agent: status, messages, ask, events",
+        examples=['chatserver agent ask "Run the tests"', "chatserver agent status"],
     )
-    actions = agent.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    def action(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = actions.add_parser(
-            name, help=help_text, description=help_text[0].upper() + help_text[1:] + "."
-        )
-        add_client_options(parser, suppress=True)
-        parser.set_defaults(run=run)
-        return parser
-
-    action("status", "whether the agent is running or stable (idle)", run_status)
-    action("messages", "the agent's conversation so far", run_messages)
-    send = action("send", "send the agent a message without waiting", run_send)
-    send.add_argument("content", nargs="+", help="the message")
+    command(
+        actions,
+        "status",
+        summary="whether the agent is running or stable (idle)",
+        run=run_status,
+        examples=["chatserver agent status"],
+    )
+    command(
+        actions,
+        "messages",
+        summary="the agent's conversation so far",
+        run=run_messages,
+        examples=["chatserver agent messages", "chatserver agent messages --json"],
+    )
+    send = command(
+        actions,
+        "send",
+        summary="send the agent a message without waiting",
+        run=run_send,
+        examples=['chatserver agent send "Now the linters" && chatserver agent wait'],
+    )
+    send.add_argument("content", nargs="+", help="the message (words are joined with spaces)")
     send.add_argument(
         "--raw", action="store_true", help="send keystrokes to the terminal, not a user message"
     )
-    ask = action("ask", "wait until the agent is idle, send a message, print its answer", run_ask)
-    ask.add_argument("content", nargs="+", help="the message")
+    ask = command(
+        actions,
+        "ask",
+        summary="wait until the agent is idle, send a message, print its answer",
+        run=run_ask,
+        examples=[
+            'chatserver agent ask "Run the tests"',
+            'chatserver agent ask --wait-timeout 60 "Quick one"',
+        ],
+    )
+    ask.add_argument("content", nargs="+", help="the message (words are joined with spaces)")
     _timeout(ask)
-    wait = action("wait", "wait until the agent is idle", run_wait)
+    wait = command(
+        actions,
+        "wait",
+        summary="wait until the agent is idle",
+        run=run_wait,
+        examples=["chatserver agent wait", "chatserver agent wait --wait-timeout 30"],
+    )
     _timeout(wait)
-    action("events", "print agent events as they happen, reconnecting if dropped (Ctrl-C stops)", run_events)
-    upload = action("upload", "upload a file to the agent's workspace", run_upload)
-    upload.add_argument("file", type=Path)
-    upload.add_argument("--name", help="file name on the server (default: the file's own)")
+    command(
+        actions,
+        "events",
+        summary="print agent events as they happen, reconnecting if dropped (Ctrl-C stops)",
+        run=run_events,
+        examples=["chatserver agent events", "chatserver agent events --json | jq .status"],
+    )
+    upload = command(
+        actions,
+        "upload",
+        summary="upload a file to the agent's workspace",
+        run=run_upload,
+        examples=["chatserver agent upload notes.txt", "chatserver agent upload build.log --name latest.log"],
+    )
+    upload.add_argument("file", type=Path, help="the file to upload")
+    upload.add_argument(
+        "--name", type=_argtypes.text("a file name"), help="file name on the server (default: the file's own)"
+    )
 
 
 def _timeout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--wait-timeout",
-        type=float,
+        type=_argtypes.seconds,
         default=DEFAULT_AGENT_TIMEOUT,
         metavar="SECONDS",
         help=f"give up after this long (default: {DEFAULT_AGENT_TIMEOUT:g})",
     )
 
 
-def _wait_timeout(args: argparse.Namespace) -> float:
-    if args.wait_timeout <= 0:
-        raise UsageError(f"--wait-timeout: {args.wait_timeout:g} is not a number of seconds above 0")
-    return float(args.wait_timeout)
+def _content(args: argparse.Namespace) -> str:
+    content = " ".join(args.content)
+    if not content.strip():
+        raise UsageError("the message is blank; give the words to send")
+    return content
 
 
 def run_status(args: argparse.Namespace, out: Output) -> int:
@@ -88,8 +131,9 @@ def run_messages(args: argparse.Namespace, out: Output) -> int:
 
 
 def run_send(args: argparse.Namespace, out: Output) -> int:
+    content = " ".join(args.content) if args.raw else _content(args)
     with make_client(args) as client:
-        result = client.send_agent_message(" ".join(args.content), "raw" if args.raw else "user")
+        result = client.send_agent_message(content, "raw" if args.raw else "user")
     if out.json_mode:
         out.json(result)
     else:
@@ -98,9 +142,9 @@ def run_send(args: argparse.Namespace, out: Output) -> int:
 
 
 def run_ask(args: argparse.Namespace, out: Output) -> int:
-    timeout = _wait_timeout(args)
+    content = _content(args)
     with make_client(args) as client, out.progress("the agent is working"):
-        answer = client.ask_agent(" ".join(args.content), timeout=timeout)
+        answer = client.ask_agent(content, timeout=args.wait_timeout)
     if out.json_mode:
         out.json(answer)
         return 0
@@ -110,9 +154,8 @@ def run_ask(args: argparse.Namespace, out: Output) -> int:
 
 
 def run_wait(args: argparse.Namespace, out: Output) -> int:
-    timeout = _wait_timeout(args)
     with make_client(args) as client, out.progress("waiting for the agent"):
-        status = client.wait_for_agent(timeout=timeout)
+        status = client.wait_for_agent(timeout=args.wait_timeout)
     if out.json_mode:
         out.json(status)
     else:
@@ -143,7 +186,9 @@ def run_upload(args: argparse.Namespace, out: Output) -> int:
     try:
         content = path.read_bytes()
     except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+        raise UsageError(
+            f"FILE: cannot read {str(path)!r} ({err.strerror or err}); give a readable file"
+        ) from None
     with make_client(args) as client:
         result = client.upload_file(args.name or path.name, content)
     if not result.ok:

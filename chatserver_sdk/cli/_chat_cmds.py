@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._common import UsageError, add_client_options, make_client, model_from, user_from, uuid_arg
-from ._errors import one_line
+from . import _argtypes
+from ._common import MODEL_ENV, USER_ENV, UsageError, add_user_option, make_client, user_from
 from ._output import Column, Output
+from ._parser import command
 
 if TYPE_CHECKING:
     from .._conversation import Conversation
@@ -21,32 +23,51 @@ HELP = "/history shows the transcript, /session its id, /exit (or Ctrl-D) leaves
 
 
 def register(commands: Any) -> None:
-    models = commands.add_parser("models", help="list the models", description="List the server's models.")
-    add_client_options(models, suppress=True)
-    models.set_defaults(run=run_models)
+    command(
+        commands,
+        "models",
+        summary="list the models the server offers",
+        run=run_models,
+        examples=["chatserver models", "chatserver models --json"],
+    )
 
-    chat = commands.add_parser(
+    chat = command(
+        commands,
         "chat",
-        help="chat with a model: one turn, or an interactive session",
+        summary="chat with a model: one turn, or an interactive session",
         description="Send MESSAGE and print the reply as it streams. Without MESSAGE: an interactive"
         " session on a terminal, or the text piped in as one message. With --user-id the chat is stored"
         " (resume it with --session); every turn sends the whole conversation.",
+        run=run_chat,
+        examples=[
+            'chatserver chat -m claude-sonnet-4-5@20250929 "Write a haiku about pagination"',
+            "git diff | chatserver chat --system 'Review this diff'",
+            'chatserver chat --user-id "$USER_UUID" --session "$SESSION" "And then?"',
+            "chatserver chat -i < questions.txt",
+        ],
     )
-    chat.add_argument("message", nargs="*", help="what to say ('-' reads it from stdin)")
-    chat.add_argument("-m", "--model", help="model id (default: $CHATSERVER_MODEL)")
-    chat.add_argument("-i", "--interactive", action="store_true", help="a session of turns read from stdin")
     chat.add_argument(
-        "--user-id", metavar="UUID", help="store the chat for this user (default: $CHATSERVER_USER_ID)"
+        "message", nargs="*", help="what to say ('-' or nothing, when piped: read it from stdin)"
     )
-    chat.add_argument("--session", metavar="UUID", help="resume this stored session (needs the user id)")
+    chat.add_argument(
+        "-m", "--model", type=_argtypes.text("a model id"), help=f"model id (default: ${MODEL_ENV})"
+    )
+    chat.add_argument("-i", "--interactive", action="store_true", help="a session of turns read from stdin")
+    add_user_option(chat, "store the chat for this user")
+    chat.add_argument(
+        "--session",
+        metavar="UUID",
+        type=_argtypes.uuid_text,
+        help=f"resume this stored session (needs ${USER_ENV})",
+    )
     chat.add_argument("--system", metavar="PROMPT", help="system prompt for every turn")
-    chat.add_argument("--temperature", type=float, help="sampling temperature, 0-2")
-    chat.add_argument("--max-tokens", type=int, help="longest reply, in tokens")
+    chat.add_argument("--temperature", type=_argtypes.number(0, 2), help="sampling temperature, 0-2")
+    chat.add_argument(
+        "--max-tokens", metavar="N", type=_argtypes.whole(1, 10_000_000), help="longest reply, in tokens"
+    )
     chat.add_argument(
         "--no-stream", action="store_true", help="wait for the whole reply instead of streaming it"
     )
-    add_client_options(chat, suppress=True)
-    chat.set_defaults(run=run_chat)
 
 
 def run_models(args: argparse.Namespace, out: Output) -> int:
@@ -69,10 +90,16 @@ def run_models(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _model(args: argparse.Namespace) -> str:
+    model: str | None = args.model or os.environ.get(MODEL_ENV, "").strip()
+    if not model:
+        raise UsageError(f"no model: pass --model or set ${MODEL_ENV} (`chatserver models` lists them)")
+    return model
+
+
 def run_chat(args: argparse.Namespace, out: Output) -> int:
-    model = model_from(args)
+    model = _model(args)
     user = user_from(args, required=args.session is not None)
-    session = uuid_arg(args.session, "--session") if args.session else None
     stdin: TextIO = sys.stdin
     text = " ".join(args.message) if args.message else None
     interactive = args.interactive or (text is None and stdin.isatty())
@@ -86,7 +113,7 @@ def run_chat(args: argparse.Namespace, out: Output) -> int:
     options = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     with make_client(args) as client:
         chat = client.conversation(
-            model, user_id=user, session_id=session, system_prompt=args.system, **options
+            model, user_id=user, session_id=args.session, system_prompt=args.system, **options
         )
         if interactive:
             return _interactive(chat, out, stdin)
@@ -127,6 +154,7 @@ def _turn(chat: Conversation, text: str, out: Output, *, stream: bool) -> None:
 
 def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
     from ..exceptions import APIError
+    from ._errors import one_line
 
     if chat.messages:
         out.note(f"Resumed session {chat.session_id}: {len(chat.messages)} messages so far.")

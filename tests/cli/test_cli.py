@@ -1,7 +1,7 @@
-"""Every ``chatserver`` command, run in-process (``main([...])``) against one emulator.
+"""Every ``chatserver`` command, run in-process (``main([...])``) against an emulator.
 
 Subprocess cases (entry points, pipes, terminals, the emulator command, the demo)
-are in ``test_cli_processes.py``.
+are in ``test_cli_processes.py``; the parser alone in ``test_parser.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 import re
 import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,7 @@ from typing import Any
 import pytest
 
 from chatserver_sdk import ChatServerClient, __version__
-from chatserver_sdk.cli import build_parser, main
-from chatserver_sdk.emulator import run_emulator
+from chatserver_sdk.cli import main
 
 from ..servers import UpstreamServer
 
@@ -40,10 +38,12 @@ class Run:
         return json.loads(self.out)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with run_emulator(api_keys=[USER_KEY], admin_keys=[ADMIN_KEY]) as url:
-        yield url
+pytestmark = [pytest.mark.slow, pytest.mark.chatserver_emulator(api_keys=[USER_KEY], admin_keys=[ADMIN_KEY])]
+
+
+@pytest.fixture
+def server(chatserver_emulator: str) -> str:
+    return chatserver_emulator
 
 
 @pytest.fixture(autouse=True)
@@ -76,51 +76,10 @@ def one_line_error(result: Run, status: int, pattern: str) -> None:
 # --- the command itself --------------------------------------------------------------------
 
 
-def test_no_command_is_a_usage_error_with_the_usage_on_stderr(cli: Any) -> None:
-    result = cli()
-    assert result.status == 2 and result.out == ""
-    assert result.err.startswith("usage: chatserver")
-    assert "a COMMAND is required" in result.err
-
-
 def test_version(cli: Any) -> None:
     result = cli("--version")
     assert result.status == 0
     assert result.out.startswith(f"chatserver {__version__} (chatserver-sdk; openai ")
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [["frobnicate"], ["models", "--no-such-option"], ["audit", "-n", "0"], ["sessions"], ["agent", "ask"]],
-)
-def test_usage_errors_exit_2(cli: Any, argv: list[str]) -> None:
-    result = cli(*argv)
-    assert result.status == 2 and result.out == ""
-    assert "error:" in result.err
-
-
-def test_every_client_command_takes_json() -> None:
-    parser = build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command").choices
-    leaves: list[tuple[str, Any]] = []
-    for name, sub in commands.items():
-        actions = [a for a in sub._actions if a.dest == "action"]
-        if actions:
-            leaves += [(f"{name} {action}", leaf) for action, leaf in actions[0].choices.items()]
-        else:
-            leaves.append((name, sub))
-    without_json = sorted(name for name, leaf in leaves if "--json" not in leaf._option_string_actions)
-    assert without_json == ["demo", "emulator"]
-    assert {name.split()[0] for name, _ in leaves} >= {
-        "models",
-        "chat",
-        "sessions",
-        "stats",
-        "admins",
-        "audit",
-        "mcp",
-        "agent",
-    }
 
 
 # --- models ----------------------------------------------------------------------------------
@@ -210,7 +169,6 @@ def test_interactive_chat_ends_at_end_of_input_and_keeps_no_history_without_a_us
     [
         (["chat", "hi"], r"chatserver chat: error: no model: pass --model or set \$CHATSERVER_MODEL"),
         (["chat", "-m", MODEL, "--session", str(uuid.UUID(int=3)), "hi"], r"no user: pass --user-id"),
-        (["chat", "-m", MODEL, "--user-id", "bob", "hi"], r"--user-id: 'bob' is not a UUID"),
         (["chat", "-m", MODEL], r"nothing to send"),
         (["chat", "-m", MODEL, "-i", "hi"], r"not both"),
     ],
@@ -228,7 +186,7 @@ def test_resuming_an_unknown_session_is_one_line(cli: Any) -> None:
 # --- sessions -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def user_with_sessions(server: str) -> tuple[str, list[str]]:
     user = str(uuid.uuid4())
     with ChatServerClient(base_url=server, api_key=USER_KEY) as client:
@@ -353,9 +311,7 @@ def test_mcp_add_list_update_remove(cli: Any, monkeypatch: pytest.MonkeyPatch) -
             ["mcp", "add", "x", "http://x", "--scope", "platform", "--bearer-token-env", "NOPE_UNSET"],
             "is not set",
         ),
-        (["mcp", "add", "x", "http://x", "--scope", "platform", "--env", "novalue"], "NAME=VALUE"),
-        (["mcp", "update", "some-id"], "nothing to change"),
-        (["mcp", "list", "--org", "acme"], "--org: 'acme' is not a UUID"),
+        (["mcp", "update", ORG], "nothing to change"),
     ],
 )
 def test_mcp_usage_errors(cli: Any, argv: list[str], pattern: str) -> None:
@@ -383,7 +339,6 @@ def test_agent_commands(cli: Any, tmp_path: Path) -> None:
 
 def test_agent_errors(cli: Any, tmp_path: Path) -> None:
     one_line_error(cli("agent", "upload", str(tmp_path / "missing.txt")), 2, r"cannot read .*missing\.txt")
-    one_line_error(cli("agent", "wait", "--wait-timeout", "0"), 2, r"--wait-timeout: 0 is not")
     cli("agent", "send", " ".join(f"w{n}" for n in range(60)))  # about a second of work
     one_line_error(
         cli("agent", "wait", "--wait-timeout", "0.1"),
