@@ -74,6 +74,13 @@ def register(commands: Any) -> None:
     _timeout(wait)
     command(
         actions,
+        "interrupt",
+        summary="interrupt the agent's current turn (sends ESC, as agentapi's web UI does)",
+        run=run_interrupt,
+        examples=["chatserver agent interrupt", "chatserver agent interrupt && chatserver agent wait"],
+    )
+    command(
+        actions,
         "events",
         summary="print agent events as they happen, reconnecting if dropped (Ctrl-C stops)",
         run=run_events,
@@ -161,6 +168,29 @@ def run_wait(args: argparse.Namespace, out: Output) -> int:
     else:
         out.line(f"{status.agent_type or 'agent'}: {status.status}")
     return 0
+
+
+def run_interrupt(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        before = client.get_agent_status()
+        result = client.interrupt_agent()
+    agent = before.agent_type or "the agent"
+    if out.json_mode:
+        out.json(
+            {
+                "sent": "\u001b",
+                "ok": result.ok,
+                "agent_type": before.agent_type,
+                "status_before": before.status,
+            }
+        )
+    elif not result.ok:
+        out.line(f"sent ESC to {agent}, which did not accept it")
+    elif before.status == "running":
+        out.line(f"sent ESC to {agent}, which was running: it stops its turn (`chatserver agent wait` waits)")
+    else:
+        out.line(f"sent ESC to {agent}, which was already {before.status}: there was no turn to stop")
+    return 0 if result.ok else 1
 
 
 def _event_line(event: AgentEvent) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
-from . import _agent_cmds, _chat_cmds, _mcp_cmds, _platform_cmds, _server_cmds, _sessions_cmds
+from . import _agent_cmds, _chat_cmds, _completion, _mcp_cmds, _platform_cmds, _server_cmds, _sessions_cmds
 from ._common import add_client_options
 from ._errors import EXIT_CLOSED_PIPE, EXIT_ERROR, EXIT_INTERRUPTED, describe
 from ._output import Output
@@ -61,7 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     add_client_options(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for area in (_chat_cmds, _sessions_cmds, _platform_cmds, _mcp_cmds, _agent_cmds, _server_cmds):
+    for area in (
+        _chat_cmds,
+        _sessions_cmds,
+        _platform_cmds,
+        _mcp_cmds,
+        _agent_cmds,
+        _server_cmds,
+        _completion,
+    ):
         area.register(commands)
     for name, examples in SERVER_EXAMPLES.items():
         server_command = commands.choices.get(name)

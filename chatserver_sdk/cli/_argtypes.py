@@ -128,7 +128,7 @@ def http_url(value: str) -> str:
         usable = False
     if not usable:
         raise _fail(
-            f"{value!r} is not an http:// or https:// URL with a host; give one like https://example.com/mcp"
+            f"{value!r} is not an http:// or https:// URL with a host; give one like https://example.com"
         )
     return candidate
 

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from . import _argtypes
-from ._common import make_client
+from ._common import CommandError, make_client
 from ._listing import add_limit, first, page_size, stream_json
 from ._output import Column, Output, when
 from ._parser import command, group
@@ -21,6 +21,13 @@ MAX_AUDIT_PAGE = 200
 
 
 def register(commands: Any) -> None:
+    command(
+        commands,
+        "health",
+        summary="whether the server is up: exit status 0 when healthy, 1 otherwise (needs no key)",
+        run=run_health,
+        examples=["chatserver health", "until chatserver health >/dev/null 2>&1; do sleep 1; done"],
+    )
     command(
         commands,
         "stats",
@@ -93,6 +100,19 @@ def register(commands: Any) -> None:
         metavar="SECONDS",
         help=f"how often --follow asks for new entries (default: {FOLLOW_INTERVAL:g})",
     )
+
+
+def run_health(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        health = client.health()
+        where = str(client.base_url).rstrip("/").removesuffix("/v1")
+    if out.json_mode:
+        out.json(health)
+    else:
+        out.line(f"{where}: {health.status}")
+    if health.status != "healthy":
+        raise CommandError(f"the server reports {health.status!r}, not 'healthy'")
+    return 0
 
 
 def run_stats(args: argparse.Namespace, out: Output) -> int:

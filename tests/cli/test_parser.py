@@ -66,7 +66,7 @@ def test_every_command_shows_examples_in_its_help() -> None:
 
 def test_every_client_command_takes_json() -> None:
     without_json = sorted(path for path, leaf in leaves() if "--json" not in leaf._option_string_actions)
-    assert without_json == ["chatserver demo", "chatserver emulator"]
+    assert without_json == ["chatserver completion", "chatserver demo", "chatserver emulator"]
     assert {path.split()[1] for path, _ in leaves()} >= {
         "models",
         "chat",
