@@ -9,11 +9,12 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import _argtypes
-from ._common import MODEL_ENV, USER_ENV, UsageError, add_user_option, make_client, user_from
+from ._common import MODEL_ENV, USER_ENV, CommandError, UsageError, add_user_option, make_client, user_from
 from ._output import Column, Output
 from ._parser import command
 
 if TYPE_CHECKING:
+    from .._client import ChatServerClient
     from .._conversation import Conversation
 
 __all__ = ["register"]
@@ -90,15 +91,21 @@ def run_models(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
-def _model(args: argparse.Namespace) -> str:
+def _model(args: argparse.Namespace, client: ChatServerClient, out: Output) -> str:
+    """--model, else $CHATSERVER_MODEL, else the first model the server lists (said on stderr)."""
     model: str | None = args.model or os.environ.get(MODEL_ENV, "").strip()
-    if not model:
-        raise UsageError(f"no model: pass --model or set ${MODEL_ENV} (`chatserver models` lists them)")
-    return model
+    if model:
+        return model
+    models = client.list_models().data
+    if not models:
+        raise CommandError(f"the server lists no models; pass --model ID or set ${MODEL_ENV}")
+    out.note(
+        f"chatserver chat: using {models[0].id}, the server's first model (--model or ${MODEL_ENV} picks one)"
+    )
+    return models[0].id
 
 
 def run_chat(args: argparse.Namespace, out: Output) -> int:
-    model = _model(args)
     user = user_from(args, required=args.session is not None)
     stdin: TextIO = sys.stdin
     text = " ".join(args.message) if args.message else None
@@ -112,6 +119,7 @@ def run_chat(args: argparse.Namespace, out: Output) -> int:
             raise UsageError("nothing to send: give a MESSAGE, or pipe one in")
     options = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     with make_client(args) as client:
+        model = _model(args, client, out)
         chat = client.conversation(
             model, user_id=user, session_id=args.session, system_prompt=args.system, **options
         )

@@ -167,7 +167,6 @@ def test_interactive_chat_ends_at_end_of_input_and_keeps_no_history_without_a_us
 @pytest.mark.parametrize(
     ("argv", "pattern"),
     [
-        (["chat", "hi"], r"chatserver chat: error: no model: pass --model or set \$CHATSERVER_MODEL"),
         (["chat", "-m", MODEL, "--session", str(uuid.UUID(int=3)), "hi"], r"no user: pass --user-id"),
         (["chat", "-m", MODEL], r"nothing to send"),
         (["chat", "-m", MODEL, "-i", "hi"], r"not both"),
@@ -175,6 +174,33 @@ def test_interactive_chat_ends_at_end_of_input_and_keeps_no_history_without_a_us
 )
 def test_chat_usage_errors(cli: Any, argv: list[str], pattern: str) -> None:
     one_line_error(cli(*argv), 2, pattern)
+
+
+def test_without_a_model_the_first_listed_is_used_and_named(cli: Any, server: str) -> None:
+    with ChatServerClient(base_url=server, api_key=USER_KEY) as client:
+        first = client.list_models().data[0].id
+    result = cli("chat", "Hello")
+    assert (result.status, result.out) == (0, "Echo (turn 1): Hello\n")
+    assert result.err == (
+        f"chatserver chat: using {first}, the server's first model (--model or $CHATSERVER_MODEL picks one)\n"
+    )
+    assert cli("chat", "--json", "Hello").json()["model"] == first
+
+
+def test_the_model_from_the_environment_is_used_quietly(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATSERVER_MODEL", "some-other-model")
+    result = cli("chat", "--json", "Hello")
+    assert (result.json()["model"], result.err) == ("some-other-model", "")
+
+
+def test_a_server_with_no_models_needs_one_named(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .scripted import Reply, scripted
+
+    with scripted(lambda request: Reply.json({"object": "list", "data": []})) as empty:
+        monkeypatch.setenv("CHATSERVER_BASE_URL", empty.url)
+        result = cli("chat", "Hello")
+        assert [r.path for r in empty.requests] == ["/v1/models"]
+    one_line_error(result, 1, r"^chatserver chat: the server lists no models; pass --model ID")
 
 
 def test_resuming_an_unknown_session_is_one_line(cli: Any) -> None:
