@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 EXIT_WORDS = ("/exit", "/quit")
-HELP = "/history shows the transcript, /session its id, /exit (or Ctrl-D) leaves"
+HELP = "/help lists the commands, /exit (or Ctrl-D) leaves"
+# Each turn runs a coding agent: a mistyped command must never become one.
+COMMANDS = """\
+Commands (a line that starts with / is never sent):
+  /help           this list
+  /history        the conversation so far
+  /session        the stored session's id (resume it with --session)
+  /exit, /quit    leave (Ctrl-D too)
+  //text          send "/text": a doubled slash sends a line that starts with one"""
 
 
 def register(commands: Any) -> None:
@@ -179,14 +187,21 @@ def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
         text = line.strip()
         if not text:
             continue
-        if text in EXIT_WORDS:
-            break
-        if text == "/history":
-            for message in chat.messages:
-                out.line(f"{message.role}: {message.text}")
-            continue
-        if text == "/session":
-            out.note(f"session: {chat.session_id or 'none yet'}")
+        if text.startswith("//"):
+            text = text[1:]
+        elif text.startswith("/"):
+            word = text.split()[0]
+            if word in EXIT_WORDS:
+                break
+            if word == "/help":
+                out.note(COMMANDS)
+            elif word == "/history":
+                for message in chat.messages:
+                    out.line(f"{message.role}: {message.text}")
+            elif word == "/session":
+                out.note(f"session: {chat.session_id or 'none yet'}")
+            else:
+                out.note(f"{word}: no such command, not sent (/help lists them; //text sends /text)")
             continue
         try:
             _turn(chat, text, out, stream=True)

@@ -158,6 +158,18 @@ def test_interactive_chat_resumes_and_shows_history(cli: Any) -> None:
     assert "you>" not in result.err  # lines piped in get no prompts
 
 
+def test_interactive_slash_words_are_commands_and_never_sent(cli: Any) -> None:
+    lines = "/help\n/frobnicate now\n//etc/hosts is a file\n/usr/bin\nHello\n/exit\n"
+    result = cli("chat", "-i", "-m", MODEL, stdin=lines)
+    assert result.status == 0
+    # Two turns reached the server: the line sent with its slash doubled, and Hello.
+    assert result.out == "Echo (turn 1): /etc/hosts is a file\nEcho (turn 2): Hello\n"
+    for command in ("/help", "/history", "/session", "/exit", "//"):
+        assert command in result.err
+    assert "/frobnicate: no such command, not sent (/help lists them; //text sends /text)" in result.err
+    assert "/usr/bin: no such command, not sent" in result.err
+
+
 def test_interactive_chat_ends_at_end_of_input_and_keeps_no_history_without_a_user(cli: Any) -> None:
     result = cli("chat", "-i", "-m", MODEL, stdin="One\nTwo\n")
     assert (result.status, result.out) == (0, "Echo (turn 1): One\nEcho (turn 2): Two\n")
