@@ -68,7 +68,7 @@ def register(commands: Any) -> None:
     remove = command(
         admins,
         "remove",
-        summary="remove a platform administrator",
+        summary="remove a platform administrator (one who is not there is 'not found', exit 1)",
         run=run_admins_remove,
         examples=["chatserver admins remove ada@example.com"],
     )
@@ -163,6 +163,12 @@ def run_admins_add(args: argparse.Namespace, out: Output) -> int:
 
 def run_admins_remove(args: argparse.Namespace, out: Output) -> int:
     with make_client(args) as client:
+        # The server answers "success" whether or not there was such an admin: look first.
+        admins = client.list_admins().admins
+        if not any(admin.email.lower() == args.email.lower() for admin in admins):
+            raise CommandError(
+                f"not found: {args.email} is not a platform admin (`chatserver admins list` shows them)"
+            )
         result = client.remove_admin(args.email)
     if out.json_mode:
         out.json(result)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import sys
 import uuid
@@ -334,19 +335,121 @@ def test_mcp_add_list_update_remove(cli: Any, monkeypatch: pytest.MonkeyPatch) -
         listed,
         re.M,
     )
-    updated = cli("mcp", "update", server["id"], "--disable", "--name", "docs2").out
-    assert re.search(r"docs2 +organization +bearer +disabled", updated)
-    assert cli("mcp", "remove", server["id"]).out == f"removed {server['id']}\n"
+    updated = cli("mcp", "update", server["id"], "--name", "docs2").out
+    assert re.search(r"docs2 +organization +bearer +enabled", updated)
+    assert cli("mcp", "remove", server["id"], "--org", ORG).out == f"removed docs2 ({server['id']})\n"
     assert cli("mcp", "list", "--org", ORG, "--json").json() == []
+
+
+def test_a_disabled_mcp_server_is_removed_unchecked(cli: Any) -> None:
+    mcp_id = cli(
+        "mcp", "add", "off", "https://x.example.com", "--scope", "organization", "--org", ORG, "--json"
+    )
+    mcp_id = mcp_id.json()["id"]
+    assert re.search(r"off +organization +none +disabled", cli("mcp", "update", mcp_id, "--disable").out)
+    # Lists leave out disabled servers, so looking first cannot find it ...
+    one_line_error(
+        cli("mcp", "remove", mcp_id, "--org", ORG), 1, r"not found: .*\(--unchecked removes a disabled"
+    )
+    # ... and --unchecked says what it did, not "removed": the server's answer does not tell.
+    unchecked = cli("mcp", "remove", mcp_id, "--unchecked")
+    assert (
+        unchecked.out
+        == f"sent the removal of {mcp_id}; the server answers the same whether or not it existed\n"
+    )
+    with ChatServerClient() as client, pytest.raises(Exception, match="no MCP server"):
+        client.update_mcp_server(mcp_id, enabled=True)  # it is gone
+
+
+def deletes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if '"DELETE ' in r.getMessage()]
+
+
+def test_removing_what_is_not_there_says_not_found_and_sends_no_delete(
+    cli: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, logger="chatserver_sdk.emulator.access")
+    one_line_error(
+        cli("admins", "remove", "nobody@example.com"),
+        1,
+        r"^chatserver admins remove: not found: nobody@example\.com is not a platform admin"
+        r" \(`chatserver admins list` shows them\)$",
+    )
+    unknown = str(uuid.uuid4())
+    one_line_error(
+        cli("mcp", "remove", unknown, "--org", ORG),
+        1,
+        rf"^chatserver mcp remove: not found: no MCP server {unknown} among those organisation {ORG} can use",
+    )
+    assert deletes(caplog) == []
+    one_line_error(
+        cli("mcp", "remove", unknown), 2, r"no organisation: pass --org UUID or set \$CHATSERVER_ORG_ID"
+    )
+    monkeypatch.setenv("CHATSERVER_ORG_ID", ORG)
+    one_line_error(cli("mcp", "remove", unknown), 1, r"not found: no MCP server")
+
+
+def test_mcp_update_changes_auth_token_and_metadata(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = cli(
+        "mcp", "add", "tools", "https://mcp.example.com/t", "--scope", "organization", "--org", ORG, "--json"
+    )
+    mcp_id = created.json()["id"]
+    monkeypatch.setenv("TOOLS_TOKEN", "sk-tools-secret")
+    updated = cli(
+        *["mcp", "update", mcp_id, "--auth", "bearer", "--bearer-token-env", "TOOLS_TOKEN"],
+        *["--arg=--verbose", "--env", "LEVEL=2", "--oauth-provider", "none-really", "--json"],
+    )
+    server = updated.json()
+    assert (server["auth_type"], server["metadata"]) == (
+        "bearer",
+        {"args": ["--verbose"], "env": {"LEVEL": "2"}},
+    )
+    assert "sk-tools-secret" not in updated.out + updated.err
+    cleared = cli("mcp", "update", mcp_id, "--no-args", "--env", "LEVEL=3", "--json").json()
+    assert cleared["metadata"] == {"args": [], "env": {"LEVEL": "3"}}
+
+
+def test_mcp_auth_and_metadata_usage_errors_send_nothing(cli: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="chatserver_sdk.emulator.access")
+    mcp_id = str(uuid.uuid4())
+    for argv, pattern in [
+        (
+            ["mcp", "add", "x", "https://x", "--scope", "platform", "--auth", "bearer"],
+            r"--auth bearer needs a token: pass --bearer-token-env VAR",
+        ),
+        (["mcp", "update", mcp_id, "--auth", "bearer"], r"--auth bearer needs a token"),
+        (
+            ["mcp", "add", "x", "https://x", "--scope", "platform", "--bearer-token-env", "HOME"],
+            r"--bearer-token-env: a token goes with --auth bearer",
+        ),
+        (
+            ["mcp", "update", mcp_id, "--env", "A=1"],
+            r"--env: the server replaces the metadata whole, so give --arg \(or --no-args\) too",
+        ),
+        (["mcp", "update", mcp_id, "--arg", "x"], r"give --env NAME=VALUE \(or --no-env\) too"),
+    ]:
+        one_line_error(cli(*argv), 2, pattern)
+    assert [r for r in caplog.records if "/atoms/mcp" in r.getMessage()] == []
 
 
 @pytest.mark.parametrize(
     ("argv", "pattern"),
     [
-        (["mcp", "add", "x", "http://x", "--scope", "organization"], "needs --org"),
+        (["mcp", "add", "x", "http://x", "--scope", "organization"], r"no organisation: pass --org UUID"),
         (["mcp", "add", "x", "http://x", "--scope", "user"], "no user"),
         (
-            ["mcp", "add", "x", "http://x", "--scope", "platform", "--bearer-token-env", "NOPE_UNSET"],
+            [
+                "mcp",
+                "add",
+                "x",
+                "http://x",
+                "--scope",
+                "platform",
+                "--auth",
+                "bearer",
+                "--bearer-token-env",
+                "NOPE_UNSET",
+            ],
             "is not set",
         ),
         (["mcp", "update", ORG], "nothing to change"),
