@@ -132,6 +132,8 @@ def run_messages(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(messages)
         return 0
+    if not messages:
+        out.note("(no messages)")
     for message in messages:
         out.line(f"#{message.id} {message.role} [{when(message.time)}]: {message.content}")
     return 0
@@ -155,6 +157,8 @@ def run_ask(args: argparse.Namespace, out: Output) -> int:
     if out.json_mode:
         out.json(answer)
         return 0
+    if not answer:
+        out.note("(no answer: the agent went idle without a message)")
     for message in answer:
         out.line(message.content)
     return 0

@@ -25,6 +25,9 @@ def follow(client: ChatServerClient, newest_first: list[AuditLogEntry], out: Out
 
     for entry in reversed(newest_first):
         show(entry)
+    if not newest_first and not out.json_mode:
+        out.note("(no entries yet)")
+    out.note("following; Ctrl-C stops")
     newest = newest_first[0] if newest_first else None
     while True:
         time.sleep(interval)

@@ -195,6 +195,10 @@ def run_audit(args: argparse.Namespace, out: Output) -> int:
         if out.json_mode:
             stream_json(out, entries)
             return 0
+        shown = 0
         for entry in entries:
             out.line(audit_line(entry))
+            shown += 1
+    if not shown:
+        out.note("(no entries)")
     return 0

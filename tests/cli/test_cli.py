@@ -269,6 +269,20 @@ def test_an_empty_listing(cli: Any) -> None:
 # --- platform ---------------------------------------------------------------------------------
 
 
+def test_empty_results_say_so_on_stderr(cli: Any) -> None:
+    for argv, note in [
+        (["audit"], "(no entries)\n"),
+        (["admins", "list"], "(no admins)\n"),
+        (["mcp", "list", "--org", ORG], "(no MCP servers)\n"),
+        (["agent", "messages"], "(no messages)\n"),
+        (["sessions", "list", "--user-id", str(uuid.uuid4())], "(no sessions)\n"),
+    ]:
+        empty = cli(*argv)
+        assert (empty.status, empty.out, empty.err) == (0, "", note), argv
+        as_json = cli(*argv, "--json")  # JSON says it itself, and stderr stays quiet
+        assert (as_json.json(), as_json.err) == ([], ""), argv
+
+
 def test_stats(cli: Any) -> None:
     text = cli("stats").out
     assert re.search(r"^health: +healthy$", text, re.MULTILINE)
