@@ -6,13 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _argtypes
-from ._common import CommandError, UsageError, make_client
+from . import _argtypes, _width
+from ._common import CommandError, Interrupted, UsageError, make_client
 from ._output import Output, when
 from ._parser import command, group
 
 if TYPE_CHECKING:
-    from ..types.agent import AgentEvent
+    from .._client import ChatServerClient
+    from ..types.agent import AgentEvent, MessageUpdateEvent
 
 __all__ = ["register"]
 
@@ -64,6 +65,12 @@ def register(commands: Any) -> None:
     )
     ask.add_argument("content", nargs="+", help="the message (words are joined with spaces)")
     _timeout(ask)
+    ask.add_argument(
+        "--interrupt-on-ctrl-c",
+        action="store_true",
+        help="on Ctrl-C, also interrupt the agent's turn (if the message was sent); without it the agent"
+        " goes on",
+    )
     wait = command(
         actions,
         "wait",
@@ -152,8 +159,14 @@ def run_send(args: argparse.Namespace, out: Output) -> int:
 
 def run_ask(args: argparse.Namespace, out: Output) -> int:
     content = _content(args)
-    with make_client(args) as client, out.progress("the agent is working"):
-        answer = client.ask_agent(content, timeout=args.wait_timeout)
+    with make_client(args) as client:
+        # Where the conversation stood: a user message after it on Ctrl-C is ours, sent.
+        before = max((m.id for m in client.get_agent_messages().messages), default=-1)
+        try:
+            with out.progress("the agent is working"):
+                answer = client.ask_agent(content, timeout=args.wait_timeout)
+        except KeyboardInterrupt:
+            raise Interrupted(_cancelled(client, before, interrupt=args.interrupt_on_ctrl_c)) from None
     if out.json_mode:
         out.json(answer)
         return 0
@@ -162,6 +175,20 @@ def run_ask(args: argparse.Namespace, out: Output) -> int:
     for message in answer:
         out.line(message.content)
     return 0
+
+
+def _cancelled(client: ChatServerClient, before: int, *, interrupt: bool) -> str:
+    """What Ctrl-C during ``ask`` left behind; with ``interrupt``, stop the agent's turn if it is ours."""
+    if not interrupt:
+        return (
+            "interrupted: the agent may still be working on it; `chatserver agent status` shows whether"
+            " it is, `chatserver agent messages` its answer so far, `chatserver agent interrupt` stops it"
+        )
+    sent = any(m.id > before and m.role == "user" for m in client.get_agent_messages().messages)
+    if not sent:  # still waiting for another turn to end: that one is not ours to stop
+        return "interrupted: the message was not sent yet, so the agent was left alone"
+    client.interrupt_agent()
+    return "interrupted, and so was the agent (sent ESC): its turn stops"
 
 
 def run_wait(args: argparse.Namespace, out: Output) -> int:
@@ -197,22 +224,87 @@ def run_interrupt(args: argparse.Namespace, out: Output) -> int:
     return 0 if result.ok else 1
 
 
-def _event_line(event: AgentEvent) -> str:
-    from ..types.agent import MessageUpdateEvent
-
-    if isinstance(event, MessageUpdateEvent):
-        return f"message #{event.id} ({event.role}): {event.message}"
-    return f"status: {event.status}"
-
-
 def run_events(args: argparse.Namespace, out: Output) -> int:
-    with make_client(args) as client:
-        for event in client.iter_agent_events():
-            if out.json_mode:
-                out.json_line(event)
-            else:
-                out.line(_event_line(event))
+    printer = None if out.json_mode else _EventPrinter(out)
+    try:
+        with make_client(args) as client:
+            for event in client.iter_agent_events():
+                if printer is None:
+                    out.json_line(event)
+                else:
+                    printer.feed(event)
+    finally:
+        if printer is not None:
+            printer.close()
     return 0
+
+
+class _EventPrinter:
+    """One line per event; an agent message is printed once it is complete, not each time it grows.
+
+    agentapi sends the agent's message again every time its text changes. It is
+    complete when the next event comes (the status goes ``stable``, or another
+    message starts); until then a terminal shows its last line, drawn over in
+    place, and a pipe gets nothing. A multi-line message goes on indented lines.
+    """
+
+    def __init__(self, out: Output) -> None:
+        self._out = out
+        self._terminal = out.stdout_is_terminal
+        self._pending: MessageUpdateEvent | None = None
+        self._drawn = False
+
+    def feed(self, event: AgentEvent) -> None:
+        from ..types.agent import MessageUpdateEvent
+
+        if isinstance(event, MessageUpdateEvent):
+            if self._pending is not None and self._pending.id != event.id:
+                self._finish()
+            if event.role == "agent":
+                self._pending = event
+                self._draw()
+            else:
+                self._print(event)  # the user's messages do not grow
+            return
+        self._finish()
+        self._out.line(_other_event_line(event))
+
+    def close(self) -> None:
+        self._finish(incomplete=True)
+
+    def _draw(self) -> None:
+        if not self._terminal or self._pending is None:
+            return
+        import shutil
+
+        last = (self._pending.message.rstrip().splitlines() or [""])[-1]
+        preview = f"message #{self._pending.id} ({self._pending.role}, writing): {_width.one_line(last)}"
+        self._out.write("\r\x1b[K" + _width.cut(preview, shutil.get_terminal_size().columns - 1))
+        self._drawn = True
+
+    def _finish(self, *, incomplete: bool = False) -> None:
+        if self._pending is not None:
+            self._print(self._pending, incomplete=incomplete)
+            self._pending = None
+
+    def _print(self, event: MessageUpdateEvent, *, incomplete: bool = False) -> None:
+        if self._drawn:
+            self._out.write("\r\x1b[K")
+            self._drawn = False
+        first, *rest = event.message.rstrip("\n").split("\n")
+        label = f"{event.role}, incomplete" if incomplete else event.role
+        self._out.line("\n  ".join([f"message #{event.id} ({label}): {first}", *rest]))
+
+
+def _other_event_line(event: AgentEvent) -> str:
+    status = getattr(event, "status", None)
+    if status is not None:
+        return f"status: {status}"
+    # An event of a newer agentapi (agent_error: message and level) or one this version does not know.
+    message, level = getattr(event, "message", None), getattr(event, "level", None)
+    if message is not None:
+        return f"{level or 'event'}: {_width.one_line(str(message))}"
+    return f"event: {_width.one_line(str(event))}"
 
 
 def run_upload(args: argparse.Namespace, out: Output) -> int:

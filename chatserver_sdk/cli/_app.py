@@ -17,7 +17,7 @@ from typing import Any
 
 from .._version import __version__
 from . import _agent_cmds, _chat_cmds, _completion, _mcp_cmds, _platform_cmds, _server_cmds, _sessions_cmds
-from ._common import add_client_options
+from ._common import Interrupted, add_client_options
 from ._errors import EXIT_CLOSED_PIPE, EXIT_ERROR, EXIT_INTERRUPTED, describe
 from ._output import Output
 from ._parser import Parser, examples_text
@@ -121,9 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args, out))
     except BrokenPipeError:
         return _closed_pipe(prog, report=getattr(args, "reports_closed_pipe", False))
-    except KeyboardInterrupt:
-        if out.interactive:
-            out.note("")
+    except KeyboardInterrupt as interrupt:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            if out.interactive:
+                out.note("")  # after the ^C the terminal echoed
+            if isinstance(interrupt, Interrupted) and interrupt.note:
+                out.note(f"{prog}: {interrupt.note}")
         return EXIT_INTERRUPTED
     except Exception as error:
         return _report(prog, error)

@@ -9,7 +9,16 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import _argtypes
-from ._common import MODEL_ENV, USER_ENV, CommandError, UsageError, add_user_option, make_client, user_from
+from ._common import (
+    MODEL_ENV,
+    USER_ENV,
+    CommandError,
+    Interrupted,
+    UsageError,
+    add_user_option,
+    make_client,
+    user_from,
+)
 from ._output import Column, Output
 from ._parser import command
 
@@ -133,7 +142,10 @@ def run_chat(args: argparse.Namespace, out: Output) -> int:
         )
         if interactive:
             return _interactive(chat, out, stdin)
-        _turn(chat, (text or "").strip(), out, stream=not (args.no_stream or out.json_mode))
+        try:
+            _turn(chat, (text or "").strip(), out, stream=not (args.no_stream or out.json_mode))
+        except KeyboardInterrupt:
+            raise Interrupted(_cut_short(chat)) from None
         if out.json_mode:
             out.json(
                 {
@@ -159,8 +171,8 @@ def _turn(chat: Conversation, text: str, out: Output, *, stream: bool) -> None:
         try:
             with chat.stream(text) as deltas:
                 for delta in deltas:
+                    written = written or bool(delta)  # before writing: Ctrl-C may land inside the write
                     out.write(delta)
-                    written = True
         except BaseException:
             if written:
                 out.line()  # end a reply cut short, so what follows starts on a line of its own
@@ -206,8 +218,8 @@ def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
         try:
             _turn(chat, text, out, stream=True)
         except KeyboardInterrupt:
-            out.line()
-            out.note("(interrupted: that turn is not part of the conversation)")
+            # Going on would resend a transcript the server may be extending: stop, and say how to resume.
+            raise Interrupted(_cut_short(chat)) from None
         except APIError as error:
             out.note(f"error: {one_line(error)}")
     if chat.user_id is not None and chat.messages:
@@ -215,6 +227,21 @@ def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
             f"session {chat.session_id}: resume with --user-id {chat.user_id} --session {chat.session_id}"
         )
     return 0
+
+
+def _cut_short(chat: Conversation) -> str:
+    """What Ctrl-C during a turn leaves: the server's agent may go on (and store the turn)."""
+    if chat.user_id is None:
+        return (
+            "interrupted: the server may still be running that turn; nothing of this chat is stored"
+            " (--user-id keeps one)"
+        )
+    session, user = chat.session_id, chat.user_id
+    return (
+        "interrupted: the server may still be running that turn, and store it;"
+        f" `chatserver sessions show {session} --user-id {user}` shows what it holds,"
+        f" --session {session} resumes"
+    )
 
 
 def _line_reader(stdin: TextIO) -> Any:

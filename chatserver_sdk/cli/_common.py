@@ -22,6 +22,7 @@ __all__ = [
     "MODEL_ENV",
     "USER_ENV",
     "CommandError",
+    "Interrupted",
     "UsageError",
     "add_client_options",
     "add_user_option",
@@ -39,6 +40,14 @@ class UsageError(Exception):
 
 class CommandError(Exception):
     """The command could not do its job for a reason that is not an API error: one line, status 1."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with a line to say (what may still be running, how to check or resume): status 130."""
+
+    def __init__(self, note: str | None = None) -> None:
+        super().__init__(note)
+        self.note = note
 
 
 def add_client_options(parser: argparse.ArgumentParser, *, suppress: bool, json: bool = True) -> None:

@@ -73,6 +73,10 @@ class Output:
         self._progress: _Spinner | None = None
 
     @property
+    def stdout_is_terminal(self) -> bool:
+        return _is_terminal(self.stdout)
+
+    @property
     def interactive(self) -> bool:
         """Whether a person watches stderr (progress and prompts are for them)."""
         return _is_terminal(self.stderr)
