@@ -182,7 +182,7 @@ def _turn(chat: Conversation, text: str, out: Output, *, stream: bool) -> None:
 
 def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
     from ..exceptions import APIError
-    from ._errors import one_line
+    from ._errors import describe, one_line
 
     if chat.messages:
         out.note(f"Resumed session {chat.session_id}: {len(chat.messages)} messages so far.")
@@ -221,7 +221,8 @@ def _interactive(chat: Conversation, out: Output, stdin: TextIO) -> int:
             # Going on would resend a transcript the server may be extending: stop, and say how to resume.
             raise Interrupted(_cut_short(chat)) from None
         except APIError as error:
-            out.note(f"error: {one_line(error)}")
+            described = describe(error)
+            out.note(f"error: {described[0] if described else one_line(error)}")
     if chat.user_id is not None and chat.messages:
         out.note(
             f"session {chat.session_id}: resume with --user-id {chat.user_id} --session {chat.session_id}"

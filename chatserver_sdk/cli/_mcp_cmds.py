@@ -309,8 +309,20 @@ def run_update(args: argparse.Namespace, out: Output) -> int:
             "nothing to change: give --name, --endpoint, --enable, --disable, --auth, --bearer-token-env,"
             " --oauth-provider, or --arg/--env"
         )
+    from ..exceptions import InternalServerError
+    from ._errors import server_words, status_line
+
     with make_client(args) as client:
-        server = client.update_mcp_server(args.mcp_id, **changes)
+        try:
+            server = client.update_mcp_server(args.mcp_id, **changes)
+        except InternalServerError as error:
+            if server_words(error):
+                raise
+            # Upstream's update finds no row to return for an unknown id and fails without a word.
+            raise CommandError(
+                f"{status_line(error)}; an id the registry does not hold gets this answer:"
+                " `chatserver mcp list --org UUID` shows the ids"
+            ) from None
     if out.json_mode:
         out.json(server)
     else:
