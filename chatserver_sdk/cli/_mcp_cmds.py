@@ -45,9 +45,7 @@ def register(commands: Any) -> None:
             f"chatserver mcp list --org {ORG} --no-platform --json",
         ],
     )
-    listing.add_argument(
-        "--org", required=True, metavar="UUID", type=_argtypes.uuid_text, help="the organisation"
-    )
+    _org_option(listing, "the organisation")
     add_user_option(listing, "include this user's own servers")
     listing.add_argument("--no-platform", action="store_true", help="leave out platform-wide servers")
 
@@ -70,9 +68,7 @@ def register(commands: Any) -> None:
         required=True,
         help="who can use it: everyone, an organisation (--org), or a user (--user-id)",
     )
-    add.add_argument(
-        "--org", metavar="UUID", type=_argtypes.uuid_text, help="the organisation (scope organization)"
-    )
+    _org_option(add, "the organisation (scope organization, or a user's in it)")
     add_user_option(add, "the user (scope user)")
     _auth_options(add, default="none")
     _metadata_options(add)

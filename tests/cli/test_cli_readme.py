@@ -1,12 +1,12 @@
-"""The README sections of the command line, page walks, conversations, agent waits and logging:
-every code block runs as written, against an emulator named by ``CHATSERVER_BASE_URL``.
+"""The README sections on page walks, conversations, agent waits and logging: every code block
+runs as written, against an emulator named by ``CHATSERVER_BASE_URL``. (The command line's own
+page, docs/cli.md, is run by ``test_cli_docs.py``.)
 """
 
 from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from chatserver_sdk.cli import build_parser
 from chatserver_sdk.emulator import run_emulator
 
 pytestmark = pytest.mark.slow
@@ -72,61 +71,3 @@ def test_the_logging_blocks(server: str) -> None:
     assert logged.returncode == 0
     assert f"HTTP Request: GET {server}/v1/models" in logged.stderr
     assert "- openai._base_client - DEBUG]" in logged.stderr
-
-
-def test_the_command_line_blocks_run_as_written(server: str, tmp_path: Path) -> None:
-    (_, start), (_, commands), _ = blocks("The command line")
-    assert start.strip() == "chatserver emulator"  # the server the other blocks talk to
-    assert build_parser().parse_args(["emulator"]).port == 3284
-    done = subprocess.run(
-        ["bash", "-e", "-o", "pipefail", "-c", commands],
-        env=environment(server),
-        capture_output=True,
-        text=True,
-        timeout=FINISH,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = done.stdout
-    for expected in [
-        "MODEL ",
-        "Echo (turn 1): Write a haiku about pagination",
-        "Echo (turn 2): Add a museum",
-        "Echo (turn 3): What about food?",
-        "added ada@example.com as a platform admin",
-        "removed ada@example.com from the platform admins",
-        "registered docs as ",
-        "claude: stable",
-        "Echo (turn 1): Run the tests",
-        "uploaded notes.txt to ",
-        "Done. Next: `chatserver emulator`",
-    ]:
-        assert expected in out, f"{expected!r} not in:\n{out}"
-    assert "Traceback" not in done.stderr
-
-
-@pytest.mark.parametrize("line", [0, 1])
-def test_the_endless_commands_run_until_ctrl_c(server: str, line: int) -> None:
-    (_, _), (_, _), (_, endless) = blocks("The command line")
-    command = endless.splitlines()[line]
-    process = subprocess.Popen(
-        ["bash", "-c", f"exec {command}"],
-        env=environment(server),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None and process.stderr is not None
-    if line == 0:
-        subprocess.run(
-            [str(BIN / "chatserver"), "admins", "add", "x@example.com", "--workos-id", "w"],
-            env=environment(server),
-            check=True,
-            capture_output=True,
-        )
-        assert "platform_admin.added" in process.stdout.readline()
-    else:
-        assert process.stdout.readline() == "status: stable\n"
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=FINISH) == 130
-    assert process.stderr.read() == ""
