@@ -19,6 +19,8 @@ __all__ = ["register"]
 
 # The SDK's DEFAULT_AGENT_TIMEOUT (a test keeps them equal): importing it would load openai for --help.
 DEFAULT_AGENT_TIMEOUT = 600.0
+# agentapi refuses a larger upload (400); checked before the file is read into memory.
+MAX_UPLOAD_BYTES = 10 * 2**20
 
 
 def register(commands: Any) -> None:
@@ -310,6 +312,14 @@ def _other_event_line(event: AgentEvent) -> str:
 def run_upload(args: argparse.Namespace, out: Output) -> int:
     path: Path = args.file
     try:
+        if not path.is_file():  # a directory, a FIFO or /dev/zero would fail or never end
+            raise UsageError(f"FILE: {str(path)!r} is not a regular file; give a file to upload")
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            raise UsageError(
+                f"FILE: {str(path)!r} is {size / 2**20:.1f} MiB; agentapi takes files up to"
+                f" {MAX_UPLOAD_BYTES >> 20} MiB"
+            )
         content = path.read_bytes()
     except OSError as err:
         raise UsageError(

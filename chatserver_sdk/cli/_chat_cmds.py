@@ -129,9 +129,17 @@ def run_chat(args: argparse.Namespace, out: Output) -> int:
     interactive = args.interactive or (text is None and stdin.isatty())
     if interactive and text is not None:
         raise UsageError("give a MESSAGE or --interactive, not both")
+    if interactive and out.json_mode:
+        raise UsageError("--json prints one turn's result: give a MESSAGE, or leave out --json for a session")
     if not interactive:
         if text is None or text == "-":
-            text = stdin.read()
+            try:
+                text = stdin.read()
+            except UnicodeDecodeError as err:
+                raise UsageError(
+                    f"stdin: the text piped in is not {err.encoding} (byte {err.object[err.start]:#04x}"
+                    f" at offset {err.start}); convert it first, e.g. with iconv"
+                ) from None
         if not text.strip():
             raise UsageError("nothing to send: give a MESSAGE, or pipe one in")
     options = {"temperature": args.temperature, "max_tokens": args.max_tokens}

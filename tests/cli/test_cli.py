@@ -493,7 +493,9 @@ def test_agent_commands(cli: Any, tmp_path: Path) -> None:
 
 
 def test_agent_errors(cli: Any, tmp_path: Path) -> None:
-    one_line_error(cli("agent", "upload", str(tmp_path / "missing.txt")), 2, r"cannot read .*missing\.txt")
+    one_line_error(
+        cli("agent", "upload", str(tmp_path / "missing.txt")), 2, r"missing\.txt. is not a regular file"
+    )
     cli("agent", "send", " ".join(f"w{n}" for n in range(60)))  # about a second of work
     one_line_error(
         cli("agent", "wait", "--wait-timeout", "0.1"),

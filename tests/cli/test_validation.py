@@ -98,7 +98,10 @@ REFUSED = [
     (["agent", "wait", "--wait-timeout", "-1"], "argument --wait-timeout: '-1' is out of range"),
     (["agent", "send", " "], "the message is blank"),
     (["agent", "ask", ""], "the message is blank"),
-    (["agent", "upload", "/nonexistent/notes.txt"], "FILE: cannot read '/nonexistent/notes.txt'"),
+    (["agent", "upload", "/nonexistent/notes.txt"], "FILE: '/nonexistent/notes.txt' is not a regular file"),
+    (["agent", "upload", "/dev/zero"], "FILE: '/dev/zero' is not a regular file"),
+    (["agent", "upload", "/tmp"], "FILE: '/tmp' is not a regular file"),
+    (["chat", "-i", "--json"], "--json prints one turn's result"),
     (["models", "--timeout", "0"], "argument --timeout: '0' is out of range"),
     (["models", "--timeout", "nan"], "argument --timeout: 'nan' is out of range"),
     (["models", "--timeout", "soon"], "argument --timeout: 'soon' is not a number of seconds"),
@@ -133,4 +136,36 @@ def test_a_bad_user_id_in_the_environment_names_the_variable(
     status, _, err = cli("sessions", "list")
     assert status == 2
     assert "$CHATSERVER_USER_ID: 'bob' is not a UUID" in err
+    assert recorder.requests == []
+
+
+def test_an_upload_over_agentapis_limit_is_refused_before_reading(
+    cli: Any, recorder: ScriptedServer, tmp_path: Any
+) -> None:
+    big = tmp_path / "big.bin"
+    with big.open("wb") as file:
+        file.truncate(10 * 2**20 + 1)  # sparse: nothing is written, the size is what counts
+    status, _, err = cli("agent", "upload", str(big))
+    assert status == 2
+    assert f"FILE: '{big}' is 10.0 MiB; agentapi takes files up to 10 MiB" in err
+    assert recorder.requests == []
+
+
+def test_text_piped_in_that_is_not_utf8_is_refused(recorder: ScriptedServer) -> None:
+    import subprocess
+
+    from .helpers import CHATSERVER, environment
+
+    done = subprocess.run(
+        [str(CHATSERVER), "chat", "-m", "m"],
+        input=b"caf\xe9\n",
+        capture_output=True,
+        env=environment(recorder.url, LANG="C.UTF-8", PYTHONIOENCODING="utf-8"),
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        "chatserver chat: error: stdin: the text piped in is not utf-8 (byte 0xe9 at offset 3);"
+        " convert it first, e.g. with iconv\n"
+    )
     assert recorder.requests == []
