@@ -3,23 +3,30 @@
 Exit statuses: 0 done, 1 the server or the network said no (or a wait ran
 out), 2 the command line is wrong, 130 interrupted (Ctrl-C), 141 the reader
 of our output went away (the status a process killed by SIGPIPE has).
+
+The SDK's exceptions are imported when there is an error to describe, so
+that help, the version and usage errors never load openai.
 """
 
 from __future__ import annotations
 
-import httpx2
+from typing import TYPE_CHECKING
 
-from ..exceptions import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    ForbiddenError,
-    StreamError,
-    UnauthorizedError,
-)
 from ._common import CommandError, UsageError
 
-__all__ = ["EXIT_CLOSED_PIPE", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_USAGE", "describe", "one_line"]
+if TYPE_CHECKING:
+    from ..exceptions import APIError, APIStatusError
+
+__all__ = [
+    "EXIT_CLOSED_PIPE",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "describe",
+    "one_line",
+    "server_words",
+    "status_line",
+]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -29,6 +36,8 @@ EXIT_CLOSED_PIPE = 141
 
 def one_line(error: BaseException) -> str:
     """The error's message on one line."""
+    from ..exceptions import APIError
+
     text = error.message if isinstance(error, APIError) else str(error)
     return " ".join(text.split()) or type(error).__name__
 
@@ -42,10 +51,39 @@ def _server(error: APIError) -> str:
     return f"{url.scheme}://{url.netloc.decode('ascii', 'replace').rpartition('@')[2]}"
 
 
-def _status(error: APIStatusError) -> str:
+def _reason(error: APIStatusError) -> str:
+    import httpx2
+
     response = getattr(error, "response", None)
-    reason = response.reason_phrase if isinstance(response, httpx2.Response) else ""
-    return f"{error.status_code} {reason}".strip()
+    return response.reason_phrase if isinstance(response, httpx2.Response) else ""
+
+
+def _status(error: APIStatusError) -> str:
+    return f"{error.status_code} {_reason(error)}".strip()
+
+
+def server_words(error: APIStatusError) -> str:
+    """What the server said beyond its status: the SDK's message without a repeat of the status
+    ("HTTP 500: ...", "Internal Server Error: ..."), or "" when it said nothing else."""
+    text = one_line(error)
+    code, reason = str(error.status_code), _reason(error)
+    prefixes = [f"HTTP {code}", f"{code} {reason}", code, reason]
+    changed = True
+    while changed and text:
+        changed = False
+        for prefix in (p for p in prefixes if p):
+            if text.lower().startswith(prefix.lower()):
+                text = text[len(prefix) :].lstrip(" :")
+                changed = True
+    if text.lower() in ("", "with an empty body", reason.lower()):
+        return ""
+    return text
+
+
+def status_line(error: APIStatusError) -> str:
+    """``500 Internal Server Error: <the server's words>``: the status once."""
+    words = server_words(error)
+    return f"{_status(error)}: {words}" if words else f"{_status(error)} (the server sent no details)"
 
 
 def describe(error: BaseException) -> tuple[str, int] | None:
@@ -54,13 +92,22 @@ def describe(error: BaseException) -> tuple[str, int] | None:
         return f"error: {error}", EXIT_USAGE
     if isinstance(error, CommandError):
         return str(error), EXIT_ERROR
+    from ..exceptions import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        ForbiddenError,
+        StreamError,
+        UnauthorizedError,
+    )
+
     if isinstance(error, UnauthorizedError):
         hint = "pass --api-key or set $CHATSERVER_API_KEY to a key this server accepts"
-        return f"{_server(error)} refused the key ({_status(error)}: {one_line(error)}): {hint}", EXIT_ERROR
+        return f"{_server(error)} refused the key ({status_line(error)}): {hint}", EXIT_ERROR
     if isinstance(error, ForbiddenError):
-        return f"{_status(error)}: {one_line(error)} (this needs a platform admin's key)", EXIT_ERROR
+        return f"{status_line(error)} (this needs a platform admin's key)", EXIT_ERROR
     if isinstance(error, APIStatusError):
-        return f"{_status(error)}: {one_line(error)}", EXIT_ERROR
+        return status_line(error), EXIT_ERROR
     if isinstance(error, StreamError):
         return f"the server reported an error mid-reply: {one_line(error)}", EXIT_ERROR
     if isinstance(error, (APIConnectionError, APIError)):

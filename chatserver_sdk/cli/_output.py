@@ -14,20 +14,31 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from pydantic import BaseModel
+from . import _width
 
-__all__ = ["Output", "jsonable"]
+__all__ = ["Column", "Output", "jsonable", "when"]
 
 SPINNER = "|/-\\"
 TICK = 0.1
-ELLIPSIS = "…"
+# A cut column keeps at least this many terminal columns (with its ellipsis).
+MIN_CUT_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cut: bool = False
+    """Free text (a title, a name) that may be shortened on a narrow terminal; ids never are."""
 
 
 def jsonable(value: Any) -> Any:
     """``value`` with models and datetimes turned into JSON-ready data."""
+    from pydantic import BaseModel  # only once there is a result to print
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True)
     if isinstance(value, dict):
@@ -39,10 +50,10 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def when(value: object) -> str:
+def when(value: object, *, seconds: bool = True) -> str:
     """A timestamp as people read it: ``2025-01-31 14:05:09`` (UTC as sent), or ``-``."""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     return str(value) if value else "-"
 
 
@@ -60,6 +71,10 @@ class Output:
         self.stderr = stderr
         self.json_mode = json_mode
         self._progress: _Spinner | None = None
+
+    @property
+    def stdout_is_terminal(self) -> bool:
+        return _is_terminal(self.stdout)
 
     @property
     def interactive(self) -> bool:
@@ -83,21 +98,33 @@ class Output:
         """One compact JSON document per line (JSON Lines), for output that keeps coming."""
         self.line(json.dumps(jsonable(value), ensure_ascii=False))
 
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        """Aligned columns; on a terminal, cells are cut to fit its width (never when piped)."""
-        cells = [[str(cell) for cell in row] for row in rows]
-        widths = [max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)]
+    def table(self, columns: Sequence[Column], rows: Sequence[Sequence[object]], *, empty: str) -> None:
+        """Aligned columns by display width; on a terminal, free-text cells are cut to fit it.
+
+        Columns that hold ids (``Column(cut=False)``, the default) are never cut:
+        they are what an operator copies; a row that cannot fit then runs past
+        the edge. With no rows, ``empty`` goes to stderr and nothing to stdout.
+        """
+        if not rows:
+            self.note(empty)
+            return
+        cells = [[_width.one_line(str(cell)) for cell in row] for row in rows]
+        headers = [column.header for column in columns]
+        widths = [
+            max([_width.width(header), *(_width.width(row[i]) for row in cells)])
+            for i, header in enumerate(headers)
+        ]
         if _is_terminal(self.stdout):
-            widths = _fit(widths, shutil.get_terminal_size().columns)
-        for row in [list(headers), *cells]:
-            parts = [_cut(cell, width) for cell, width in zip(row, widths, strict=True)]
-            parts[:-1] = [part.ljust(width) for part, width in zip(parts[:-1], widths, strict=False)]
+            widths = _fit(widths, [column.cut for column in columns], shutil.get_terminal_size().columns)
+        for row in [headers, *cells]:
+            parts = [_width.cut(cell, size) for cell, size in zip(row, widths, strict=True)]
+            parts[:-1] = [_width.pad(part, size) for part, size in zip(parts[:-1], widths, strict=False)]
             self.line("  ".join(parts).rstrip())
 
     def pairs(self, items: Sequence[tuple[str, object]]) -> None:
         width = max((len(key) for key, _ in items), default=0)
         for key, value in items:
-            self.line(f"{key + ':':<{width + 1}} {value}")
+            self.line(f"{key + ':':<{width + 1}} {_width.one_line(str(value))}")
 
     # -- for people ----------------------------------------------------------------------
 
@@ -134,17 +161,14 @@ class Output:
             self._progress = None
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + ELLIPSIS
-
-
-def _fit(widths: list[int], columns: int) -> list[int]:
-    """Narrow the widest columns until the row fits ``columns`` (two spaces between columns)."""
+def _fit(widths: list[int], cuttable: list[bool], columns: int) -> list[int]:
+    """Narrow the widest cuttable column, one column at a time, until the row fits ``columns``."""
     widths = list(widths)
     while sum(widths) + 2 * (len(widths) - 1) > columns:
-        widest = max(range(len(widths)), key=lambda i: widths[i])
-        if widths[widest] <= 8:
-            break
+        candidates = [i for i, can in enumerate(cuttable) if can and widths[i] > MIN_CUT_WIDTH]
+        if not candidates:
+            break  # only ids are left: the line runs past the edge rather than lose one
+        widest = max(candidates, key=lambda i: widths[i])
         widths[widest] -= 1
     return widths
 

@@ -279,7 +279,23 @@ def test_ctrl_c_ends_audit_follow_with_130_and_no_traceback(server: str) -> None
         assert re.search(r"platform_admin\.removed +platform_admin second@", process.stdout.readline())
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=FINISH) == 130
-    assert process.stderr.read() == ""
+    assert process.stderr.read() == "following; Ctrl-C stops\n"
+
+
+def test_follow_on_a_quiet_server_says_it_is_following(server: str) -> None:
+    process = subprocess.Popen(
+        [str(CHATSERVER), "audit", "--follow"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(server),
+    )
+    assert process.stderr is not None and process.stdout is not None
+    assert process.stderr.readline() == "(no entries yet)\n"
+    assert process.stderr.readline() == "following; Ctrl-C stops\n"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=FINISH) == 130
+    assert process.stdout.read() == ""
 
 
 def test_follow_as_json_lines(server: str) -> None:

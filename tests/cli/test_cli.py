@@ -1,17 +1,17 @@
-"""Every ``chatserver`` command, run in-process (``main([...])``) against one emulator.
+"""Every ``chatserver`` command, run in-process (``main([...])``) against an emulator.
 
 Subprocess cases (entry points, pipes, terminals, the emulator command, the demo)
-are in ``test_cli_processes.py``.
+are in ``test_cli_processes.py``; the parser alone in ``test_parser.py``.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,9 @@ from typing import Any
 import pytest
 
 from chatserver_sdk import ChatServerClient, __version__
-from chatserver_sdk.cli import build_parser, main
-from chatserver_sdk.emulator import run_emulator
+from chatserver_sdk.cli import main
 
-from .servers import UpstreamServer
+from ..servers import UpstreamServer
 
 USER_KEY = "sk-cli-user"
 ADMIN_KEY = "sk-cli-admin"
@@ -40,10 +39,12 @@ class Run:
         return json.loads(self.out)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with run_emulator(api_keys=[USER_KEY], admin_keys=[ADMIN_KEY]) as url:
-        yield url
+pytestmark = [pytest.mark.slow, pytest.mark.chatserver_emulator(api_keys=[USER_KEY], admin_keys=[ADMIN_KEY])]
+
+
+@pytest.fixture
+def server(chatserver_emulator: str) -> str:
+    return chatserver_emulator
 
 
 @pytest.fixture(autouse=True)
@@ -76,51 +77,10 @@ def one_line_error(result: Run, status: int, pattern: str) -> None:
 # --- the command itself --------------------------------------------------------------------
 
 
-def test_no_command_is_a_usage_error_with_the_usage_on_stderr(cli: Any) -> None:
-    result = cli()
-    assert result.status == 2 and result.out == ""
-    assert result.err.startswith("usage: chatserver")
-    assert "a COMMAND is required" in result.err
-
-
 def test_version(cli: Any) -> None:
     result = cli("--version")
     assert result.status == 0
     assert result.out.startswith(f"chatserver {__version__} (chatserver-sdk; openai ")
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [["frobnicate"], ["models", "--no-such-option"], ["audit", "-n", "0"], ["sessions"], ["agent", "ask"]],
-)
-def test_usage_errors_exit_2(cli: Any, argv: list[str]) -> None:
-    result = cli(*argv)
-    assert result.status == 2 and result.out == ""
-    assert "error:" in result.err
-
-
-def test_every_client_command_takes_json() -> None:
-    parser = build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command").choices
-    leaves: list[tuple[str, Any]] = []
-    for name, sub in commands.items():
-        actions = [a for a in sub._actions if a.dest == "action"]
-        if actions:
-            leaves += [(f"{name} {action}", leaf) for action, leaf in actions[0].choices.items()]
-        else:
-            leaves.append((name, sub))
-    without_json = sorted(name for name, leaf in leaves if "--json" not in leaf._option_string_actions)
-    assert without_json == ["demo", "emulator"]
-    assert {name.split()[0] for name, _ in leaves} >= {
-        "models",
-        "chat",
-        "sessions",
-        "stats",
-        "admins",
-        "audit",
-        "mcp",
-        "agent",
-    }
 
 
 # --- models ----------------------------------------------------------------------------------
@@ -199,6 +159,18 @@ def test_interactive_chat_resumes_and_shows_history(cli: Any) -> None:
     assert "you>" not in result.err  # lines piped in get no prompts
 
 
+def test_interactive_slash_words_are_commands_and_never_sent(cli: Any) -> None:
+    lines = "/help\n/frobnicate now\n//etc/hosts is a file\n/usr/bin\nHello\n/exit\n"
+    result = cli("chat", "-i", "-m", MODEL, stdin=lines)
+    assert result.status == 0
+    # Two turns reached the server: the line sent with its slash doubled, and Hello.
+    assert result.out == "Echo (turn 1): /etc/hosts is a file\nEcho (turn 2): Hello\n"
+    for command in ("/help", "/history", "/session", "/exit", "//"):
+        assert command in result.err
+    assert "/frobnicate: no such command, not sent (/help lists them; //text sends /text)" in result.err
+    assert "/usr/bin: no such command, not sent" in result.err
+
+
 def test_interactive_chat_ends_at_end_of_input_and_keeps_no_history_without_a_user(cli: Any) -> None:
     result = cli("chat", "-i", "-m", MODEL, stdin="One\nTwo\n")
     assert (result.status, result.out) == (0, "Echo (turn 1): One\nEcho (turn 2): Two\n")
@@ -208,15 +180,40 @@ def test_interactive_chat_ends_at_end_of_input_and_keeps_no_history_without_a_us
 @pytest.mark.parametrize(
     ("argv", "pattern"),
     [
-        (["chat", "hi"], r"chatserver chat: error: no model: pass --model or set \$CHATSERVER_MODEL"),
         (["chat", "-m", MODEL, "--session", str(uuid.UUID(int=3)), "hi"], r"no user: pass --user-id"),
-        (["chat", "-m", MODEL, "--user-id", "bob", "hi"], r"--user-id: 'bob' is not a UUID"),
         (["chat", "-m", MODEL], r"nothing to send"),
         (["chat", "-m", MODEL, "-i", "hi"], r"not both"),
     ],
 )
 def test_chat_usage_errors(cli: Any, argv: list[str], pattern: str) -> None:
     one_line_error(cli(*argv), 2, pattern)
+
+
+def test_without_a_model_the_first_listed_is_used_and_named(cli: Any, server: str) -> None:
+    with ChatServerClient(base_url=server, api_key=USER_KEY) as client:
+        first = client.list_models().data[0].id
+    result = cli("chat", "Hello")
+    assert (result.status, result.out) == (0, "Echo (turn 1): Hello\n")
+    assert result.err == (
+        f"chatserver chat: using {first}, the server's first model (--model or $CHATSERVER_MODEL picks one)\n"
+    )
+    assert cli("chat", "--json", "Hello").json()["model"] == first
+
+
+def test_the_model_from_the_environment_is_used_quietly(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATSERVER_MODEL", "some-other-model")
+    result = cli("chat", "--json", "Hello")
+    assert (result.json()["model"], result.err) == ("some-other-model", "")
+
+
+def test_a_server_with_no_models_needs_one_named(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .scripted import Reply, scripted
+
+    with scripted(lambda request: Reply.json({"object": "list", "data": []})) as empty:
+        monkeypatch.setenv("CHATSERVER_BASE_URL", empty.url)
+        result = cli("chat", "Hello")
+        assert [r.path for r in empty.requests] == ["/v1/models"]
+    one_line_error(result, 1, r"^chatserver chat: the server lists no models; pass --model ID")
 
 
 def test_resuming_an_unknown_session_is_one_line(cli: Any) -> None:
@@ -228,7 +225,7 @@ def test_resuming_an_unknown_session_is_one_line(cli: Any) -> None:
 # --- sessions -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def user_with_sessions(server: str) -> tuple[str, list[str]]:
     user = str(uuid.uuid4())
     with ChatServerClient(base_url=server, api_key=USER_KEY) as client:
@@ -243,9 +240,9 @@ def test_sessions_list(
 ) -> None:
     user, ids = user_with_sessions
     table = cli("sessions", "list", "--user-id", user)
-    assert table.out.splitlines()[0].split() == ["SESSION", "TITLE", "MESSAGES", "TOKENS", "LAST", "MESSAGE"]
+    assert table.out.splitlines()[0].split() == ["SESSION", "TITLE", "MSGS", "TOKENS", "LAST"]
     assert [line.split()[0] for line in table.out.splitlines()[1:]] == ids
-    assert re.search(rf"^{ids[0]}  topic 4 +2 +\d+ +\d{{4}}-", table.out, re.MULTILINE)
+    assert re.search(rf"^{ids[0]}  topic 4 +2 +\d+ +\d{{4}}-\d\d-\d\d \d\d:\d\d$", table.out, re.MULTILINE)
     assert [s["id"] for s in cli("sessions", "list", "--user-id", user, "-n", "2", "--json").json()] == ids[
         :2
     ]
@@ -265,10 +262,25 @@ def test_sessions_show(cli: Any, user_with_sessions: tuple[str, list[str]]) -> N
 
 def test_an_empty_listing(cli: Any) -> None:
     assert cli("sessions", "list", "--user-id", str(uuid.uuid4()), "--json").json() == []
-    assert cli("sessions", "list", "--user-id", str(uuid.uuid4())).out.startswith("SESSION")
+    empty = cli("sessions", "list", "--user-id", str(uuid.uuid4()))
+    assert (empty.status, empty.out, empty.err) == (0, "", "(no sessions)\n")
 
 
 # --- platform ---------------------------------------------------------------------------------
+
+
+def test_empty_results_say_so_on_stderr(cli: Any) -> None:
+    for argv, note in [
+        (["audit"], "(no entries)\n"),
+        (["admins", "list"], "(no admins)\n"),
+        (["mcp", "list", "--org", ORG], "(no MCP servers)\n"),
+        (["agent", "messages"], "(no messages)\n"),
+        (["sessions", "list", "--user-id", str(uuid.uuid4())], "(no sessions)\n"),
+    ]:
+        empty = cli(*argv)
+        assert (empty.status, empty.out, empty.err) == (0, "", note), argv
+        as_json = cli(*argv, "--json")  # JSON says it itself, and stderr stays quiet
+        assert (as_json.json(), as_json.err) == ([], ""), argv
 
 
 def test_stats(cli: Any) -> None:
@@ -337,24 +349,124 @@ def test_mcp_add_list_update_remove(cli: Any, monkeypatch: pytest.MonkeyPatch) -
         listed,
         re.M,
     )
-    updated = cli("mcp", "update", server["id"], "--disable", "--name", "docs2").out
-    assert re.search(r"docs2 +organization +bearer +disabled", updated)
-    assert cli("mcp", "remove", server["id"]).out == f"removed {server['id']}\n"
+    updated = cli("mcp", "update", server["id"], "--name", "docs2").out
+    assert re.search(r"docs2 +organization +bearer +enabled", updated)
+    assert cli("mcp", "remove", server["id"], "--org", ORG).out == f"removed docs2 ({server['id']})\n"
     assert cli("mcp", "list", "--org", ORG, "--json").json() == []
+
+
+def test_a_disabled_mcp_server_is_removed_unchecked(cli: Any) -> None:
+    mcp_id = cli(
+        "mcp", "add", "off", "https://x.example.com", "--scope", "organization", "--org", ORG, "--json"
+    )
+    mcp_id = mcp_id.json()["id"]
+    assert re.search(r"off +organization +none +disabled", cli("mcp", "update", mcp_id, "--disable").out)
+    # Lists leave out disabled servers, so looking first cannot find it ...
+    one_line_error(
+        cli("mcp", "remove", mcp_id, "--org", ORG), 1, r"not found: .*\(--unchecked removes a disabled"
+    )
+    # ... and --unchecked says what it did, not "removed": the server's answer does not tell.
+    unchecked = cli("mcp", "remove", mcp_id, "--unchecked")
+    assert (
+        unchecked.out
+        == f"sent the removal of {mcp_id}; the server answers the same whether or not it existed\n"
+    )
+    with ChatServerClient() as client, pytest.raises(Exception, match="no MCP server"):
+        client.update_mcp_server(mcp_id, enabled=True)  # it is gone
+
+
+def deletes(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if '"DELETE ' in r.getMessage()]
+
+
+def test_removing_what_is_not_there_says_not_found_and_sends_no_delete(
+    cli: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO, logger="chatserver_sdk.emulator.access")
+    one_line_error(
+        cli("admins", "remove", "nobody@example.com"),
+        1,
+        r"^chatserver admins remove: not found: nobody@example\.com is not a platform admin"
+        r" \(`chatserver admins list` shows them\)$",
+    )
+    unknown = str(uuid.uuid4())
+    one_line_error(
+        cli("mcp", "remove", unknown, "--org", ORG),
+        1,
+        rf"^chatserver mcp remove: not found: no MCP server {unknown} among those organisation {ORG} can use",
+    )
+    assert deletes(caplog) == []
+    one_line_error(
+        cli("mcp", "remove", unknown), 2, r"no organisation: pass --org UUID or set \$CHATSERVER_ORG_ID"
+    )
+    monkeypatch.setenv("CHATSERVER_ORG_ID", ORG)
+    one_line_error(cli("mcp", "remove", unknown), 1, r"not found: no MCP server")
+
+
+def test_mcp_update_changes_auth_token_and_metadata(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    created = cli(
+        "mcp", "add", "tools", "https://mcp.example.com/t", "--scope", "organization", "--org", ORG, "--json"
+    )
+    mcp_id = created.json()["id"]
+    monkeypatch.setenv("TOOLS_TOKEN", "sk-tools-secret")
+    updated = cli(
+        *["mcp", "update", mcp_id, "--auth", "bearer", "--bearer-token-env", "TOOLS_TOKEN"],
+        *["--arg=--verbose", "--env", "LEVEL=2", "--oauth-provider", "none-really", "--json"],
+    )
+    server = updated.json()
+    assert (server["auth_type"], server["metadata"]) == (
+        "bearer",
+        {"args": ["--verbose"], "env": {"LEVEL": "2"}},
+    )
+    assert "sk-tools-secret" not in updated.out + updated.err
+    cleared = cli("mcp", "update", mcp_id, "--no-args", "--env", "LEVEL=3", "--json").json()
+    assert cleared["metadata"] == {"args": [], "env": {"LEVEL": "3"}}
+
+
+def test_mcp_auth_and_metadata_usage_errors_send_nothing(cli: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="chatserver_sdk.emulator.access")
+    mcp_id = str(uuid.uuid4())
+    for argv, pattern in [
+        (
+            ["mcp", "add", "x", "https://x", "--scope", "platform", "--auth", "bearer"],
+            r"--auth bearer needs a token: pass --bearer-token-env VAR",
+        ),
+        (["mcp", "update", mcp_id, "--auth", "bearer"], r"--auth bearer needs a token"),
+        (
+            ["mcp", "add", "x", "https://x", "--scope", "platform", "--bearer-token-env", "HOME"],
+            r"--bearer-token-env: a token goes with --auth bearer",
+        ),
+        (
+            ["mcp", "update", mcp_id, "--env", "A=1"],
+            r"--env: the server replaces the metadata whole, so give --arg \(or --no-args\) too",
+        ),
+        (["mcp", "update", mcp_id, "--arg", "x"], r"give --env NAME=VALUE \(or --no-env\) too"),
+    ]:
+        one_line_error(cli(*argv), 2, pattern)
+    assert [r for r in caplog.records if "/atoms/mcp" in r.getMessage()] == []
 
 
 @pytest.mark.parametrize(
     ("argv", "pattern"),
     [
-        (["mcp", "add", "x", "http://x", "--scope", "organization"], "needs --org"),
+        (["mcp", "add", "x", "http://x", "--scope", "organization"], r"no organisation: pass --org UUID"),
         (["mcp", "add", "x", "http://x", "--scope", "user"], "no user"),
         (
-            ["mcp", "add", "x", "http://x", "--scope", "platform", "--bearer-token-env", "NOPE_UNSET"],
+            [
+                "mcp",
+                "add",
+                "x",
+                "http://x",
+                "--scope",
+                "platform",
+                "--auth",
+                "bearer",
+                "--bearer-token-env",
+                "NOPE_UNSET",
+            ],
             "is not set",
         ),
-        (["mcp", "add", "x", "http://x", "--scope", "platform", "--env", "novalue"], "NAME=VALUE"),
-        (["mcp", "update", "some-id"], "nothing to change"),
-        (["mcp", "list", "--org", "acme"], "--org: 'acme' is not a UUID"),
+        (["mcp", "update", ORG], "nothing to change"),
     ],
 )
 def test_mcp_usage_errors(cli: Any, argv: list[str], pattern: str) -> None:
@@ -381,8 +493,9 @@ def test_agent_commands(cli: Any, tmp_path: Path) -> None:
 
 
 def test_agent_errors(cli: Any, tmp_path: Path) -> None:
-    one_line_error(cli("agent", "upload", str(tmp_path / "missing.txt")), 2, r"cannot read .*missing\.txt")
-    one_line_error(cli("agent", "wait", "--wait-timeout", "0"), 2, r"--wait-timeout: 0 is not")
+    one_line_error(
+        cli("agent", "upload", str(tmp_path / "missing.txt")), 2, r"missing\.txt. is not a regular file"
+    )
     cli("agent", "send", " ".join(f"w{n}" for n in range(60)))  # about a second of work
     one_line_error(
         cli("agent", "wait", "--wait-timeout", "0.1"),

@@ -1,0 +1,1 @@
+"""The ``chatserver`` command line."""
