@@ -73,7 +73,7 @@ def server_words(error: APIStatusError) -> str:
         changed = False
         for prefix in (p for p in prefixes if p):
             if text.lower().startswith(prefix.lower()):
-                text = text[len(prefix) :].lstrip(" :")
+                text = text[len(prefix) :].lstrip(" :.")
                 changed = True
     if text.lower() in ("", "with an empty body", reason.lower()):
         return ""

@@ -189,7 +189,7 @@ def _rows(servers: list[MCPServer]) -> list[list[object]]:
         [
             s.id,
             s.name,
-            s.scope.type.value if s.scope else "-",
+            str(s.scope.type) if s.scope else "-",
             s.auth_type,
             "enabled" if s.enabled else "disabled",
             s.endpoint,
@@ -306,18 +306,17 @@ def run_update(args: argparse.Namespace, out: Output) -> int:
             " --oauth-provider, or --arg/--env"
         )
     from ..exceptions import InternalServerError
-    from ._errors import server_words, status_line
 
     with make_client(args) as client:
         try:
             server = client.update_mcp_server(args.mcp_id, **changes)
         except InternalServerError as error:
-            if server_words(error):
-                raise
+            if error.body not in (None, "", "Internal Server Error"):
+                raise  # the server said why
             # Upstream's update finds no row to return for an unknown id and fails without a word.
             raise CommandError(
-                f"{status_line(error)}; an id the registry does not hold gets this answer:"
-                " `chatserver mcp list --org UUID` shows the ids"
+                f"{error.status_code} Internal Server Error (the server sent no details); an id the registry"
+                " does not hold gets this answer: `chatserver mcp list --org UUID` shows the ids"
             ) from None
     if out.json_mode:
         out.json(server)

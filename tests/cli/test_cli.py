@@ -216,10 +216,12 @@ def test_a_server_with_no_models_needs_one_named(cli: Any, monkeypatch: pytest.M
     one_line_error(result, 1, r"^chatserver chat: the server lists no models; pass --model ID")
 
 
-def test_resuming_an_unknown_session_is_one_line(cli: Any) -> None:
+def test_a_session_id_with_nothing_stored_starts_that_session(cli: Any) -> None:
+    # As create_completion does: a new UUID is a new session under that id (issue 18).
     user, session = str(uuid.uuid4()), str(uuid.uuid4())
     result = cli("chat", "-m", MODEL, "--user-id", user, "--session", session, "hi")
-    one_line_error(result, 1, r"^chatserver chat: 404 Not Found: chat session not found$")
+    assert (result.status, result.out) == (0, "Echo (turn 1): hi\n")
+    assert f"continue with --session {session}" in result.err
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -500,7 +502,7 @@ def test_agent_errors(cli: Any, tmp_path: Path) -> None:
     one_line_error(
         cli("agent", "wait", "--wait-timeout", "0.1"),
         1,
-        r"^chatserver agent wait: wait_for_agent: .* \(status: running\)$",
+        r"^chatserver agent wait: agent\.wait: .* \(status: running\)$",
     )
     assert cli("agent", "wait").status == 0
 
