@@ -65,7 +65,7 @@ FRAMINGS = ("chunked", "length")
 PROMPT = "Count to two hundred, one word at a time."
 MESSAGES: list[dict[str, str]] = [{"role": "user", "content": PROMPT}]
 OPENAI_MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": PROMPT}]
-USER_ID = "bench-user"
+USER_ID = "00000000-0000-4000-8000-00000000beef"
 AUDIT_ENTRIES = 200  # the server's largest audit page
 
 
@@ -254,6 +254,13 @@ def build_cases(base_url: str) -> tuple[list[Case], list[Any]]:
         Case("list_sessions", SDK, lambda: sdk.list_sessions(USER_ID)),
         Case("get_platform_stats", HTTPX, httpx_get("/api/v1/platform/stats")),
         Case("get_platform_stats", SDK, sdk.get_platform_stats),
+        # The same requests through the resources (client.sessions.list, client.platform.audit.list).
+        Case("sessions.list", HTTPX, httpx_get("/atoms/chat/sessions", sessions_params)),
+        Case("sessions.list", SDK, lambda: sdk.sessions.list(USER_ID)),
+        Case("platform.audit.list", HTTPX, httpx_get("/api/v1/platform/audit", {"limit": 50, "offset": 0})),
+        Case("platform.audit.list", SDK, lambda: sdk.platform.audit.list()),
+        Case("get_audit_log", HTTPX, httpx_get("/api/v1/platform/audit", {"limit": 50, "offset": 0})),
+        Case("get_audit_log", SDK, lambda: sdk.get_audit_log()),
         Case("list_models", HTTPX, httpx_get("/v1/models")),
         Case("list_models", OPENAI, lambda: native.models.list().data),
         Case("list_models", SDK, sdk.list_models),
@@ -349,9 +356,15 @@ def measure(cases: list[Case], rounds: int, *, progress: bool) -> None:
 _IMPORT_PROBE = (
     "import time\n"
     "c0 = time.process_time(); w0 = time.perf_counter()\n"
-    "import {module}\n"
+    "{statement}\n"
     "print(time.process_time() - c0, time.perf_counter() - w0)\n"
 )
+# What a program that uses each library imports first: openai's client, or this SDK's (which is
+# openai's plus this SDK's own modules; helpers, the command line and the emulator load later).
+_IMPORT_STATEMENTS = {
+    "openai": "from openai import OpenAI",
+    SDK: "from chatserver_sdk import ChatServerClient",
+}
 
 
 @dataclass
@@ -402,12 +415,12 @@ def time_imports(modules: list[str], runs: int, *, as_is: bool) -> dict[str, Imp
     timings = {module: ImportTiming(module) for module in modules}
     with import_env(as_is) as env:
         for module in modules:  # write the bytecode caches, warm the page cache
-            subprocess.run([sys.executable, "-c", f"import {module}"], check=True, env=env)
+            subprocess.run([sys.executable, "-c", _IMPORT_STATEMENTS[module]], check=True, env=env)
         for r in range(runs):
             for module in modules if r % 2 == 0 else reversed(modules):
                 before = _children_cpu()
                 out = subprocess.run(
-                    [sys.executable, "-c", _IMPORT_PROBE.format(module=module)],
+                    [sys.executable, "-c", _IMPORT_PROBE.format(statement=_IMPORT_STATEMENTS[module])],
                     check=True,
                     capture_output=True,
                     text=True,
@@ -522,8 +535,16 @@ def build_rows(cases: list[Case], imports: dict[str, ImportTiming] | None) -> li
         targets={},
         **group_stats("completion", three),
     )
-    for group in ("list_sessions", "get_platform_stats"):
+    for group in ("list_sessions", "get_platform_stats", "get_audit_log"):
         add_group(group, "us/call", baseline=HTTPX, targets={SDK: 2.0}, **group_stats(group, [HTTPX, SDK]))
+    for group in ("sessions.list", "platform.audit.list"):
+        add_group(
+            f"resource: {group}",
+            "us/call",
+            baseline=HTTPX,
+            targets={SDK: 1.5},
+            **group_stats(group, [HTTPX, SDK]),
+        )
     add_group(
         "list_models", "us/call", baseline=HTTPX, targets={SDK: 2.0}, **group_stats("list_models", three)
     )

@@ -15,7 +15,8 @@ Routes (anything else is 404):
   body. ``--framing`` sets the default; a model name containing ``-chunked-``
   or ``-length-`` (``bench-length-200``) chooses per request. Either way the
   whole response is written at once, so the client is never kept waiting.
-* ``GET /v1/models``, ``GET /atoms/chat/sessions``, ``GET /api/v1/platform/stats``.
+* ``GET /v1/models``, ``GET /atoms/chat/sessions``, ``GET /api/v1/platform/stats``,
+  ``GET /api/v1/platform/audit`` (a page of 50 entries).
 
 Usage: ``python benchmarks/server.py [--port 0] [--watch-stdin]``; it prints
 ``PORT <n>`` on stdout once listening. With ``--watch-stdin`` (as ``bench.py``
@@ -122,6 +123,25 @@ def sessions_body(user_id: str, count: int = 20) -> dict[str, Any]:
     return {"sessions": sessions, "total": count, "page": 1, "page_size": 20, "has_more": False}
 
 
+AUDIT_PAGE = {
+    "entries": [
+        {
+            "id": f"00000000-0000-4000-8000-{i:012d}",
+            "timestamp": f"2024-05-{i % 28 + 1:02d}T10:{i % 60:02d}:00.000000+00:00",
+            "user_id": f"00000000-0000-4000-8000-{1000 + i:012d}",
+            "org_id": "00000000-0000-4000-8000-000000005000",
+            "action": "platform_admin.added",
+            "resource": "platform_admin",
+            "resource_id": f"admin{i}@example.com",
+            "metadata": {},
+        }
+        for i in range(50)
+    ],
+    "count": 50,
+    "limit": 50,
+    "offset": 0,
+}
+
 PLATFORM_STATS = {
     "total_users": 42,
     "active_users": 7,
@@ -179,9 +199,14 @@ class Responses:
             return self._cached(("completion", model), lambda: _json_response(completion_body(model, n)))
         if method == b"GET":
             if path == b"/atoms/chat/sessions":
-                return self._cached(("sessions",), lambda: _json_response(sessions_body("bench-user")))
+                return self._cached(
+                    ("sessions",),
+                    lambda: _json_response(sessions_body("00000000-0000-4000-8000-00000000beef")),
+                )
             if path == b"/api/v1/platform/stats":
                 return self._cached(("stats",), lambda: _json_response(PLATFORM_STATS))
+            if path == b"/api/v1/platform/audit":
+                return self._cached(("audit",), lambda: _json_response(AUDIT_PAGE))
             if path == b"/v1/models":
                 return self._cached(("models",), lambda: _json_response(MODELS))
         return NOT_FOUND

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx2
 from openai import NOT_GIVEN, NotGiven
 
 from . import _operations as ops
-from ._conversation import AsyncConversation, Conversation
 from ._core import DEFAULT_BASE_URL, AsyncCore, SyncCore
 from ._messages import MessageLike
 from ._openai_compat import (
@@ -22,16 +21,6 @@ from ._openai_compat import (
     OpenAIWithStreamedResponse,
 )
 from ._operations import Body, FileContent, Headers, Query
-from ._pagination import (
-    AsyncAdminPage,
-    AsyncAuditPage,
-    AsyncMCPServerPage,
-    AsyncSessionPage,
-    SyncAdminPage,
-    SyncAuditPage,
-    SyncMCPServerPage,
-    SyncSessionPage,
-)
 from ._response import (
     AsyncResponseContextManager,
     AsyncStreamedResponse,
@@ -44,38 +33,6 @@ from ._response import (
     to_streamed_response_wrapper,
 )
 from ._streaming import AsyncStream, CompletionDecoder, Stream
-from .resources.agent import (
-    Agent,
-    AgentWithRawResponse,
-    AgentWithStreamingResponse,
-    AsyncAgent,
-    AsyncAgentWithRawResponse,
-    AsyncAgentWithStreamingResponse,
-)
-from .resources.mcp_servers import (
-    AsyncMCPServers,
-    AsyncMCPServersWithRawResponse,
-    AsyncMCPServersWithStreamingResponse,
-    MCPServers,
-    MCPServersWithRawResponse,
-    MCPServersWithStreamingResponse,
-)
-from .resources.platform import (
-    AsyncPlatform,
-    AsyncPlatformWithRawResponse,
-    AsyncPlatformWithStreamingResponse,
-    Platform,
-    PlatformWithRawResponse,
-    PlatformWithStreamingResponse,
-)
-from .resources.sessions import (
-    AsyncSessions,
-    AsyncSessionsWithRawResponse,
-    AsyncSessionsWithStreamingResponse,
-    Sessions,
-    SessionsWithRawResponse,
-    SessionsWithStreamingResponse,
-)
 from .types.agent import (
     AgentEvent,
     AgentMessage,
@@ -89,6 +46,51 @@ from .types.mcp import MCPMetadata, MCPScope, MCPServer
 from .types.models import ModelsResponse
 from .types.platform import AdminResponse, AuditLogEntry, PlatformStats, SystemHealth
 from .types.sessions import ChatSessionDetailResponse, ChatSessionSummary
+
+if TYPE_CHECKING:
+    from ._conversation import AsyncConversation, Conversation
+    from ._pagination import (
+        AsyncAdminPage,
+        AsyncAuditPage,
+        AsyncMCPServerPage,
+        AsyncSessionPage,
+        SyncAdminPage,
+        SyncAuditPage,
+        SyncMCPServerPage,
+        SyncSessionPage,
+    )
+    from .resources.agent import (
+        Agent,
+        AgentWithRawResponse,
+        AgentWithStreamingResponse,
+        AsyncAgent,
+        AsyncAgentWithRawResponse,
+        AsyncAgentWithStreamingResponse,
+    )
+    from .resources.mcp_servers import (
+        AsyncMCPServers,
+        AsyncMCPServersWithRawResponse,
+        AsyncMCPServersWithStreamingResponse,
+        MCPServers,
+        MCPServersWithRawResponse,
+        MCPServersWithStreamingResponse,
+    )
+    from .resources.platform import (
+        AsyncPlatform,
+        AsyncPlatformWithRawResponse,
+        AsyncPlatformWithStreamingResponse,
+        Platform,
+        PlatformWithRawResponse,
+        PlatformWithStreamingResponse,
+    )
+    from .resources.sessions import (
+        AsyncSessions,
+        AsyncSessionsWithRawResponse,
+        AsyncSessionsWithStreamingResponse,
+        Sessions,
+        SessionsWithRawResponse,
+        SessionsWithStreamingResponse,
+    )
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -111,21 +113,29 @@ class ChatServerClient(SyncCore):
     @cached_property
     def sessions(self) -> Sessions:
         """Stored chat sessions: a user's sessions, page by page, and each one's transcript."""
+        from .resources.sessions import Sessions
+
         return Sessions(self)
 
     @cached_property
     def platform(self) -> Platform:
         """Platform administration: usage statistics, administrators and the audit log."""
+        from .resources.platform import Platform
+
         return Platform(self)
 
     @cached_property
     def mcp_servers(self) -> MCPServers:
         """The MCP server registry: servers the agents may use, by platform, organisation or user."""
+        from .resources.mcp_servers import MCPServers
+
         return MCPServers(self)
 
     @cached_property
     def agent(self) -> Agent:
         """Agent control (coder/agentapi's routes): drive one agent session directly."""
+        from .resources.agent import Agent
+
         return Agent(self)
 
     @cached_property
@@ -934,18 +944,26 @@ class ChatServerWithRawResponse(OpenAIWithRawResponse):
 
     @cached_property
     def sessions(self) -> SessionsWithRawResponse:
+        from .resources.sessions import SessionsWithRawResponse
+
         return SessionsWithRawResponse(self._chatserver.sessions)
 
     @cached_property
     def platform(self) -> PlatformWithRawResponse:
+        from .resources.platform import PlatformWithRawResponse
+
         return PlatformWithRawResponse(self._chatserver.platform)
 
     @cached_property
     def mcp_servers(self) -> MCPServersWithRawResponse:
+        from .resources.mcp_servers import MCPServersWithRawResponse
+
         return MCPServersWithRawResponse(self._chatserver.mcp_servers)
 
     @cached_property
     def agent(self) -> AgentWithRawResponse:
+        from .resources.agent import AgentWithRawResponse
+
         return AgentWithRawResponse(self._chatserver.agent)
 
     def create_completion(
@@ -1388,18 +1406,26 @@ class ChatServerWithStreamedResponse(OpenAIWithStreamedResponse):
 
     @cached_property
     def sessions(self) -> SessionsWithStreamingResponse:
+        from .resources.sessions import SessionsWithStreamingResponse
+
         return SessionsWithStreamingResponse(self._chatserver.sessions)
 
     @cached_property
     def platform(self) -> PlatformWithStreamingResponse:
+        from .resources.platform import PlatformWithStreamingResponse
+
         return PlatformWithStreamingResponse(self._chatserver.platform)
 
     @cached_property
     def mcp_servers(self) -> MCPServersWithStreamingResponse:
+        from .resources.mcp_servers import MCPServersWithStreamingResponse
+
         return MCPServersWithStreamingResponse(self._chatserver.mcp_servers)
 
     @cached_property
     def agent(self) -> AgentWithStreamingResponse:
+        from .resources.agent import AgentWithStreamingResponse
+
         return AgentWithStreamingResponse(self._chatserver.agent)
 
     def create_completion(
@@ -1839,21 +1865,29 @@ class AsyncChatServerClient(AsyncCore):
     @cached_property
     def sessions(self) -> AsyncSessions:
         """Stored chat sessions: a user's sessions, page by page, and each one's transcript."""
+        from .resources.sessions import AsyncSessions
+
         return AsyncSessions(self)
 
     @cached_property
     def platform(self) -> AsyncPlatform:
         """Platform administration: usage statistics, administrators and the audit log."""
+        from .resources.platform import AsyncPlatform
+
         return AsyncPlatform(self)
 
     @cached_property
     def mcp_servers(self) -> AsyncMCPServers:
         """The MCP server registry: servers the agents may use, by platform, organisation or user."""
+        from .resources.mcp_servers import AsyncMCPServers
+
         return AsyncMCPServers(self)
 
     @cached_property
     def agent(self) -> AsyncAgent:
         """Agent control (coder/agentapi's routes): drive one agent session directly."""
+        from .resources.agent import AsyncAgent
+
         return AsyncAgent(self)
 
     @cached_property
@@ -2662,18 +2696,26 @@ class AsyncChatServerWithRawResponse(AsyncOpenAIWithRawResponse):
 
     @cached_property
     def sessions(self) -> AsyncSessionsWithRawResponse:
+        from .resources.sessions import AsyncSessionsWithRawResponse
+
         return AsyncSessionsWithRawResponse(self._chatserver.sessions)
 
     @cached_property
     def platform(self) -> AsyncPlatformWithRawResponse:
+        from .resources.platform import AsyncPlatformWithRawResponse
+
         return AsyncPlatformWithRawResponse(self._chatserver.platform)
 
     @cached_property
     def mcp_servers(self) -> AsyncMCPServersWithRawResponse:
+        from .resources.mcp_servers import AsyncMCPServersWithRawResponse
+
         return AsyncMCPServersWithRawResponse(self._chatserver.mcp_servers)
 
     @cached_property
     def agent(self) -> AsyncAgentWithRawResponse:
+        from .resources.agent import AsyncAgentWithRawResponse
+
         return AsyncAgentWithRawResponse(self._chatserver.agent)
 
     async def create_completion(
@@ -3116,18 +3158,26 @@ class AsyncChatServerWithStreamedResponse(AsyncOpenAIWithStreamedResponse):
 
     @cached_property
     def sessions(self) -> AsyncSessionsWithStreamingResponse:
+        from .resources.sessions import AsyncSessionsWithStreamingResponse
+
         return AsyncSessionsWithStreamingResponse(self._chatserver.sessions)
 
     @cached_property
     def platform(self) -> AsyncPlatformWithStreamingResponse:
+        from .resources.platform import AsyncPlatformWithStreamingResponse
+
         return AsyncPlatformWithStreamingResponse(self._chatserver.platform)
 
     @cached_property
     def mcp_servers(self) -> AsyncMCPServersWithStreamingResponse:
+        from .resources.mcp_servers import AsyncMCPServersWithStreamingResponse
+
         return AsyncMCPServersWithStreamingResponse(self._chatserver.mcp_servers)
 
     @cached_property
     def agent(self) -> AsyncAgentWithStreamingResponse:
+        from .resources.agent import AsyncAgentWithStreamingResponse
+
         return AsyncAgentWithStreamingResponse(self._chatserver.agent)
 
     def create_completion(

@@ -571,8 +571,24 @@ def _isort_key(name: str) -> tuple[int, str]:
     return kind, name.lower()
 
 
-def _import_block(wanted: dict[str, set[str]], depth: int) -> str:
+# Modules that only annotations name: imported for type checkers here, the module itself where it is
+# first used (a helper's body, a resource's first access), so importing a client does not load them.
+def _helpers_only(module: str) -> bool:
+    return module == "._conversation"
+
+
+def _client_lazy(module: str) -> bool:
+    return module in ("._conversation", "._pagination") or module.startswith(".resources")
+
+
+def _import_block(
+    wanted: dict[str, set[str]], depth: int, lazy: Callable[[str], bool] = _helpers_only
+) -> str:
     """isort's order: stdlib, third party, then the package; ``depth`` dots for the package."""
+    later = {module: names for module, names in wanted.items() if lazy(module)}
+    wanted = {module: names for module, names in wanted.items() if not lazy(module)}
+    if later:
+        wanted.setdefault("typing", set()).add("TYPE_CHECKING")
     stdlib = sorted(m for m in wanted if m in ("typing", "collections.abc", "functools"))
     third = sorted(m for m in wanted if m in ("httpx2", "openai", "openai._client"))
     local = sorted((m for m in wanted if m.startswith(".")), key=lambda m: (m != ".", m))
@@ -592,6 +608,16 @@ def _import_block(wanted: dict[str, set[str]], depth: int) -> str:
             lines.append(line)
         if lines:
             blocks.append("\n".join(lines))
+    if later:
+        lines = []
+        for module, names in sorted(later.items()):
+            source = "." * (depth - 1) + module
+            ordered = sorted(names, key=_isort_key)
+            line = f"    from {source} import {', '.join(ordered)}"
+            if len(line) > 110:
+                line = f"    from {source} import (\n" + "".join(f"        {n},\n" for n in ordered) + "    )"
+            lines.append(line)
+        blocks.append("if TYPE_CHECKING:\n" + "\n".join(lines))
     return "\n\n".join(blocks)
 
 
@@ -821,7 +847,7 @@ def _client_module(methods: list[_Method], resources: list[_Resource]) -> str:
         HEADER,
         '"""The sync and async ChatServer clients: their resources, methods and views."""\n\n'
         "from __future__ import annotations\n\n",
-        _import_block(wanted, depth=1),
+        _import_block(wanted, depth=1, lazy=_client_lazy),
         "\n\n__all__ = [\n" + "".join(f'    "{name}",\n' for name in _CLIENT_EXPORTS) + "]\n",
     ]
     for variant in (SYNC, ASYNC):
@@ -840,6 +866,7 @@ def _client_class(variant: _Variant, methods: list[_Method], resources: list[_Re
         doc = _RESOURCE_DOCS.get(resource.path, "")
         parts.append(
             f'    @cached_property\n    def {resource.attribute}(self) -> {cls}:\n        """{doc}"""\n'
+            f"        from .resources.{resource.module} import {cls}\n\n"
             f"        return {cls}(self)\n"
         )
     parts.append(
@@ -886,6 +913,7 @@ def _client_views(variant: _Variant, methods: list[_Method], resources: list[_Re
             cls = f"{variant.prefix()}{resource.class_name}{wrapper_suffix}"
             parts.append(
                 f"    @cached_property\n    def {resource.attribute}(self) -> {cls}:\n"
+                f"        from .resources.{resource.module} import {cls}\n\n"
                 f"        return {cls}(self._chatserver.{resource.attribute})\n"
             )
         for method in methods:

@@ -25,8 +25,6 @@ had an earlier twin), has ``from_dict``/``to_dict``, and reads like the dict
 the server sent: ``model["key"]``, ``model.get("key", default)``, ``"key" in model``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum

@@ -4,8 +4,6 @@ Values are those of agentapi 0.12.1 (``tests/upstream/agentapi-openapi.json``); 
 agentapi adds is kept as the string.
 """
 
-from __future__ import annotations
-
 from typing import Literal, Union
 
 from ._base import Default, Model, OpenEnum, Timestamp

@@ -1,7 +1,5 @@
 """Chat completion request and response models."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 

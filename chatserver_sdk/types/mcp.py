@@ -1,7 +1,5 @@
 """The MCP server registry (``/atoms/mcp``)."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Literal
 

@@ -1,7 +1,5 @@
 """Model listing."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from ._base import Default, Model

@@ -1,7 +1,5 @@
 """Platform administration (``/api/v1/platform``)."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from ._base import Default, Model, Timestamp

@@ -1,7 +1,5 @@
 """Stored chat-session history (``/atoms/chat/sessions``)."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from pydantic import model_validator
@@ -89,7 +87,7 @@ class ChatSessionDetailResponse(Model):
     messages: list[ChatMessageRecord] = Default(factory=list)
 
     @model_validator(mode="after")
-    def _messages_know_their_session(self) -> ChatSessionDetailResponse:
+    def _messages_know_their_session(self) -> "ChatSessionDetailResponse":
         # The earlier SDK's records carried session_id; upstream's do not, but
         # every message here belongs to this session.
         for message in self.messages:

@@ -98,6 +98,12 @@ EXPECTED_DIFFERENCES: dict[str, Difference] = {
         "the text as the result.",
         _twins("test_received_text_for_expected_json"),
     ),
+    "X-Stainless-* headers are not sent": Difference(
+        "deliberate",
+        "openai's X-Stainless-* headers describe the client (OS, architecture, runtime) to OpenAI's "
+        "telemetry; a ChatServer reads none of them, so they are not sent.",
+        _twins("test_default_headers_option"),
+    ),
     "Workload identity is OpenAI's token exchange": Difference(
         "deliberate",
         "workload_identity trades a cloud token for an OpenAI one at auth.openai.com, which a "
