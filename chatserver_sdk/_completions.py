@@ -125,7 +125,7 @@ def checked_messages(messages: object) -> object:
                     raise UnsupportedParameterError(
                         f"messages[{index}].content[{position}]",
                         kind,
-                        f"A ChatServer takes text parts only (this is a {kind!r} part); describe it in text",
+                        f"A ChatServer takes text parts only, not {kind!r}; describe it in text",
                     )
         checked.append(message)
     return checked

@@ -40,6 +40,7 @@ from ._streaming import AsyncStream, Decoder, Stream
 from ._turns import answer_lost
 from ._version import __version__
 from .exceptions import APIError, ResponseValidationError
+from .types._base import Recoverable
 from .types.sessions import ChatSessionDetailResponse
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncCore", "SyncCore"]
@@ -313,7 +314,8 @@ def _recovered(op: ops.Operation[_T], error: APIError, found: _T) -> _T:
     log.info(
         "%s /%s: its answer was lost (%s); what it created is stored and returned", op.method, op.path, error
     )
-    setattr(found, "recovered", True)  # noqa: B010  (an extra field of the model: response.recovered)
+    if isinstance(found, Recoverable) and found.__pydantic_extra__ is not None:
+        found.__pydantic_extra__["recovered"] = True  # read as found.recovered
     return found
 
 

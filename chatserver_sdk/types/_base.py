@@ -33,7 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, Union, get_
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import PydanticUndefined, core_schema
 
-__all__ = ["Default", "Model", "NullAs", "OpenEnum", "Timestamp"]
+__all__ = ["Default", "Model", "NullAs", "OpenEnum", "Recoverable", "Timestamp"]
 
 
 class Model(BaseModel):
@@ -197,3 +197,12 @@ OpenEnum = Annotated[Union[_E, str], _Open()]
 """``OpenEnum[SomeEnum]`` is ``SomeEnum | str`` and ``OpenEnum[Literal["a", "b"]]`` is
 ``Literal["a", "b"] | str``: a known value parses to the enum member (or the literal), and one
 the SDK does not know yet stays the string the server sent, rather than failing the response."""
+
+
+class Recoverable(Model):
+    """The answer to a creating call (a completion, an admin, an MCP server)."""
+
+    @property
+    def recovered(self) -> bool:
+        """Whether the answer was lost on the way and this one was read back from the server's state."""
+        return bool((self.model_extra or {}).get("recovered", False))

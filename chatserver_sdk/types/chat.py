@@ -5,7 +5,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Default, Model, NullAs, OpenEnum
+from ._base import Default, Model, NullAs, OpenEnum, Recoverable
 
 __all__ = [
     "ChatCompletionChoice",
@@ -72,7 +72,7 @@ class ChatCompletionChoice(Model):
     finish_reason: str | None = None
 
 
-class ChatCompletionResponse(Model):
+class ChatCompletionResponse(Recoverable):
     _positional: ClassVar[tuple[str, ...]] = (
         "id",
         "object",

@@ -3,7 +3,7 @@
 from enum import Enum
 from typing import Literal
 
-from ._base import Default, Model, OpenEnum, Timestamp
+from ._base import Default, Model, OpenEnum, Recoverable, Timestamp
 
 __all__ = ["MCPAuthType", "MCPListResponse", "MCPMetadata", "MCPScope", "MCPScopeType", "MCPServer"]
 
@@ -40,7 +40,7 @@ class MCPMetadata(Model):
     env: dict[str, str] = Default(factory=dict)
 
 
-class MCPServer(Model):
+class MCPServer(Recoverable):
     """One registered MCP server (the spec's ``MCPConfiguration``)."""
 
     id: str

@@ -2,7 +2,7 @@
 
 from typing import Any, ClassVar
 
-from ._base import Default, Model, Timestamp
+from ._base import Default, Model, Recoverable, Timestamp
 
 __all__ = [
     "AdminInfo",
@@ -74,7 +74,7 @@ class AdminRequest(Model):
     name: str | None = ""
 
 
-class AdminResponse(Model):
+class AdminResponse(Recoverable):
     _positional: ClassVar[tuple[str, ...]] = ("status", "email")
 
     status: str = Default("success")
