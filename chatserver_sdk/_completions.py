@@ -165,6 +165,23 @@ class _Session:
     alock: asyncio.Lock | None = None
 
 
+async def acquire_within(lock: asyncio.Lock, wait: float | None) -> bool:
+    """Take ``lock`` within ``wait`` seconds (``None``: however long it takes); whether it was taken."""
+    if wait is None:
+        await lock.acquire()
+        return True
+    if wait <= 0:  # asyncio.wait_for(..., 0) gives up even on a free lock before Python 3.12
+        if lock.locked():
+            return False
+        await lock.acquire()
+        return True
+    try:
+        await asyncio.wait_for(lock.acquire(), wait)
+    except TimeoutError:
+        return False
+    return True
+
+
 class Sessions:
     """Per client (and its copies): one turn at a time per history session, and what is stored.
 

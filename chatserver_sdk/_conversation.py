@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ._completions import acquire_within
 from ._streaming import AsyncStream, Stream
 from .exceptions import NotFoundError, SessionBusyError
 from .types.chat import ChatCompletionResponse, Message, MessageRole, UsageInfo
@@ -504,10 +505,8 @@ class AsyncConversation:
         text = _checked_text(text)
         self._state.check_not_streaming(asyncio.current_task())
         wait = _wait(self._client)
-        try:
-            await asyncio.wait_for(self._turn.acquire(), None if wait < 0 else wait)
-        except TimeoutError:
-            raise SessionBusyError(str(self._state.session_id), wait) from None
+        if not await acquire_within(self._turn, None if wait < 0 else wait):
+            raise SessionBusyError(str(self._state.session_id), wait)
         try:
             if self._state.needs_reload:
                 await self.reload()

@@ -29,6 +29,7 @@ from . import _operations as ops
 from ._errors import display_url, error_message
 from ._limits import CallLimits, limited
 from ._openai_compat import (
+    DEFAULT_SESSION_WAIT,
     AsyncSeam,
     FinalRequestOptions,
     SyncSeam,
@@ -440,7 +441,9 @@ class SyncCore(_Common, SyncSeam):
     ``deadline=``). ``max_retries`` retries what is safe to repeat;
     ``retry_non_idempotent=True`` also retries completions and other POSTs whose
     answer was lost. ``settle_lost_answers`` (on by default) reads the stored
-    session when a turn's answer is lost, instead of guessing. ``deadline`` and
+    session when a turn's answer is lost, instead of guessing. ``session_wait``
+    is how long a turn waits for the one before it on the same session (``None``:
+    as long as it takes) before :class:`SessionBusyError`. ``deadline`` and
     ``idle_timeout`` bound every call of this client (usually set per call, or
     with ``with_options``): seconds for a whole call, and for a silent stream.
     ``send_unsupported_params=True`` sends chat-completion parameters a
@@ -461,6 +464,7 @@ class SyncCore(_Common, SyncSeam):
         retry_non_idempotent: bool = False,
         send_unsupported_params: bool = False,
         settle_lost_answers: bool = True,
+        session_wait: float | None = DEFAULT_SESSION_WAIT,
         tcp_keepalive: bool = True,
         deadline: float | None = None,
         idle_timeout: float | None = None,
@@ -479,6 +483,7 @@ class SyncCore(_Common, SyncSeam):
             retry_non_idempotent=retry_non_idempotent,
             send_unsupported_params=send_unsupported_params,
             settle_lost_answers=settle_lost_answers,
+            session_wait=session_wait,
             tcp_keepalive=tcp_keepalive,
             owns_http_client=owned,
             deadline=deadline,
@@ -555,6 +560,7 @@ class AsyncCore(_Common, AsyncSeam):
         retry_non_idempotent: bool = False,
         send_unsupported_params: bool = False,
         settle_lost_answers: bool = True,
+        session_wait: float | None = DEFAULT_SESSION_WAIT,
         tcp_keepalive: bool = True,
         deadline: float | None = None,
         idle_timeout: float | None = None,
@@ -573,6 +579,7 @@ class AsyncCore(_Common, AsyncSeam):
             retry_non_idempotent=retry_non_idempotent,
             send_unsupported_params=send_unsupported_params,
             settle_lost_answers=settle_lost_answers,
+            session_wait=session_wait,
             tcp_keepalive=tcp_keepalive,
             owns_http_client=owned,
             deadline=deadline,

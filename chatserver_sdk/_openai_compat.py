@@ -46,7 +46,6 @@ private name                       why
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -69,7 +68,7 @@ from openai._streaming import ServerSentEvent
 from typing_extensions import override
 
 from . import _retries
-from ._completions import Prepared, Sessions, Transcript, is_completion, prepare, resumed
+from ._completions import Prepared, Sessions, Transcript, acquire_within, is_completion, prepare, resumed
 from ._errors import error_message, status_error, transport_error
 from ._limits import LIMITS, CallLimits, checked_seconds, current, limited
 from ._response import RAW_RESPONSE_HEADER
@@ -423,6 +422,16 @@ def _reply_of(result: object) -> str | None:
     return content if isinstance(content, str) else None
 
 
+def _checked_wait(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        raise ValueError(
+            f"session_wait: expected seconds >= 0, or None to wait as long as it takes; got {value!r}"
+        )
+    return float(value)
+
+
 class _SeamOptions:
     """What both seams keep besides openai's state."""
 
@@ -446,6 +455,7 @@ class _SeamOptions:
         retry_non_idempotent: bool,
         send_unsupported_params: bool,
         settle_lost_answers: bool,
+        session_wait: float | None,
         tcp_keepalive: bool,
         owns_http_client: bool,
         deadline: float | None,
@@ -457,6 +467,7 @@ class _SeamOptions:
         self.retry_non_idempotent = retry_non_idempotent
         self.send_unsupported_params = send_unsupported_params
         self.settle_lost_answers = settle_lost_answers
+        self.session_wait = _checked_wait(session_wait)
         self._tcp_keepalive = tcp_keepalive
         self._owns_http_client = owns_http_client
         self._sessions = Sessions()
@@ -501,6 +512,7 @@ class _SeamOptions:
         retry_non_idempotent: bool | None = None,
         send_unsupported_params: bool | None = None,
         settle_lost_answers: bool | None = None,
+        session_wait: float | openai.NotGiven | None = openai.NOT_GIVEN,
         tcp_keepalive: bool | None = None,
         deadline: float | None = None,
         idle_timeout: float | None = None,
@@ -519,6 +531,9 @@ class _SeamOptions:
             ("idle_timeout", idle_timeout, self.idle_timeout),
         ):
             extra[name] = kept if value is None else value
+        extra["session_wait"] = (
+            self.session_wait if isinstance(session_wait, openai.NotGiven) else _checked_wait(session_wait)
+        )
         keepalive_changed = extra["tcp_keepalive"] != self._tcp_keepalive
         if http_client is None and keepalive_changed and self._owns_http_client:
             http_client = self._fresh_client_with(extra["tcp_keepalive"])
@@ -983,13 +998,8 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
         if prepared is None or prepared.session_id is None:
             return await send(options)
         lock = self._sessions.alock(prepared.session_id)
-        try:
-            if self.session_wait is None:
-                await lock.acquire()
-            else:
-                await asyncio.wait_for(lock.acquire(), self.session_wait)
-        except TimeoutError:
-            raise self._busy(prepared) from None
+        if not await acquire_within(lock, self.session_wait):
+            raise self._busy(prepared)
         turn = Turn(
             self._sessions, prepared, lock.release, aread=functools.partial(self._stored, prepared, options)
         )

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ import pytest
 from chatserver_sdk import (
     APIConnectionError,
     ChatServerClient,
+    SessionBusyError,
     TurnOutcomeUnknownError,
 )
 
@@ -163,9 +164,22 @@ def _stream(session: str, reply: str, *, cut: bool) -> httpx2.Response:
         events = events[:1]  # the connection closes mid-reply
     else:
         events.append("data: [DONE]\n\n")
-    return httpx2.Response(
-        200, headers={"content-type": "text/event-stream"}, content="".join(events).encode()
-    )
+    return httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=_Events(events))
+
+
+class _Events(httpx2.SyncByteStream, httpx2.AsyncByteStream):
+    """A body read as it is iterated, as from a socket (bytes given as content are read at once)."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def __iter__(self) -> Iterator[bytes]:
+        for event in self.events:
+            yield event.encode()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for event in self.events:
+            yield event.encode()
 
 
 @pytest.fixture
@@ -332,6 +346,56 @@ def test_turns_on_one_session_from_six_threads_run_one_at_a_time_and_each_is_sto
     assert sorted(text for role, text in stored if role == "user") == sorted(
         ["start", *(f"turn {n}" for n in range(6))]
     )
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("session_wait", [0, 0.05])
+def test_a_turn_behind_one_that_does_not_end_is_refused_after_session_wait(
+    history: HistoryServer, session_wait: float, asynchronous: bool
+) -> None:
+    """The first turn's stream is left open (its turn holds the session); the second gives up."""
+    session = str(uuid.uuid4())
+    turn(client_for(history), session, "start")  # the session exists: no lookup on the next turn
+
+    def second_turn_on(client: Any) -> Any:
+        return client.create_completion(MODEL, ["second"], user=USER, session_id=session)
+
+    def check(error: SessionBusyError) -> None:
+        assert isinstance(error, TimeoutError)
+        assert session in str(error) and "session_wait" in str(error)
+
+    if asynchronous:
+
+        async def main() -> None:
+            async with client_for(history, asynchronous=True, session_wait=session_wait) as client:
+                first = await client.create_completion(
+                    MODEL, ["first"], user=USER, session_id=session, stream=True
+                )
+                with pytest.raises(SessionBusyError) as caught:
+                    await second_turn_on(client)
+                await first.close()
+                assert (await second_turn_on(client)).choices  # the session is free again
+                check(caught.value)
+
+        asyncio.run(main())
+    else:
+        client = client_for(history, session_wait=session_wait)
+        first = client.create_completion(MODEL, ["first"], user=USER, session_id=session, stream=True)
+        with pytest.raises(SessionBusyError) as caught:
+            second_turn_on(client)
+        first.close()
+        assert second_turn_on(client).choices
+        check(caught.value)
+
+
+def test_session_wait_is_checked_and_kept_by_with_options() -> None:
+    client = ChatServerClient(base_url="http://127.0.0.1:9", session_wait=5)
+    assert client.session_wait == 5.0
+    assert client.with_options(max_retries=1).session_wait == 5.0
+    assert client.with_options(session_wait=None).session_wait is None
+    for bad in (-1, "5", True, float("inf")):
+        with pytest.raises(ValueError, match=f"session_wait: .*got {bad!r}"):
+            ChatServerClient(base_url="http://127.0.0.1:9", session_wait=bad)
 
 
 def test_a_conversation_turn_is_one_request(history: HistoryServer) -> None:
