@@ -1,6 +1,7 @@
-"""The README sections on page walks, conversations, agent waits and logging: every code block
-runs as written, against an emulator named by ``CHATSERVER_BASE_URL``. (The command line's own
-page, docs/cli.md, is run by ``test_cli_docs.py``.)
+"""The README's Logging section: its shell block (the command line) and its Python block log what
+they say, against an emulator named by ``CHATSERVER_BASE_URL``. (Every Python block of the README
+runs in ``tests/integration/test_readme.py``; the command line's own page, docs/cli.md, in
+``test_cli_docs.py``.)
 """
 
 from __future__ import annotations
@@ -48,16 +49,6 @@ def run_python(code: str, server: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code], env=environment(server), capture_output=True, text=True, timeout=FINISH
     )
-
-
-@pytest.mark.parametrize("section", ["Walking every page", "Conversations", "Waiting for the agent"])
-def test_the_python_blocks_run_as_written(section: str, server: str) -> None:
-    python = [code for language, code in blocks(section) if language == "python"]
-    assert python
-    for code in python:
-        done = run_python(code, server)
-        assert done.returncode == 0, done.stderr
-        assert done.stderr == ""
 
 
 def test_the_logging_blocks(server: str) -> None:
