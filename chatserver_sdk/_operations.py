@@ -135,8 +135,9 @@ class Operation(Generic[_T]):
         return replace(self, parse=_model(cls))  # type: ignore[arg-type,return-value]
 
     def with_params(self, **params: Any) -> Operation[_T]:
-        """The same request with some query parameters changed (the next page)."""
-        return replace(self, params={**(self.params or {}), **params})
+        """The same request with some query parameters changed (the next page), parsed: a page
+        got through a raw view still walks to pages, not to raw responses."""
+        return replace(self, params={**(self.params or {}), **params}, mode="parsed")
 
 
 def _given(timeout: Timeout) -> bool:
