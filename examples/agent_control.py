@@ -7,9 +7,9 @@ from chatserver_sdk import ChatServerClient, MessageUpdateEvent
 
 def main() -> None:
     with ChatServerClient() as client:
-        print(f"Agent status: {client.get_agent_status().status}")
+        print(f"Agent status: {client.agent.status().status}")
 
-        with client.stream_agent_events() as events:
+        with client.agent.events() as events:
             sent = False
             for event in events:
                 if isinstance(event, MessageUpdateEvent):
@@ -21,14 +21,14 @@ def main() -> None:
                         break
                     # The stream replays the current state first; sending only now means
                     # everything that follows, from the first word of the reply, is seen live.
-                    client.send_agent_message("Run the tests")
+                    client.agent.send("Run the tests")
                     sent = True
 
         print("Conversation:")
-        for message in client.get_agent_messages().messages:
+        for message in client.agent.messages().messages:
             print(f"  {message.role:<5} {message.content}")
 
-        upload = client.upload_file("notes.txt", b"Remember to run the linters too.\n")
+        upload = client.agent.upload("notes.txt", b"Remember to run the linters too.\n")
         print(f"Uploaded notes.txt to {upload.file_path}")
 
 

@@ -7,16 +7,16 @@ from chatserver_sdk import ChatServerClient, MessageUpdateEvent
 
 def main() -> None:
     with ChatServerClient() as client:
-        status = client.wait_for_agent(timeout=600)  # driven by /events, not by polling /status
+        status = client.agent.wait(timeout=600)  # driven by /events, not by polling /status
         print(f"Agent is {status.status}")
 
         # Waits until idle, sends, waits for the answer: returns the agent's new messages.
-        for message in client.ask_agent("Run the tests", timeout=600):
+        for message in client.agent.ask("Run the tests", timeout=600):
             print(f"Agent: {message.content}")
 
         # Events as they happen; a dropped connection is reconnected and nothing is repeated.
         sent = False
-        for event in client.iter_agent_events():
+        for event in client.agent.follow():
             if isinstance(event, MessageUpdateEvent):
                 print(f"  message #{event.id} ({event.role}): {event.message}")
                 continue
@@ -24,7 +24,7 @@ def main() -> None:
             if event.status == "stable":
                 if sent:
                     break
-                client.send_agent_message("Now the linters")  # sent once the replayed state is in
+                client.agent.send("Now the linters")  # sent once the replayed state is in
                 sent = True
 
 

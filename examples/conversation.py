@@ -37,7 +37,7 @@ async def finish_async(session_id: str) -> None:
     async with AsyncChatServerClient() as client:
         chat = await client.conversation(MODEL, user_id=USER_ID, session_id=session_id)
         print(f"Async: {await chat.send('Thanks!')}")
-        stored = await client.get_session(session_id, user_id=USER_ID)
+        stored = await client.sessions.retrieve(session_id, user_id=USER_ID)
         print(f"Stored: {len(stored.messages)} messages, the same as the conversation's {len(chat.messages)}")
 
 

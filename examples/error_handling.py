@@ -56,7 +56,7 @@ def main() -> None:
             "temperature out of range",
             lambda: client.create_completion(model=MODEL, messages=["hi"], temperature=3),
         )
-        attempt("unknown session", lambda: client.get_session(str(uuid.uuid4()), user_id=USER_ID))
+        attempt("unknown session", lambda: client.sessions.retrieve(str(uuid.uuid4()), user_id=USER_ID))
         # with_options copies the client (sharing its connection pool) with other settings.
         wrong_key = client.with_options(api_key="sk-not-a-valid-key")
         attempt(

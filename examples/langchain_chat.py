@@ -57,7 +57,7 @@ def main() -> None:
         for answer in chat_model(client).batch(["Summarise.", "Thank you!"]):
             print(f"batch: {answer.content}")
 
-        detail = client.get_session(session_id, user_id=USER_ID)
+        detail = client.sessions.retrieve(session_id, user_id=USER_ID)
         print(f"Session history ({len(detail.messages)} messages):")
         for record in detail.messages:
             print(f"  #{record.message_index} {record.role:<9} {record.content}")

@@ -17,7 +17,7 @@ def show(servers: list[MCPServer]) -> None:
 
 def main() -> None:
     with ChatServerClient() as client:
-        docs = client.create_mcp_server(
+        docs = client.mcp_servers.create(
             name="docs",
             endpoint="https://mcp.example.com/docs",
             scope={"type": "organization", "organization_id": ORG_ID},
@@ -26,7 +26,7 @@ def main() -> None:
         )
         # The server keeps the token and never sends it back.
         print(f"Registered {docs.name} ({docs.id}), auth {docs.auth_type}")
-        scratch = client.create_mcp_server(
+        scratch = client.mcp_servers.create(
             name="scratch",
             endpoint="https://mcp.example.com/scratch",
             scope={"type": "user", "user_id": USER_ID},
@@ -34,15 +34,15 @@ def main() -> None:
         print(f"Registered {scratch.name} ({scratch.id})")
 
         print("Visible to the organisation and the user:")
-        show(client.list_mcp_servers(ORG_ID, user_id=USER_ID).items)
+        show(client.mcp_servers.list(ORG_ID, user_id=USER_ID).items)
 
-        client.update_mcp_server(docs.id, enabled=False)  # only the named fields change
+        client.mcp_servers.update(docs.id, enabled=False)  # only the named fields change
         print("After disabling docs (lists show enabled servers only):")
-        show(client.list_mcp_servers(ORG_ID, user_id=USER_ID).items)
+        show(client.mcp_servers.list(ORG_ID, user_id=USER_ID).items)
 
         for server in (docs, scratch):
-            client.delete_mcp_server(server.id)
-        remaining = client.list_mcp_servers(ORG_ID, user_id=USER_ID).items
+            client.mcp_servers.delete(server.id)
+        remaining = client.mcp_servers.list(ORG_ID, user_id=USER_ID).items
         print(f"After deleting both: {len(remaining)} server(s)")
 
 

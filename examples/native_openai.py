@@ -47,7 +47,7 @@ def main() -> None:
                 if chunk.choices:  # a chunk may carry only usage
                     print(chunk.choices[0].delta.content or "", end="", flush=True)
         print()
-        stored = client.get_session(session_id, user_id=USER_ID)
+        stored = client.sessions.retrieve(session_id, user_id=USER_ID)
         print(f"Stored: {len(stored.messages)} messages")
 
         try:

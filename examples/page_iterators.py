@@ -18,12 +18,12 @@ def main() -> None:
             client.create_completion(model=MODEL, messages=[f"Question {number}"], user=USER_ID)
 
         # Three sessions per request: the loop makes three requests, each when it reaches that page.
-        titles = [session.title for session in client.iter_sessions(USER_ID, page_size=3)]
+        titles = [session.title for session in client.sessions.list(USER_ID, page_size=3)]
         print(f"{len(titles)} sessions, most recent first: {', '.join(map(str, titles))}")
 
         # The audit log (platform admins only), newest first; stop whenever you like.
         print("Newest audit entries:")
-        for entry in itertools.islice(client.iter_audit_log(page_size=50), 3):
+        for entry in itertools.islice(client.platform.audit.list(limit=50), 3):
             print(f"  {entry.action} {entry.resource_id}")
 
     asyncio.run(count_async())
@@ -31,7 +31,7 @@ def main() -> None:
 
 async def count_async() -> None:
     async with AsyncChatServerClient() as client:
-        sessions = [session async for session in client.iter_sessions(USER_ID, page_size=2)]
+        sessions = [session async for session in client.sessions.list(USER_ID, page_size=2)]
         print(f"Async walk: {len(sessions)} sessions in pages of 2")
 
 

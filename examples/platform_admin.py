@@ -21,7 +21,7 @@ def when(timestamp: datetime | str | None) -> str:
 def main() -> None:
     with ChatServerClient() as client:
         try:
-            stats = client.get_platform_stats()
+            stats = client.platform.stats()
         except ForbiddenError as error:
             sys.exit(f"{error.message}: set CHATSERVER_API_KEY to a platform admin's key")
 
@@ -31,15 +31,15 @@ def main() -> None:
         health = stats.system_health
         print(f"Health: {health.status}, agents: {', '.join(health.active_agents)}")
 
-        client.add_admin(workos_id="user_01EXAMPLEADA", email="ada@example.com", name="Ada Lovelace")
-        admins = client.list_admins()
-        print(f"Platform admins: {admins['count']}")  # the earlier SDK's dict access still works
+        client.platform.admins.add(workos_id="user_01EXAMPLEADA", email="ada@example.com", name="Ada Lovelace")
+        admins = client.platform.admins.list()
+        print(f"Platform admins: {admins.count}")
         for admin in admins.admins:
             print(f"  {admin.email} ({admin.name or 'no name'})")
-        removed = client.remove_admin("ada@example.com")
+        removed = client.platform.admins.remove("ada@example.com")
         print(f"Removed admin: {removed.email}")
 
-        audit_log = client.get_audit_log(limit=20)
+        audit_log = client.platform.audit.list(limit=20)
         print(f"Audit log ({audit_log.count} entries):")
         for entry in audit_log.entries:
             print(f"  [{when(entry.timestamp)}] {entry.action}: {entry.resource} {entry.resource_id or ''}")

@@ -33,13 +33,13 @@ def main() -> None:
                 print(delta, end="", flush=True)
         print(f"\nStream recorded under: {stream.metadata['system_fingerprint']}")
 
-        page = client.list_sessions(USER_ID, page=1, page_size=20)
+        page = client.sessions.list(USER_ID, page=1, page_size=20)
         print(f"{page.total} stored session(s) for user {USER_ID}:")
         for summary in page.sessions:
             counts = f"{summary.message_count} messages, {summary.tokens_total} tokens"
             print(f"  {summary.id}  {summary.title!r}  {counts}")
 
-        detail = client.get_session(session_id, user_id=USER_ID)
+        detail = client.sessions.retrieve(session_id, user_id=USER_ID)
         print(f"Loaded {len(detail.messages)} stored messages")
         for record in detail.messages:
             print(f"  #{record.message_index} {record.role:<9} {record.content}")
