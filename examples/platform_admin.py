@@ -31,7 +31,9 @@ def main() -> None:
         health = stats.system_health
         print(f"Health: {health.status}, agents: {', '.join(health.active_agents)}")
 
-        client.platform.admins.add(workos_id="user_01EXAMPLEADA", email="ada@example.com", name="Ada Lovelace")
+        client.platform.admins.add(
+            workos_id="user_01EXAMPLEADA", email="ada@example.com", name="Ada Lovelace"
+        )
         admins = client.platform.admins.list()
         print(f"Platform admins: {admins.count}")
         for admin in admins.admins:
