@@ -1,29 +1,52 @@
-"""State of the agent-control half (coder/agentapi): one conversation, a status and an event feed.
+"""State of the agent-control half (coder/agentapi 0.12.1): one conversation, a status and an event feed.
 
 All state changes happen on the server's event loop, so the status check and the
 switch to ``running`` in :meth:`AgentController.send_user_message` are atomic
 without a lock. Messages are persisted (the user's before the request is
-acknowledged, the agent's once complete); a reply cut short by a crash is
-regenerated when the server starts again.
+acknowledged, the agent's once complete or interrupted); a reply cut short by a crash
+is regenerated when the server starts again.
+
+As agentapi's terminal agent does, a reply arrives a piece at a time (each piece a
+``message_update`` of the whole message so far), and ESC written to the terminal (a
+``raw`` message holding ``"\\u001b"``) interrupts it: the reply stays as far as it got
+and the agent is ``stable`` again. Errors are ``agent_error`` events; the last
+:data:`MAX_STORED_ERRORS` are replayed to every new subscriber after the messages and
+the status, as agentapi does. The emulator's agent reports one when a user message
+holds the marker ``[[agent_error:LEVEL]]`` or ``[[agent_error:LEVEL:text]]`` (LEVEL
+``error`` or ``warning``), after the first piece of its reply; the reply goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import re
+from collections import deque
 from dataclasses import asdict, dataclass
+from itertools import islice
 from typing import Literal
 
 from starlette.concurrency import run_in_threadpool
 
-from .agent import Turn, generate_reply
+from .agent import Pace, Turn, generate_reply
 from .store import Store
 from .util import now_iso
 
 log: logging.Logger = logging.getLogger(__name__)
 
 Status = Literal["running", "stable"]
+ErrorLevel = Literal["error", "warning"]
+# agentapi's transport for a terminal agent (the other is "acp").
+TRANSPORT = "pty"
+ESC = "\x1b"
+# agentapi's maxStoredErrors: the errors a new subscriber is told about.
+MAX_STORED_ERRORS = 100
+# Without an agent delay a reply takes 20 ms a word, for its first 50 words at most.
+DEFAULT_PIECE_SECONDS = 0.02
+DEFAULT_PIECES = 50
+AGENT_ERROR_MARKER = re.compile(r"\[\[agent_error:(error|warning)(?::([^\]]*))?\]\]")
 
 
 class AgentBusyError(Exception):
@@ -47,47 +70,58 @@ class AgentMessage:
 
 @dataclass(frozen=True)
 class Event:
-    name: Literal["message_update", "status_change"]
+    name: Literal["message_update", "status_change", "agent_error"]
     data: dict[str, object]
 
     def encode(self) -> str:
         return f"event: {self.name}\ndata: {json.dumps(self.data)}\n\n"
 
 
+@dataclass(frozen=True)
+class _RequestedError:
+    level: ErrorLevel
+    message: str
+
+
+def _requested_error(content: str) -> _RequestedError | None:
+    found = AGENT_ERROR_MARKER.search(content)
+    if found is None:
+        return None
+    level: ErrorLevel = "error" if found.group(1) == "error" else "warning"
+    return _RequestedError(level, found.group(2) or f"emulated agent {level} (requested by the user message)")
+
+
 class AgentController:
-    def __init__(self, store: Store, *, agent_type: str = "claude", chunk_delay: float = 0.02) -> None:
+    def __init__(self, store: Store, *, agent_type: str = "claude", pace: Pace | None = None) -> None:
         self.store = store
         self.agent_type = agent_type
-        self.chunk_delay = chunk_delay
+        self.pace = pace or Pace()
         self.status: Status = "stable"
+        self.transport = TRANSPORT
         with store.read() as conn:
             rows = conn.execute("SELECT id, role, content, time FROM agent_messages ORDER BY id").fetchall()
         self.messages: list[AgentMessage] = [
             AgentMessage(r["id"], r["role"], r["content"], r["time"]) for r in rows
         ]
+        self.errors: deque[dict[str, object]] = deque(maxlen=MAX_STORED_ERRORS)
         self._subscribers: set[asyncio.Queue[Event | None]] = set()
         self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._interrupt: asyncio.Event | None = None
 
     # -- lifecycle -------------------------------------------------------
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
         if self.messages and self.messages[-1].role == "user":
-            self._begin_reply()
+            self._begin_reply(None)
 
     async def stop(self) -> None:
-        self._close_streams()
+        self.close_streams()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    def close_streams_threadsafe(self) -> None:
-        """End every open /events stream; lets a server shut down without waiting on idle subscribers."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._close_streams)
-
-    def _close_streams(self) -> None:
+    def close_streams(self) -> None:
+        """End every open /events stream (on the loop): a stopping server need not wait for them."""
         for queue in self._subscribers:
             queue.put_nowait(None)
 
@@ -105,11 +139,23 @@ class AgentController:
         for queue in self._subscribers:
             queue.put_nowait(event)
 
+    def emit_error(self, message: str, level: ErrorLevel) -> None:
+        """Report an error to every subscriber, and keep it for those who subscribe later."""
+        body: dict[str, object] = {"message": message, "level": level, "time": now_iso()}
+        self.errors.append(body)
+        self._emit(Event("agent_error", body))
+
     def subscribe(self) -> tuple[list[Event], asyncio.Queue[Event | None]]:
-        """Return the events that rebuild the current state plus a queue of everything after them."""
+        """Return the events that rebuild the current state plus a queue of everything after them:
+        every message, the status, then the errors kept (agentapi's order)."""
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
         self._subscribers.add(queue)
-        return [*(self._message_event(m) for m in self.messages), self._status_event()], queue
+        replay = [
+            *(self._message_event(m) for m in self.messages),
+            self._status_event(),
+            *(Event("agent_error", dict(e)) for e in self.errors),
+        ]
+        return replay, queue
 
     def unsubscribe(self, queue: asyncio.Queue[Event | None]) -> None:
         self._subscribers.discard(queue)
@@ -133,28 +179,51 @@ class AgentController:
         self.messages.append(message)
         self._emit(self._message_event(message))
         self._emit(self._status_event())
-        self._begin_reply()
+        self._begin_reply(_requested_error(content))
 
-    def _begin_reply(self) -> None:
+    def send_raw(self, content: str) -> None:
+        """Keystrokes for the agent's terminal: never part of the history; ESC interrupts a running reply."""
+        if ESC in content and self._interrupt is not None:
+            self._interrupt.set()
+
+    def _begin_reply(self, error: _RequestedError | None) -> None:
         self.status = "running"
         reply = AgentMessage(len(self.messages), "agent", "", now_iso())
         self.messages.append(reply)
         self._emit(self._message_event(reply))
-        self._task = asyncio.get_running_loop().create_task(self._stream_reply(reply))
+        self._interrupt = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._stream_reply(reply, self._interrupt, error))
 
-    async def _stream_reply(self, message: AgentMessage) -> None:
+    def _pace_of(self, tokens: int) -> list[tuple[int, float]]:
+        if self.pace.delay > 0:
+            return self.pace.groups(tokens)
+        pieces = min(tokens, DEFAULT_PIECES)
+        return Pace(pieces * DEFAULT_PIECE_SECONDS, pieces=DEFAULT_PIECES).groups(tokens)
+
+    async def _stream_reply(
+        self, message: AgentMessage, interrupt: asyncio.Event, error: _RequestedError | None
+    ) -> None:
         transcript = [
             Turn("user" if m.role == "user" else "assistant", m.content) for m in self.messages[:-1]
         ]
         try:
-            for chunk in generate_reply(transcript).chunks:
-                await asyncio.sleep(self.chunk_delay)
-                message.content += chunk
+            reply = await run_in_threadpool(generate_reply, transcript)
+            pieces = reply.pieces()
+            for size, pause in self._pace_of(reply.completion_tokens):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(interrupt.wait(), pause)
+                if interrupt.is_set():
+                    break  # the reply stays as far as it got, as the terminal shows it
+                message.content += "".join(islice(pieces, size))
                 self._emit(self._message_event(message))
+                if error is not None:
+                    self.emit_error(error.message, error.level)
+                    error = None
             await run_in_threadpool(self._persist, message)
         except Exception:
             log.exception("agent reply failed")
         finally:
+            self._interrupt = None
             self.status = "stable"
             self._emit(self._status_event())
 

@@ -132,7 +132,8 @@ def build_router(
 
     @router.get("/status")
     async def get_status() -> Response:
-        return JSONResponse({"agent_type": controller.agent_type, "status": controller.status})
+        status = {"agent_type": controller.agent_type, "status": controller.status}
+        return JSONResponse({**status, "transport": controller.transport})
 
     @router.get("/messages")
     async def get_messages() -> Response:
@@ -160,7 +161,9 @@ def build_router(
                 await controller.send_user_message(body["content"])
             except (AgentBusyError, InvalidAgentMessageError) as exc:
                 return _unexpected(f"failed to send message: {exc}")
-        # 'raw' input is keystrokes for the terminal: acknowledged, never part of the history.
+        else:
+            # Keystrokes for the terminal: never part of the history; ESC interrupts a running reply.
+            controller.send_raw(body["content"])
         return JSONResponse({"ok": True})
 
     @router.post("/upload")

@@ -140,3 +140,40 @@ def render_batches(batches: Iterable[Sequence[Any]]) -> str:
 def dumps(value: Any) -> str:
     """One value as Starlette's JSONResponse encodes it."""
     return _dumps(value)
+
+
+# Strings longer than this are escaped a slice at a time.
+LONG_STRING = 1 << 16
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def render_long_strings(content: Any) -> bytes:
+    """The body ``JSONResponse(content)`` sends, with each long string escaped and encoded a slice at a
+    time (a completion's reply may be megabytes): no single call holds the GIL for long."""
+    parts: list[bytes] = []
+    _render_parts(content, parts)
+    return b"".join(parts)
+
+
+def _render_parts(value: Any, parts: list[bytes]) -> None:
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        parts.append(b"{")
+        for position, (key, item) in enumerate(value.items()):
+            parts.append(f"{',' if position else ''}{_dumps(key)}:".encode())
+            _render_parts(item, parts)
+        parts.append(b"}")
+    elif isinstance(value, list | tuple):
+        parts.append(b"[")
+        for position, item in enumerate(value):
+            if position:
+                parts.append(b",")
+            _render_parts(item, parts)
+        parts.append(b"]")
+    elif isinstance(value, str) and len(value) > LONG_STRING:
+        parts.append(b'"')
+        for start in range(0, len(value), LONG_STRING):
+            # Escaping is per character, so the slices' escapes are the whole string's.
+            parts.append(_encode_string(value[start : start + LONG_STRING])[1:-1].encode("utf-8"))
+        parts.append(b'"')
+    else:
+        parts.append(_dumps(value).encode("utf-8"))

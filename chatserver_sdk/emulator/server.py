@@ -1,4 +1,7 @@
-"""Run the emulator on a background thread, for tests and notebooks."""
+"""Serving the emulator: the uvicorn server both ``run_emulator`` and ``chatserver emulator`` run.
+
+``run_emulator`` serves it on a background thread, for tests and notebooks.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
 
-from .agentctl import AgentController
 from .app import create_app
 from .guard import (
     DEFAULT_ALLOWED_HOSTS,
@@ -20,18 +23,29 @@ from .guard import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_UPLOAD_BYTES,
 )
+from .lifecycle import Closing
 
 STARTUP_TIMEOUT = 15.0
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that can be told to stop without waiting for its next 100 ms tick.
-
-    Tests start and stop an emulator per test, so that tick would otherwise add up.
-    """
+class EmulatorServer(uvicorn.Server):
+    """uvicorn's server, told to stop promptly: it wakes at once instead of at its next 100 ms tick
+    (tests start and stop an emulator per test, so that tick would add up), and it tells the app
+    it is stopping, so that open event and completion streams end instead of holding shutdown up."""
 
     _wakeup: asyncio.Event | None = None
     _loop: asyncio.AbstractEventLoop | None = None
+
+    def _tell_the_app(self) -> None:
+        app = self.config.app
+        closing = getattr(getattr(app, "state", None), "closing", None)
+        if isinstance(closing, Closing):
+            closing.set_threadsafe()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A signal (Ctrl-C, SIGTERM): uvicorn's own handling, plus the streams.
+        super().handle_exit(sig, frame)
+        self._tell_the_app()
 
     async def main_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -43,6 +57,8 @@ class _Server(uvicorn.Server):
                 await asyncio.wait_for(self._wakeup.wait(), 0.1)
 
     def stop(self) -> None:
+        """Stop from another thread."""
+        self._tell_the_app()
         self.should_exit = True
         loop, wakeup = self._loop, self._wakeup
         if loop is not None and wakeup is not None:
@@ -68,13 +84,14 @@ def run_emulator(
     allowed_origins: Sequence[str] = DEFAULT_ALLOWED_ORIGINS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    agent_delay: float = 0.0,
 ) -> Iterator[str]:
     """Serve a fresh emulator and yield its base URL, e.g. ``"http://127.0.0.1:54321"``.
 
     ``app`` serves an app you built with :func:`create_app` instead (then the
     other options are that call's), for tests that reach into ``app.state``.
-    ``allowed_hosts``, ``allowed_origins``, ``max_body_bytes`` and ``max_upload_bytes``
-    are :func:`create_app`'s. Binding another ``host`` than loopback does not widen
+    ``allowed_hosts``, ``allowed_origins``, ``max_body_bytes``, ``max_upload_bytes`` and
+    ``agent_delay`` are :func:`create_app`'s. Binding another ``host`` than loopback does not widen
     ``allowed_hosts``: name the host clients will use (or ``["*"]``).
     The socket is bound here rather than by uvicorn so that ``port=0`` yields the
     real port before the server starts. The URL is yielded only once the server
@@ -85,12 +102,14 @@ def run_emulator(
         "allowed_origins": tuple(allowed_origins),
         "max_body_bytes": max_body_bytes,
         "max_upload_bytes": max_upload_bytes,
+        "agent_delay": agent_delay,
     }
     defaults = {
         "allowed_hosts": DEFAULT_ALLOWED_HOSTS,
         "allowed_origins": DEFAULT_ALLOWED_ORIGINS,
         "max_body_bytes": DEFAULT_MAX_BODY_BYTES,
         "max_upload_bytes": DEFAULT_MAX_UPLOAD_BYTES,
+        "agent_delay": 0.0,
     }
     if app is None:
         app = create_app(db_path=db_path, api_keys=api_keys, admin_keys=admin_keys, **options)  # type: ignore[arg-type]
@@ -115,7 +134,7 @@ def run_emulator(
         # Bounds how long shutdown waits on a client that keeps a stream open.
         timeout_graceful_shutdown=2,
     )
-    server = _Server(config)
+    server = EmulatorServer(config)
     errors: list[BaseException] = []
 
     def serve() -> None:
@@ -136,9 +155,6 @@ def run_emulator(
             time.sleep(0.01)
         yield _base_url(sock)
     finally:
-        controller = app.state.agent
-        if isinstance(controller, AgentController):
-            controller.close_streams_threadsafe()
         server.stop()
         thread.join(timeout=10)
         sock.close()

@@ -11,7 +11,7 @@ import pytest
 
 from chatserver_sdk.emulator import run_emulator
 
-from .spec import SpecChecker, find_spec, load_openapi
+from .spec import SpecChecker, find_agentapi_spec, find_spec, load_openapi
 
 USER = "00000000-0000-0000-0000-000000000001"
 OTHER_USER = "00000000-0000-0000-0000-000000000002"
@@ -21,7 +21,8 @@ MODEL = "claude-sonnet-4-5@20250929"
 
 @pytest.fixture(scope="session")
 def spec_checker() -> SpecChecker:
-    return SpecChecker(load_openapi(find_spec()))
+    spec = find_spec()
+    return SpecChecker(load_openapi(spec), load_openapi(find_agentapi_spec(spec)))
 
 
 ClientFactory = Callable[..., httpx2.Client]

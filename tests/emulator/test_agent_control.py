@@ -32,7 +32,7 @@ def assert_problem(response: httpx2.Response, status: int) -> dict[str, Any]:
 
 
 def test_initial_state(client: httpx2.Client) -> None:
-    assert client.get("/status").json() == {"agent_type": "claude", "status": "stable"}
+    assert client.get("/status").json() == {"agent_type": "claude", "status": "stable", "transport": "pty"}
     assert client.get("/messages").json() == {"messages": []}
 
 

@@ -263,14 +263,20 @@ def test_resending_the_stored_transcript_appends_only_the_reply(client: httpx2.C
     assert [m["role"] for m in messages] == ["user", "assistant", "assistant"]
 
 
-def test_stored_messages_are_not_compared_with_the_resent_ones(client: httpx2.Client) -> None:
-    # Upstream counts messages, it does not compare them: a rewritten history keeps the stored text.
+def test_a_resend_that_differs_from_the_stored_transcript_is_409_and_stores_nothing(
+    client: httpx2.Client,
+) -> None:
+    # Upstream counts messages and would keep "original", drop "rewritten" and answer 200.
     session_id = str(uuid.uuid4())
     client.post("/v1/chat/completions", json=completion_body("original", session_id=session_id))
     body = completion_body("rewritten", "reply", "new", session_id=session_id)
-    assert client.post("/v1/chat/completions", json=body).status_code == 200
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert detail.startswith("messages[0] differs from message 0 stored in session")
+    assert "'original'" in detail and "resend the 2 stored messages" in detail and len(detail) < 300
     contents = [m["content"] for m in _detail(client, session_id)["messages"]]
-    assert contents[0] == "original" and contents[2] == "new" and len(contents) == 4
+    assert contents == ["original", "Echo (turn 1): original"]
 
 
 def test_content_parts_with_history_are_upstreams_500(client: httpx2.Client) -> None:
