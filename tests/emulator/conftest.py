@@ -38,7 +38,8 @@ def make_client(spec_checker: SpecChecker) -> Iterator[ClientFactory]:
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         hooks = {"response": [spec_checker.hook]}
-        client = httpx2.Client(base_url=base_url, headers=headers, event_hooks=hooks, timeout=10.0, **kwargs)
+        kwargs.setdefault("timeout", 10.0)
+        client = httpx2.Client(base_url=base_url, headers=headers, event_hooks=hooks, **kwargs)
         clients.append(client)
         return client
 
@@ -48,9 +49,9 @@ def make_client(spec_checker: SpecChecker) -> Iterator[ClientFactory]:
 
 
 @pytest.fixture
-def emulator() -> Iterator[str]:
-    with run_emulator() as base_url:
-        yield base_url
+def emulator(chatserver_emulator: str) -> str:
+    """A fresh emulator's base URL: the shipped fixture (configured with its marker)."""
+    return chatserver_emulator
 
 
 @pytest.fixture

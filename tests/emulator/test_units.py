@@ -6,13 +6,17 @@ import asyncio
 import gc
 import hashlib
 import io
+import random
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 
-from chatserver_sdk.emulator import guard, multipart
+from chatserver_sdk.emulator import agent, guard, multipart
 from chatserver_sdk.emulator.agent import Turn, count_tokens, generate_reply
+from chatserver_sdk.emulator.agentctl import MAX_STORED_ERRORS, AgentController
 from chatserver_sdk.emulator.chat import Message, Transcript
+from chatserver_sdk.emulator.store import Store
 
 S = Turn("system", "rules")
 U1, A1, U2 = Turn("user", "one"), Turn("assistant", "Echo (turn 1): one"), Turn("user", "two")
@@ -141,3 +145,40 @@ def test_reply_reads_the_conversation_once() -> None:
     assert generate_reply(iter(turns), system_prompt="be kind") == generate_reply(
         turns, system_prompt="be kind"
     )
+
+
+def test_only_the_last_hundred_errors_are_replayed() -> None:
+    controller = AgentController(Store())
+    for i in range(MAX_STORED_ERRORS + 5):
+        controller.emit_error(f"error {i}", "error")
+    replay, _ = controller.subscribe()
+    errors = [event.data["message"] for event in replay if event.name == "agent_error"]
+    assert errors == [f"error {i}" for i in range(5, MAX_STORED_ERRORS + 5)]
+
+
+def test_tokens_and_pieces_are_found_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Slices of 7 characters put every kind of word and space run across a slice boundary.
+    monkeypatch.setattr(agent, "SLICE", 7)
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = "".join(
+            rng.choice(["a", "b", " ", "\n", "\u00a0", "xyz", "  "]) for _ in range(rng.randint(0, 60))
+        )
+        assert list(agent.Reply(text, 0, 0, "stop").pieces()) == re.findall(r"\S+\s*", text), text
+        assert agent.count_tokens(text) == len(text.split()), text
+
+
+def test_a_paced_reply_is_spread_over_the_delay() -> None:
+    assert agent.Pace().groups(5) == [(5, 0.0)]
+    groups = agent.Pace(2.0).groups(25)
+    assert len(groups) == agent.PACE_PIECES and sum(size for size, _ in groups) == 25
+    assert sum(pause for _, pause in groups) == pytest.approx(2.0)
+    assert agent.Pace(1.0).groups(3) == [(1, pytest.approx(1 / 3))] * 3
+    assert agent.Pace(1.0).time_until(3, 0) == pytest.approx(1 / 3)
+    assert agent.Pace(1.0).time_until(3, 3) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), float("inf"), "2", True, 10_000])
+def test_agent_delay_must_be_a_sensible_number_of_seconds(bad: object) -> None:
+    with pytest.raises(ValueError, match="agent_delay must be a number of seconds from 0 to 3600, got"):
+        agent.check_agent_delay(bad)
