@@ -89,6 +89,8 @@ def create_app(
     app.state.agent = controller
     # Set by the server when it begins to stop (run_emulator and the command line do).
     app.state.closing = closing
+    # Every route is open: servers refuse to expose such an app to other machines unless told to.
+    app.state.open_access = not api_keys
     app.include_router(api_chat.build_router(store, RunningTurns(), pace=pace, closing=closing))
     app.include_router(api_mcp.build_router(store))
     app.include_router(api_platform.build_router(store))

@@ -21,6 +21,8 @@ EMULATOR_DIFFERS: dict[str, tuple[str, ...]] = {
     "Agent control": (),
     "API and admin keys": (),
     "Host and Origin checks": (),
+    "Listening": (),
+    "HTTP framing": (),
     "Body limits and strict JSON": (),
     "Pages past a bigint offset": (
         "test_sessions.py::test_a_page_past_a_bigint_offset",
