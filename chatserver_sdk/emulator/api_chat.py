@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from . import catalog, chat, jsonpieces, paging
 from .agent import Pace
 from .api_bodies import PiecewiseBodyRoute, compacted_items
+from .api_responses import PiecesResponse
 from .api_stream import STOPPING, CompletionStream, usage_of
 from .api_validation import out_of_range
 from .chat import CompletionInput, CompletionResult, Transcript
@@ -142,8 +143,7 @@ def build_router(store: Store, turns: chat.RunningTurns, *, pace: Pace, closing:
         finally:
             prepared.give_up()
         content = _completion_json(prepared.result, prepared.request.model)
-        rendered = await run_in_threadpool(jsonpieces.render_long_strings, content)
-        return Response(rendered, media_type="application/json")
+        return PiecesResponse(await run_in_threadpool(jsonpieces.render_parts, content))
 
     @router.get("/v1/models", tags=["openai"])
     def list_models() -> Response:
@@ -172,9 +172,8 @@ def build_router(store: Store, turns: chat.RunningTurns, *, pace: Pace, closing:
         except chat.SessionNotFoundError:
             raise HTTPException(404, SESSION_NOT_FOUND) from None
         # The bytes JSONResponse would send, encoded a batch of messages at a time as they are read.
-        messages = jsonpieces.render_batches(detail.message_batches)
-        text = f'{{"session":{jsonpieces.dumps(detail.session)},"messages":{messages}}}'
-        return Response(text.encode("utf-8"), media_type="application/json")
+        head = f'{{"session":{jsonpieces.dumps(detail.session)},"messages":'.encode()
+        return PiecesResponse([head, *jsonpieces.render_batches(detail.message_batches), b"}"])
 
     @router.get("/health", tags=["health"])
     def health_check() -> Response:

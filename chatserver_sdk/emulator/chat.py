@@ -468,48 +468,36 @@ def _finish_question(
 
 
 def _record_reply(store: Store, prepared: PreparedCompletion) -> None:
+    """Append the reply to the session's history. Without history nothing is stored, as upstream."""
+    if prepared.user_id is None:
+        return
     result, reply = prepared.result, prepared.result.reply
     # Hashed before the lock is taken: the turn keeps the session's digest from changing meanwhile.
-    digest = _chain(prepared.digest, [("assistant", reply.text)]) if prepared.user_id is not None else b""
+    digest = _chain(prepared.digest, [("assistant", reply.text)])
     with store.write() as conn:
-        if prepared.user_id is not None:
-            row = conn.execute(
-                "SELECT message_count FROM chat_sessions WHERE id = ?", (result.session_id,)
-            ).fetchone()
-            index = int(row["message_count"])
-            now = now_iso()
-            conn.execute(
-                "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content,"
-                " metadata, tokens, created_at, updated_at) VALUES (?, ?, ?, 'assistant', ?, '{}', ?, ?, ?)",
-                (new_uuid(), result.session_id, index, reply.text, reply.total_tokens, now, now),
-            )
-            conn.execute(
-                "UPDATE chat_sessions SET message_count = ?, transcript_digest = ?, last_message_at = ?,"
-                " updated_at = ?, tokens_in = tokens_in + ?, tokens_out = tokens_out + ?,"
-                " tokens_total = tokens_total + ? WHERE id = ?",
-                (
-                    index + 1,
-                    digest.hex(),
-                    now,
-                    now,
-                    reply.prompt_tokens,
-                    reply.completion_tokens,
-                    reply.total_tokens,
-                    result.session_id,
-                ),
-            )
+        row = conn.execute(
+            "SELECT message_count FROM chat_sessions WHERE id = ?", (result.session_id,)
+        ).fetchone()
+        index = int(row["message_count"])
+        now = now_iso()
         conn.execute(
-            "INSERT INTO completions (id, created_at, session_id, user_id, model, prompt_tokens,"
-            " completion_tokens, total_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content,"
+            " metadata, tokens, created_at, updated_at) VALUES (?, ?, ?, 'assistant', ?, '{}', ?, ?, ?)",
+            (new_uuid(), result.session_id, index, reply.text, reply.total_tokens, now, now),
+        )
+        conn.execute(
+            "UPDATE chat_sessions SET message_count = ?, transcript_digest = ?, last_message_at = ?,"
+            " updated_at = ?, tokens_in = tokens_in + ?, tokens_out = tokens_out + ?,"
+            " tokens_total = tokens_total + ? WHERE id = ?",
             (
-                result.completion_id,
-                now_iso(),
-                result.session_id,
-                prepared.user_id,
-                prepared.request.model,
+                index + 1,
+                digest.hex(),
+                now,
+                now,
                 reply.prompt_tokens,
                 reply.completion_tokens,
                 reply.total_tokens,
+                result.session_id,
             ),
         )
 

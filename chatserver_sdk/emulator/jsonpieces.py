@@ -132,9 +132,34 @@ def _render(value: Any, levels: int) -> str:
     return _dumps(value)
 
 
-def render_batches(batches: Iterable[Sequence[Any]]) -> str:
-    """The JSON text of the list of every batch's items, one batch encoded at a time."""
-    return "[" + ",".join(text for text in (_dumps(list(batch))[1:-1] for batch in batches) if text) + "]"
+def render_batches(batches: Iterable[Sequence[Any]]) -> list[bytes]:
+    """The JSON of the list of every batch's items, as pieces of UTF-8, one batch encoded at a time.
+
+    A batch whose items hold a long string (a message of megabytes) is rendered with that string
+    escaped a slice at a time (see :func:`render_parts`).
+    """
+    parts: list[bytes] = [b"["]
+    first = True
+    for batch in batches:
+        if not batch:
+            continue
+        if not first:
+            parts.append(b",")
+        first = False
+        if any(_holds_long_string(item) for item in batch):
+            for position, item in enumerate(batch):
+                if position:
+                    parts.append(b",")
+                _render_parts(item, parts)
+        else:
+            parts.append(_dumps(list(batch))[1:-1].encode("utf-8"))
+    parts.append(b"]")
+    return parts
+
+
+def _holds_long_string(item: Any) -> bool:
+    values = item.values() if isinstance(item, dict) else [item]
+    return any(isinstance(value, str) and len(value) > LONG_STRING for value in values)
 
 
 def dumps(value: Any) -> str:
@@ -147,12 +172,13 @@ LONG_STRING = 1 << 16
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
-def render_long_strings(content: Any) -> bytes:
-    """The body ``JSONResponse(content)`` sends, with each long string escaped and encoded a slice at a
-    time (a completion's reply may be megabytes): no single call holds the GIL for long."""
+def render_parts(content: Any) -> list[bytes]:
+    """The body ``JSONResponse(content)`` sends, as pieces of UTF-8 (their concatenation), each long
+    string escaped and encoded a slice at a time (a completion's reply may be megabytes): no single
+    call holds the GIL for long, and the body need not be joined to be sent."""
     parts: list[bytes] = []
     _render_parts(content, parts)
-    return b"".join(parts)
+    return parts
 
 
 def _render_parts(value: Any, parts: list[bytes]) -> None:

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     updated_at TEXT,
     UNIQUE (session_id, message_index)
 );
+-- Written by earlier versions (a row per completion, never read); kept for their files.
 CREATE TABLE IF NOT EXISTS completions (
     id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
