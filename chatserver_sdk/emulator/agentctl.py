@@ -31,7 +31,7 @@ from typing import Literal
 from starlette.concurrency import run_in_threadpool
 
 from .agent import Pace, Turn, generate_reply
-from .store import Store
+from .store import StorageFullError, Store
 from .util import now_iso
 
 log: logging.Logger = logging.getLogger(__name__)
@@ -220,6 +220,9 @@ class AgentController:
                     self.emit_error(error.message, error.level)
                     error = None
             await run_in_threadpool(self._persist, message)
+        except StorageFullError as exc:
+            # Nobody waits on the reply: subscribers hear of it as agentapi reports errors.
+            self.emit_error(f"the agent's reply could not be stored: {exc}", "error")
         except Exception:
             log.exception("agent reply failed")
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import multipart
 from .agentctl import AgentBusyError, AgentController, Event, InvalidAgentMessageError
+from .api_errors import storage_full
 from .auth import problem_body
 from .guard import DEFAULT_MAX_UPLOAD_BYTES, BodyTooLargeError
 
@@ -33,6 +35,7 @@ _REASONS = {
     413: "Request Entity Too Large",
     422: "Unprocessable Entity",
     500: "Internal Server Error",
+    507: "Insufficient Storage",
 }
 
 
@@ -47,6 +50,17 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None
 def _unexpected(message: str) -> Response:
     # Huma turns a plain Go error from a handler into this 500 body, keeping the error text in `errors`.
     return problem(500, "unexpected error occurred", [{"message": message}])
+
+
+def _disk_full(exc: OSError) -> Response:
+    """507 for a disk that is full; any other OS error is not the client's to hear about."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        raise exc
+    return storage_full(
+        "/upload",
+        f"the upload could not be stored: the disk holding the emulator's upload directory is full"
+        f" ({exc.strerror}). Free disk space and send it again.",
+    )
 
 
 def _validate_message_body(body: Any) -> list[dict[str, Any]]:
@@ -171,7 +185,10 @@ def build_router(
         boundary = multipart.boundary_of(request.headers.get("content-type", ""))
         if boundary is None:
             return problem(400, "expected a multipart/form-data body")
-        spooled, spooled_name = await run_in_threadpool(uploads.spool)
+        try:
+            spooled, spooled_name = await run_in_threadpool(uploads.spool)
+        except OSError as exc:
+            return _disk_full(exc)
         try:
             try:
                 received = await multipart.receive_file(
@@ -193,6 +210,8 @@ def build_router(
             return problem(400, str(exc))
         except BodyTooLargeError as exc:
             return problem(413, str(exc))
+        except OSError as exc:
+            return _disk_full(exc)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(spooled_name)

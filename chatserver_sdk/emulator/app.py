@@ -15,6 +15,7 @@ from .accesslog import AccessLogMiddleware
 from .agent import Pace, check_agent_delay
 from .agentctl import AgentController
 from .api_bodies import validation_error_handler
+from .api_errors import storage_full_handler
 from .auth import AuthMiddleware, AuthPolicy
 from .chat import RunningTurns
 from .guard import (
@@ -27,7 +28,7 @@ from .guard import (
     HostOriginMiddleware,
 )
 from .lifecycle import Closing
-from .store import Store
+from .store import StorageFullError, Store
 
 
 def create_app(
@@ -85,6 +86,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StorageFullError, storage_full_handler)
     app.state.store = store
     app.state.agent = controller
     # Set by the server when it begins to stop (run_emulator and the command line do).
