@@ -12,7 +12,9 @@ then while one big client:
   echo agent sends it back word by word: ~2 million events for 10 MB; the big client reads the raw
   bytes, so that its own parsing is not what limits the stream);
 * ``store``: sends the same message as a non-streamed completion with history on (the message and
-  the reply, each that large, are stored), then reads the session back.
+  the reply, each that large, are stored), then reads the session back;
+* ``agent``: sends it to agent control (``POST /message``) with an ``/events`` subscriber reading
+  every update of the reply, then reads ``/messages``.
 
 Printed for each phase: the small requests' median, 99th percentile and longest latency, the
 longest as a ratio of the longest alone, measured in the same run, and how late a 1 ms timer on
@@ -181,6 +183,27 @@ def big_client(kind: str, base_url: str, megabytes: float) -> None:
                 for data in response.iter_raw():
                     received += len(data)
             figures = {"seconds": time.perf_counter() - started, "megabytes": received / (1 << 20)}
+        elif kind == "agent":
+            read_events: list[int] = []
+
+            def subscriber() -> None:
+                with (
+                    httpx2.Client(base_url=base_url, timeout=600) as sse,
+                    sse.stream("GET", "/events") as events,
+                ):
+                    for data in events.iter_raw():
+                        read_events.append(len(data))
+
+            threading.Thread(target=subscriber, daemon=True).start()
+            started = time.perf_counter()
+            big.post("/message", json={"content": text, "type": "user"}).raise_for_status()
+            while big.get("/status").json()["status"] != "stable":
+                time.sleep(0.05)
+            figures["run"] = time.perf_counter() - started
+            started = time.perf_counter()
+            big.get("/messages").raise_for_status()
+            figures["read"] = time.perf_counter() - started
+            figures["megabytes"] = sum(read_events) / (1 << 20)
         else:
             session_id = str(uuid.uuid4())
             body = {
@@ -249,6 +272,13 @@ def run(megabytes: float, db_path: str | None, clients: int) -> None:
         print(f"  store: completion {figures['stored']:.1f} s, read back {figures['read']:.1f} s")
         report("during the store and read", during, alone_longest)
         print(f"    server event loop late by at most {ms(figures['lag'])}")
+        figures, during = during_big_request("agent", base_url, megabytes, clients)
+        print(
+            f"  agent control: the message's run {figures['run']:.1f} s ({figures['megabytes']:.0f} MB of"
+            f" events to one subscriber), /messages {figures['read']:.1f} s"
+        )
+        report("during the agent's run", during, alone_longest)
+        print(f"    server event loop late by at most {ms(figures['lag'])}")
 
 
 def main() -> None:
@@ -257,7 +287,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["memory", "file"], default="memory")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--big-client", choices=["stream", "store"], help=argparse.SUPPRESS)
+    parser.add_argument("--big-client", choices=["stream", "store", "agent"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--db-path", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import NamedTuple
 
 # Characters looked at by one C call: well under a millisecond of work.
@@ -80,6 +81,15 @@ class Reply:
     def pieces(self) -> Iterator[str]:
         """The reply a token at a time, each with the whitespace after it (the last has none)."""
         return _pieces(self.text)
+
+    def ends_of(self, sizes: Iterable[int]) -> list[int]:
+        """Where in ``text`` each of consecutive groups of ``sizes`` tokens ends."""
+        ends, end = [], 0
+        pieces = self.pieces()
+        for size in sizes:
+            end += sum(map(len, islice(pieces, size)))
+            ends.append(end)
+        return ends
 
     @property
     def chunks(self) -> tuple[str, ...]:

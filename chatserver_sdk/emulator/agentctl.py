@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from collections import deque
-from dataclasses import asdict, dataclass
-from itertools import islice
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from starlette.concurrency import run_in_threadpool
 
-from .agent import Pace, Turn, generate_reply
+from . import jsonpieces
+from .agent import SLICE, Pace, Turn, generate_reply
 from .store import StorageFullError, Store
 from .util import now_iso
 
@@ -43,6 +42,9 @@ TRANSPORT = "pty"
 ESC = "\x1b"
 # agentapi's maxStoredErrors: the errors a new subscriber is told about.
 MAX_STORED_ERRORS = 100
+# agentapi's subscription buffer: a subscriber this many events behind is dropped (its stream ends once
+# it has read them), rather than the server holding ever more events for a client that does not read.
+SUBSCRIPTION_BUFFER = 1024
 # Without an agent delay a reply takes 20 ms a word, for its first 50 words at most.
 DEFAULT_PIECE_SECONDS = 0.02
 DEFAULT_PIECES = 50
@@ -68,13 +70,26 @@ class AgentMessage:
     time: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Event:
     name: Literal["message_update", "status_change", "agent_error"]
     data: dict[str, object]
+    # Rendered once, however many subscribers send it.
+    _encoded: bytes | None = field(default=None, repr=False, compare=False)
 
-    def encode(self) -> str:
-        return f"event: {self.name}\ndata: {json.dumps(self.data)}\n\n"
+    @property
+    def is_large(self) -> bool:
+        """Whether rendering it takes long enough to be done off the event loop (a message of megabytes)."""
+        return any(
+            isinstance(value, str) and len(value) > jsonpieces.LONG_STRING for value in self.data.values()
+        )
+
+    def encode(self) -> bytes:
+        """The event as server-sent-event bytes; a large one is rendered a slice at a time."""
+        if self._encoded is None:
+            data = jsonpieces.render_parts(self.data, as_json_dumps=True)
+            self._encoded = b"".join([f"event: {self.name}\ndata: ".encode(), *data, b"\n\n"])
+        return self._encoded
 
 
 @dataclass(frozen=True)
@@ -83,8 +98,21 @@ class _RequestedError:
     message: str
 
 
+_MARKER_START = "[[agent_error:"
+
+
+def _find(text: str, needle: str) -> int:
+    """``text.find(needle)``, a slice at a time: one search over megabytes holds the GIL ~50 ms."""
+    for start in range(0, len(text), SLICE):
+        found = text.find(needle, start, start + SLICE + len(needle) - 1)
+        if found >= 0:
+            return found
+    return -1
+
+
 def _requested_error(content: str) -> _RequestedError | None:
-    found = AGENT_ERROR_MARKER.search(content)
+    start = _find(content, _MARKER_START)
+    found = AGENT_ERROR_MARKER.match(content, start, start + 1000) if start >= 0 else None
     if found is None:
         return None
     level: ErrorLevel = "error" if found.group(1) == "error" else "warning"
@@ -123,7 +151,11 @@ class AgentController:
     def close_streams(self) -> None:
         """End every open /events stream (on the loop): a stopping server need not wait for them."""
         for queue in self._subscribers:
+            # Whatever it still holds is dropped: the end mark must get in, and nobody waits for the rest.
+            while not queue.empty():
+                queue.get_nowait()
             queue.put_nowait(None)
+        self._subscribers.clear()
 
     # -- events ----------------------------------------------------------
 
@@ -136,7 +168,13 @@ class AgentController:
         return Event("status_change", {"agent_type": self.agent_type, "status": self.status})
 
     def _emit(self, event: Event) -> None:
-        for queue in self._subscribers:
+        for queue in list(self._subscribers):
+            if queue.qsize() >= SUBSCRIPTION_BUFFER:
+                # The end mark takes the one slot kept for it: the stream ends after what it holds.
+                queue.put_nowait(None)
+                self._subscribers.discard(queue)
+                log.warning("dropped an /events subscriber %d events behind", SUBSCRIPTION_BUFFER)
+                continue
             queue.put_nowait(event)
 
     def emit_error(self, message: str, level: ErrorLevel) -> None:
@@ -148,7 +186,7 @@ class AgentController:
     def subscribe(self) -> tuple[list[Event], asyncio.Queue[Event | None]]:
         """Return the events that rebuild the current state plus a queue of everything after them:
         every message, the status, then the errors kept (agentapi's order)."""
-        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        queue: asyncio.Queue[Event | None] = asyncio.Queue(SUBSCRIPTION_BUFFER + 1)
         self._subscribers.add(queue)
         replay = [
             *(self._message_event(m) for m in self.messages),
@@ -208,13 +246,15 @@ class AgentController:
         ]
         try:
             reply = await run_in_threadpool(generate_reply, transcript)
-            pieces = reply.pieces()
-            for size, pause in self._pace_of(reply.completion_tokens):
+            groups = self._pace_of(reply.completion_tokens)
+            # Where each piece ends in the text, found off the event loop: a reply may be millions of words.
+            ends = await run_in_threadpool(reply.ends_of, [size for size, _ in groups])
+            for (_, pause), end in zip(groups, ends, strict=True):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(interrupt.wait(), pause)
                 if interrupt.is_set():
                     break  # the reply stays as far as it got, as the terminal shows it
-                message.content += "".join(islice(pieces, size))
+                message.content = reply.text[:end]
                 self._emit(self._message_event(message))
                 if error is not None:
                     self.emit_error(error.message, error.level)

@@ -22,11 +22,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import multipart
+from . import jsonpieces, multipart
 from .agentctl import AgentBusyError, AgentController, Event, InvalidAgentMessageError
 from .api_errors import storage_full
+from .api_responses import PiecesResponse
 from .auth import problem_body
-from .guard import DEFAULT_MAX_UPLOAD_BYTES, BodyTooLargeError
+from .guard import DEFAULT_MAX_UPLOAD_BYTES, PARSED_JSON_STATE, BodyTooLargeError
 
 # Idle SSE streams get a comment line this often so dead connections are noticed.
 KEEPALIVE_SECONDS = 15.0
@@ -50,6 +51,14 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None
 def _unexpected(message: str) -> Response:
     # Huma turns a plain Go error from a handler into this 500 body, keeping the error text in `errors`.
     return problem(500, "unexpected error occurred", [{"message": message}])
+
+
+_NOT_PARSED = object()
+
+
+async def _encoded(event: Event) -> bytes:
+    # A message of megabytes is rendered off the event loop, so that other clients are not kept waiting.
+    return await run_in_threadpool(event.encode) if event.is_large else event.encode()
 
 
 def _disk_full(exc: OSError) -> Response:
@@ -154,13 +163,16 @@ def build_router(
         messages = [
             {"id": m.id, "role": m.role, "content": m.content, "time": m.time} for m in controller.messages
         ]
-        return JSONResponse({"messages": messages})
+        # Off the event loop and in pieces: a message may be megabytes.
+        return PiecesResponse(await run_in_threadpool(jsonpieces.render_parts, {"messages": messages}))
 
     @router.post("/message")
     async def post_message(request: Request) -> Response:
         raw = await request.body()
         try:
-            body = json.loads(raw) if raw else None
+            # Parsed (off the event loop when large) and checked by the body guard already.
+            parsed = request.scope.get("state", {}).get(PARSED_JSON_STATE, _NOT_PARSED)
+            body = (json.loads(raw) if raw else None) if parsed is _NOT_PARSED else parsed
         except ValueError as exc:
             return problem(400, "validation failed", [{"location": "body", "message": str(exc)}])
         except RecursionError:
@@ -219,20 +231,20 @@ def build_router(
 
     @router.get("/events")
     async def subscribe_events() -> Response:
-        async def stream() -> AsyncIterator[str]:
+        async def stream() -> AsyncIterator[bytes]:
             replay, queue = controller.subscribe()
             try:
                 for past in replay:
-                    yield past.encode()
+                    yield await _encoded(past)
                 while True:
                     try:
                         event: Event | None = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
                     except TimeoutError:
-                        yield ": keepalive\n\n"
+                        yield b": keepalive\n\n"
                         continue
                     if event is None:  # the server is shutting down
                         return
-                    yield event.encode()
+                    yield await _encoded(event)
             finally:
                 controller.unsubscribe(queue)
 

@@ -55,9 +55,10 @@ def _requested_fault(body: ChatCompletionRequest) -> str | None:
     fault = (body.metadata or {}).get(FAULT_KEY)
     if fault is None:
         return None
-    if fault not in FAULTS:
-        raise HTTPException(400, f"metadata.{FAULT_KEY} must be one of: {', '.join(FAULTS)}; got {fault!r}")
-    return str(fault)
+    if not isinstance(fault, str) or fault not in FAULTS:
+        shown = repr(fault) if len(repr(fault)) <= 80 else repr(fault)[:77] + "..."
+        raise HTTPException(400, f"metadata.{FAULT_KEY} must be one of: {', '.join(FAULTS)}; got {shown}")
+    return fault
 
 
 def _to_message(message: ChatMessage) -> tuple[str, str, bool]:

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import hashlib
 import io
+import json
 import random
 import re
 from collections.abc import AsyncIterator
@@ -14,7 +15,14 @@ import pytest
 
 from chatserver_sdk.emulator import agent, guard, multipart
 from chatserver_sdk.emulator.agent import Turn, count_tokens, generate_reply
-from chatserver_sdk.emulator.agentctl import MAX_STORED_ERRORS, AgentController
+from chatserver_sdk.emulator.agentctl import (
+    MAX_STORED_ERRORS,
+    SUBSCRIPTION_BUFFER,
+    AgentController,
+    Event,
+    _requested_error,
+    _RequestedError,
+)
 from chatserver_sdk.emulator.chat import Message, Transcript
 from chatserver_sdk.emulator.store import Store
 
@@ -182,3 +190,41 @@ def test_a_paced_reply_is_spread_over_the_delay() -> None:
 def test_agent_delay_must_be_a_sensible_number_of_seconds(bad: object) -> None:
     with pytest.raises(ValueError, match="agent_delay must be a number of seconds from 0 to 3600, got"):
         agent.check_agent_delay(bad)
+
+
+def test_a_subscriber_that_falls_a_buffer_behind_is_dropped_after_what_it_holds() -> None:
+    # agentapi closes a subscription whose buffer (1024 events) is full; its reader gets what is buffered.
+    controller = AgentController(Store())
+    _, queue = controller.subscribe()
+    _, reading = controller.subscribe()
+    for i in range(SUBSCRIPTION_BUFFER + 10):
+        controller.emit_error(f"error {i}", "warning")
+        reading.get_nowait()
+    held = [queue.get_nowait() for _ in range(queue.qsize())]
+    assert [e.data["message"] for e in held[:-1] if e is not None] == [
+        f"error {i}" for i in range(SUBSCRIPTION_BUFFER)
+    ]
+    assert held[-1] is None and queue.empty()
+    controller.emit_error("later", "error")
+    assert queue.empty() and reading.get_nowait() is not None  # the reader that keeps up stays
+
+
+def test_an_event_holding_megabytes_is_rendered_in_pieces_exactly() -> None:
+    message = 'a "big" reply é\n' * 100_000
+    event = Event("message_update", {"id": 1, "role": "agent", "time": "t", "message": message})
+    assert event.is_large
+    assert event.encode() == f"event: message_update\ndata: {json.dumps(event.data)}\n\n".encode()
+
+
+def test_the_ends_of_groups_of_tokens() -> None:
+    reply = generate_reply([Turn("user", "one two  three")])
+    assert reply.text == "Echo (turn 1): one two  three"
+    assert reply.ends_of([2, 2, 2]) == [len("Echo (turn "), len("Echo (turn 1): one "), len(reply.text)]
+    assert reply.ends_of([0, 6]) == [0, len(reply.text)]
+
+
+@pytest.mark.parametrize("where", [0, 7, agent.SLICE - 5, agent.SLICE, 3 * agent.SLICE + 1])
+def test_the_agent_error_marker_is_found_wherever_it_is(where: int) -> None:
+    content = "w" * where + "[[agent_error:warning:low disk]] and more " + "x" * agent.SLICE
+    assert _requested_error(content) == _RequestedError("warning", "low disk")
+    assert _requested_error("w" * where + "[[agent_error:fatal]]") is None
