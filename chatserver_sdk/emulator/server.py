@@ -76,7 +76,8 @@ def open_access_problem(
 
     ``spelled`` names the options as the caller knows them: ``host``, ``api_keys``, ``allow``.
     """
-    if not open_access or allowed or is_loopback(host):
+    # A name that does not resolve is left to the bind, which says so.
+    if not open_access or allowed or is_loopback(host) or not _addresses(host):
         return None
     return (
         f"{spelled['host']} {host!r} lets other machines reach the emulator, and with no API key every route"
@@ -190,6 +191,8 @@ def run_emulator(
         "max_upload_bytes": DEFAULT_MAX_UPLOAD_BYTES,
         "agent_delay": 0.0,
     }
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be a number from 0 to 65535 (0 picks a free one), got {port!r}")
     if app is not None and (db_path is not None or api_keys or admin_keys or options != defaults):
         raise ValueError("run_emulator: pass the server's options to create_app when giving app")
     open_access = not api_keys if app is None else bool(getattr(app.state, "open_access", True))
@@ -208,9 +211,9 @@ def run_emulator(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as err:
         sock.close()
-        raise
+        raise OSError(err.errno, f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     server = EmulatorServer(emulator_config(app, log_level="warning"))
     errors: list[BaseException] = []
 

@@ -485,9 +485,14 @@ def test_emulated_faults_arrive_inside_a_stream(
     assert chunks[-1]["error"]["type"] == kind and "emulated fault" in chunks[-1]["error"]["message"]
 
 
-def test_unknown_fault_is_400(shared_client: httpx2.Client) -> None:
-    body = completion_body("hi", metadata={"emulator_fault": "gremlins"})
-    assert shared_client.post("/v1/chat/completions", json=body).status_code == 400
+@pytest.mark.parametrize("fault", ["gremlins", ["crash"], {"kind": "crash"}, 5, True], ids=repr)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_unknown_fault_is_400_naming_it(shared_client: httpx2.Client, fault: object, stream: bool) -> None:
+    body = completion_body("hi", stream=stream, metadata={"emulator_fault": fault})
+    response = shared_client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 400
+    faults = "bad_request, unavailable, stream_error, crash"
+    assert response.json()["detail"] == f"metadata.emulator_fault must be one of: {faults}; got {fault!r}"
 
 
 @pytest.mark.parametrize("count", [1, 300], ids=["one-message", "batches"])

@@ -54,3 +54,25 @@ def test_listening_everywhere_with_a_key_or_when_asked(options: dict[str, object
 @pytest.mark.chatserver_emulator(host="localhost")
 def test_loopback_by_name_needs_nothing(chatserver_emulator: str) -> None:
     assert httpx2.get(f"{chatserver_emulator}/health").status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        (
+            {"port": 70000},
+            ValueError,
+            "port must be a number from 0 to 65535 (0 picks a free one), got 70000",
+        ),
+        ({"port": "80"}, ValueError, "port must be a number from 0 to 65535 (0 picks a free one), got '80'"),
+        ({"host": "no-such-host.invalid"}, OSError, "cannot listen on no-such-host.invalid:0: "),
+    ],
+    ids=["port-too-large", "port-a-string", "unknown-host"],
+)
+def test_where_it_cannot_listen_is_said_plainly(
+    options: dict[str, object], error: type, message: str
+) -> None:
+    with pytest.raises(error) as raised, run_emulator(**options):  # type: ignore[arg-type]
+        pass
+    assert str(raised.value).startswith(message) or message in str(raised.value)
