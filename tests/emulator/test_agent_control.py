@@ -15,6 +15,9 @@ import pytest
 
 from .spec import SpecChecker
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 
 def wait_stable(client: httpx2.Client, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout

@@ -14,6 +14,9 @@ from chatserver_sdk.emulator.agent import count_tokens
 
 from .conftest import MODEL, OTHER_USER, USER, completion_body
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 
 def sse_events(response: httpx2.Response) -> list[str]:
     """Split a completion stream into its raw ``data:`` payloads, checking the exact framing."""
