@@ -142,8 +142,11 @@ class CompletionStream(Response):
         pieces: Iterator[str] = self.prepared.result.reply.pieces()
         sent = 0
         for size, pause in self.pace.groups(result.reply.completion_tokens):
-            if pause and await self.closing.sleep(pause):
+            # The client going away cuts the agent's pause short: the turn ends at once.
+            if pause and await self.closing.sleep(pause, or_until=gone):
                 return error_event(STOPPING, "server_error") + DONE
+            if gone.is_set():
+                return None
             group = islice(pieces, size if stop_at is None else min(size, stop_at - sent))
             buffer: list[str] = []
             length = 0

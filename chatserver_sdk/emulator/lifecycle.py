@@ -46,14 +46,17 @@ class Closing:
         for callback in self._callbacks:
             callback()
 
-    async def sleep(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True if the server began to stop meanwhile (the sleep is cut short)."""
-        if self._event is None:
-            await asyncio.sleep(seconds)
-            return False
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return self._event.is_set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), seconds)
-        return self._event.is_set()
+    async def sleep(self, seconds: float, *, or_until: asyncio.Event | None = None) -> bool:
+        """Sleep up to ``seconds``, cut short when the server begins to stop (then True) or when
+        ``or_until`` is set."""
+        waits = [event for event in (self._event, or_until) if event is not None]
+        if seconds <= 0 or not waits:
+            await asyncio.sleep(max(seconds, 0))
+            return self.is_set()
+        tasks = [asyncio.ensure_future(event.wait()) for event in waits]
+        try:
+            await asyncio.wait(tasks, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+        return self.is_set()

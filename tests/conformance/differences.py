@@ -33,6 +33,7 @@ EMULATOR_DIFFERS: dict[str, tuple[str, ...]] = {
         "test_turns.py::test_a_second_turn_while_the_first_runs_waits_for_it_and_both_questions_come_first",
         "test_turns.py::test_a_resend_that_differs_from_the_stored_transcript_keeps_the_stored_messages",
     ),
+    "A full disk": (),
     "State after a failed request": (),
     "MCP bearer tokens": (),
     "Model list": (),

@@ -185,3 +185,25 @@ def test_the_session_digest_is_not_in_any_answer() -> None:
         ).json()["session"]
         listed = client.get("/atoms/chat/sessions", params={"user_id": USER}).json()["sessions"]
     assert "transcript_digest" not in json.dumps([session, listed]) and session["model"] == MODEL
+
+
+def test_a_stream_whose_client_goes_away_during_the_agents_pause_ends_its_turn_then() -> None:
+    session_id = str(uuid.uuid4())
+    # The agent would take ten minutes: the turn must end when the client goes, not when the agent is done.
+    with (
+        run_emulator(agent_delay=600) as base_url,
+        httpx2.Client(base_url=base_url, timeout=PATIENCE) as client,
+    ):
+        body = completion_body("stream me", session_id=session_id, stream=True)
+        with (
+            httpx2.Client(base_url=base_url) as leaving,
+            leaving.stream("POST", "/v1/chat/completions", json=body),
+        ):
+            pass  # the headers came; the client leaves before the first piece
+        other = completion_body("something else", session_id=session_id)
+        deadline = time.monotonic() + PATIENCE
+        while "still running" in (detail := client.post("/v1/chat/completions", json=other).json()["detail"]):
+            assert time.monotonic() < deadline, "the dropped stream's turn did not end"
+            time.sleep(0.05)
+        # Free again: the stored question is compared with the new request, which differs from it.
+        assert detail.startswith("messages[0] differs from message 0 stored in session")
