@@ -207,3 +207,26 @@ def test_a_stream_whose_client_goes_away_during_the_agents_pause_ends_its_turn_t
             time.sleep(0.05)
         # Free again: the stored question is compared with the new request, which differs from it.
         assert detail.startswith("messages[0] differs from message 0 stored in session")
+
+
+def test_a_stream_open_when_the_emulator_stops_ends_with_an_error_event_and_stores_no_reply(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "stopping.db")
+    session_id = str(uuid.uuid4())
+    lines: list[str] = []
+    with run_emulator(db_path=db, agent_delay=600) as base_url:
+        client = httpx2.Client(base_url=base_url, timeout=PATIENCE)
+        body = completion_body("stream me", session_id=session_id, stream=True)
+        response = client.send(client.build_request("POST", "/v1/chat/completions", json=body), stream=True)
+        # Leaving the block stops the emulator while the agent has ten minutes to go.
+    lines = [line for line in response.iter_lines() if line]
+    response.close()
+    client.close()
+    assert lines == [
+        'data: {"error": {"message": "the emulator is shutting down; the reply was not stored",'
+        ' "type": "server_error"}}',
+        "data: [DONE]",
+    ]
+    with run_emulator(db_path=db) as base_url, httpx2.Client(base_url=base_url) as reader:
+        assert [m["role"] for m in stored(reader, session_id)] == ["user"]
