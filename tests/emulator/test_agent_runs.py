@@ -152,3 +152,28 @@ def test_a_slow_agent_reply_arrives_in_pieces(client: httpx2.Client) -> None:
     texts = [text for text in updates if text]
     assert texts[-1] == "Echo (turn 1): one two three four five six"
     assert len(texts) > 3 and all(b.startswith(a) and b != a for a, b in itertools.pairwise(texts))
+
+
+@pytest.mark.chatserver_emulator(agent_delay=0.5)
+def test_a_slow_agent_streams_a_completion_in_pieces(client: httpx2.Client) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "one two three"}], "stream": True}
+    with client.stream("POST", "/v1/chat/completions", json=body) as response:
+        # Each piece is written after its pause, so it arrives as a read of its own.
+        reads = [data.decode() for data in response.iter_raw()]
+    with_content = [data for data in reads if '"content"' in data]
+    # Six pieces ("Echo ", "(turn ", "1): ", "one ", "two ", "three"), each after its pause; reads a
+    # busy client makes late may hold two.
+    assert 3 <= len(with_content) <= 6
+    text = "".join(
+        json.loads(line[6:])["choices"][0]["delta"].get("content", "")
+        for line in "".join(reads).split("\n\n")
+        if line.startswith("data: {")
+    )
+    assert text == "Echo (turn 1): one two three"
+
+
+def test_without_a_delay_a_streamed_completion_is_written_at_once(client: httpx2.Client) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "one two three"}], "stream": True}
+    with client.stream("POST", "/v1/chat/completions", json=body) as response:
+        reads = [data.decode() for data in response.iter_raw()]
+    assert len([data for data in reads if '"content"' in data]) == 1
