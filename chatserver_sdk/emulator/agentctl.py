@@ -123,7 +123,7 @@ class AgentController:
     def __init__(self, store: Store, *, agent_type: str = "claude", pace: Pace | None = None) -> None:
         self.store = store
         self.agent_type = agent_type
-        self.pace = pace or Pace()
+        self.pace: Pace = pace or Pace()
         self.status: Status = "stable"
         self.transport = TRANSPORT
         with store.read() as conn:

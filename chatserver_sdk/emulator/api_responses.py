@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -25,7 +26,7 @@ class PiecesResponse(Response):
         self.parts = parts
         self.status_code = status_code
         self.media_type = media_type
-        self.background = None
+        self.background: BackgroundTask | None = None
         self.init_headers({"content-length": str(sum(map(len, parts))), "content-type": media_type})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -98,7 +99,7 @@ class CompletionStream(Response):
         fault: tuple[int, str | None, str] | None = None,
     ) -> None:
         self.status_code = 200
-        self.background = None
+        self.background: BackgroundTask | None = None
         self.init_headers({"content-type": "text/event-stream; charset=utf-8"})
         self.prepared = prepared
         self.pace = pace

@@ -66,7 +66,9 @@ class EmulatorH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit = self.config.h11_max_incomplete_event_size
-        self.conn = _CheckedConnection(h11.SERVER) if limit is None else _CheckedConnection(h11.SERVER, limit)
+        self.conn: h11.Connection = (
+            _CheckedConnection(h11.SERVER) if limit is None else _CheckedConnection(h11.SERVER, limit)
+        )
 
     def send_400_response(self, msg: str) -> None:
         problem = self.conn.problem if isinstance(self.conn, _CheckedConnection) else None
