@@ -75,9 +75,12 @@ class LoopLag:
             self.longest = max(self.longest, time.perf_counter() - started - 0.001)
 
 
-def serve(db_path: str | None) -> None:
+def serve(db_path: str | None, switch_interval: float | None) -> None:
     from chatserver_sdk.emulator import create_app, run_emulator
+    from chatserver_sdk.emulator.server import SWITCH_INTERVAL
 
+    # As `chatserver emulator` does in its own process, unless told otherwise.
+    sys.setswitchinterval(SWITCH_INTERVAL if switch_interval is None else switch_interval)
     app = create_app(db_path=db_path, max_body_bytes=1 << 30)
     app.add_middleware(LoopLag)
     with run_emulator(app=app) as base_url:
@@ -86,8 +89,10 @@ def serve(db_path: str | None) -> None:
 
 
 @contextmanager
-def server_process(db_path: str | None) -> Iterator[str]:
+def server_process(db_path: str | None, switch_interval: float | None) -> Iterator[str]:
     command = [sys.executable, __file__, "--serve", "--db-path", db_path or ""]
+    if switch_interval is not None:
+        command += ["--switch-interval", str(switch_interval)]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
@@ -248,9 +253,16 @@ def during_big_request(
     return figures, during
 
 
-def run(megabytes: float, db_path: str | None, clients: int) -> None:
-    with server_process(db_path) as base_url, httpx2.Client(base_url=base_url, timeout=600) as seed:
-        print(f"{'file' if db_path else 'memory'} storage, {megabytes:g} MB message, {clients} small clients")
+def run(megabytes: float, db_path: str | None, clients: int, switch_interval: float | None) -> None:
+    with (
+        server_process(db_path, switch_interval) as base_url,
+        httpx2.Client(base_url=base_url, timeout=600) as seed,
+    ):
+        interval = "the command line's" if switch_interval is None else f"{switch_interval * 1000:g} ms"
+        print(
+            f"{'file' if db_path else 'memory'} storage, {megabytes:g} MB message, {clients} small clients,"
+            f" switch interval {interval}"
+        )
         seed.post(
             "/v1/chat/completions",
             json={
@@ -286,22 +298,28 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=10.0)
     parser.add_argument("--db", choices=["memory", "file"], default="memory")
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="the server's sys.setswitchinterval in seconds (default: what chatserver emulator sets;"
+        " Python's own default is 0.005)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--big-client", choices=["stream", "store", "agent"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--db-path", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.db_path or None)
+        serve(args.db_path or None, args.switch_interval)
         return
     if args.big_client:
         big_client(args.big_client, args.url, args.megabytes)
         return
     if args.db == "memory":
-        run(args.megabytes, None, args.clients)
+        run(args.megabytes, None, args.clients, args.switch_interval)
     else:
         with tempfile.TemporaryDirectory() as directory:
-            run(args.megabytes, os.path.join(directory, "emulator.db"), args.clients)
+            run(args.megabytes, os.path.join(directory, "emulator.db"), args.clients, args.switch_interval)
 
 
 if __name__ == "__main__":

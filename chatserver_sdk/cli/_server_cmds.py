@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import sqlite3
+import sys
 from typing import Any
 
 from ._common import CommandError, add_client_options
@@ -154,6 +155,7 @@ def run_emulator(args: argparse.Namespace, out: Output) -> int:
     try:
         from ..emulator import create_app
         from ..emulator.server import (
+            SWITCH_INTERVAL,
             EmulatorServer,
             coherent_allowed_hosts,
             emulator_config,
@@ -215,6 +217,7 @@ def run_emulator(args: argparse.Namespace, out: Output) -> int:
                     self.closed_pipe, self.should_exit = True, True
 
     server = Server(emulator_config(app, log_level="info"))
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -20,20 +20,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from starlette.concurrency import run_in_threadpool
 
 from . import jsonpieces
-from .agent import SLICE, Pace, Turn, generate_reply
+from .agent import SLICE, Pace, Reply, Turn, generate_reply
 from .store import StorageFullError, Store
 from .util import now_iso
 
 log: logging.Logger = logging.getLogger(__name__)
+_escape_ascii: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 Status = Literal["running", "stable"]
 ErrorLevel = Literal["error", "warning"]
@@ -48,6 +51,10 @@ SUBSCRIPTION_BUFFER = 1024
 # Without an agent delay a reply takes 20 ms a word, for its first 50 words at most.
 DEFAULT_PIECE_SECONDS = 0.02
 DEFAULT_PIECES = 50
+# Each update carries the whole message so far, so a reply of megabytes arrives in fewer of them: their
+# total stays a few times the reply's size instead of 25 times it.
+LONG_REPLY_CHARACTERS = 1 << 16
+LONG_REPLY_PIECES = 10
 AGENT_ERROR_MARKER = re.compile(r"\[\[agent_error:(error|warning)(?::([^\]]*))?\]\]")
 
 
@@ -74,22 +81,49 @@ class AgentMessage:
 class Event:
     name: Literal["message_update", "status_change", "agent_error"]
     data: dict[str, object]
-    # Rendered once, however many subscribers send it.
-    _encoded: bytes | None = field(default=None, repr=False, compare=False)
+    # Rendered once, however many subscribers send it (or given rendered, as a growing reply's are).
+    parts: list[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_large(self) -> bool:
         """Whether rendering it takes long enough to be done off the event loop (a message of megabytes)."""
-        return any(
+        return self.parts is None and any(
             isinstance(value, str) and len(value) > jsonpieces.LONG_STRING for value in self.data.values()
         )
 
-    def encode(self) -> bytes:
-        """The event as server-sent-event bytes; a large one is rendered a slice at a time."""
-        if self._encoded is None:
+    def encode(self) -> list[bytes]:
+        """The event as server-sent-event bytes, in pieces; a large one is rendered a slice at a time."""
+        if self.parts is None:
             data = jsonpieces.render_parts(self.data, as_json_dumps=True)
-            self._encoded = b"".join([f"event: {self.name}\ndata: ".encode(), *data, b"\n\n"])
-        return self._encoded
+            self.parts = [f"event: {self.name}\ndata: ".encode(), *data, b"\n\n"]
+        return self.parts
+
+
+class _GrowingMessage:
+    """The JSON string of a reply that only grows, escaped as ``json.dumps`` escapes it, a slice at a time
+    and only what was added: each update of a reply of megabytes need not escape it all again."""
+
+    def __init__(self) -> None:
+        self.length = 0
+        self.escaped: list[bytes] = []
+
+    def update_event(self, message: AgentMessage) -> Event:
+        text = message.content
+        for start in range(self.length, len(text), SLICE):
+            piece = text[start : min(start + SLICE, len(text))]
+            self.escaped.append(_escape_ascii(piece)[1:-1].encode())
+        self.length = len(text)
+        data = _message_data(message)
+        # json.dumps(data): the message comes last, so everything before it is rendered as it is.
+        head = json.dumps({key: value for key, value in data.items() if key != "message"})[:-1]
+        rendered = [f'event: message_update\ndata: {head}, "message": "'.encode(), *self.escaped, b'"}\n\n']
+        return Event("message_update", data, rendered)
+
+
+def _message_data(message: AgentMessage) -> dict[str, object]:
+    data = asdict(message)
+    data["message"] = data.pop("content")
+    return data
 
 
 @dataclass(frozen=True)
@@ -160,9 +194,7 @@ class AgentController:
     # -- events ----------------------------------------------------------
 
     def _message_event(self, message: AgentMessage) -> Event:
-        data = asdict(message)
-        data["message"] = data.pop("content")
-        return Event("message_update", data)
+        return Event("message_update", _message_data(message))
 
     def _status_event(self) -> Event:
         return Event("status_change", {"agent_type": self.agent_type, "status": self.status})
@@ -232,11 +264,13 @@ class AgentController:
         self._interrupt = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._stream_reply(reply, self._interrupt, error))
 
-    def _pace_of(self, tokens: int) -> list[tuple[int, float]]:
+    def _pace_of(self, reply: Reply) -> list[tuple[int, float]]:
+        tokens = reply.completion_tokens
         if self.pace.delay > 0:
             return self.pace.groups(tokens)
-        pieces = min(tokens, DEFAULT_PIECES)
-        return Pace(pieces * DEFAULT_PIECE_SECONDS, pieces=DEFAULT_PIECES).groups(tokens)
+        most = LONG_REPLY_PIECES if len(reply.text) > LONG_REPLY_CHARACTERS else DEFAULT_PIECES
+        pieces = min(tokens, most)
+        return Pace(pieces * DEFAULT_PIECE_SECONDS, pieces=most).groups(tokens)
 
     async def _stream_reply(
         self, message: AgentMessage, interrupt: asyncio.Event, error: _RequestedError | None
@@ -246,16 +280,17 @@ class AgentController:
         ]
         try:
             reply = await run_in_threadpool(generate_reply, transcript)
-            groups = self._pace_of(reply.completion_tokens)
+            groups = self._pace_of(reply)
             # Where each piece ends in the text, found off the event loop: a reply may be millions of words.
             ends = await run_in_threadpool(reply.ends_of, [size for size, _ in groups])
+            growing = _GrowingMessage()
             for (_, pause), end in zip(groups, ends, strict=True):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(interrupt.wait(), pause)
                 if interrupt.is_set():
                     break  # the reply stays as far as it got, as the terminal shows it
                 message.content = reply.text[:end]
-                self._emit(self._message_event(message))
+                self._emit(growing.update_event(message))
                 if error is not None:
                     self.emit_error(error.message, error.level)
                     error = None

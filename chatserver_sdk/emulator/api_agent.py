@@ -56,7 +56,7 @@ def _unexpected(message: str) -> Response:
 _NOT_PARSED = object()
 
 
-async def _encoded(event: Event) -> bytes:
+async def _encoded(event: Event) -> list[bytes]:
     # A message of megabytes is rendered off the event loop, so that other clients are not kept waiting.
     return await run_in_threadpool(event.encode) if event.is_large else event.encode()
 
@@ -235,7 +235,8 @@ def build_router(
             replay, queue = controller.subscribe()
             try:
                 for past in replay:
-                    yield await _encoded(past)
+                    for part in await _encoded(past):
+                        yield part
                 while True:
                     try:
                         event: Event | None = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
@@ -244,7 +245,8 @@ def build_router(
                         continue
                     if event is None:  # the server is shutting down
                         return
-                    yield await _encoded(event)
+                    for part in await _encoded(event):
+                        yield part
             finally:
                 controller.unsubscribe(queue)
 

@@ -31,6 +31,13 @@ from .http11 import EmulatorH11Protocol
 from .lifecycle import Closing
 
 STARTUP_TIMEOUT = 15.0
+# How often a thread that keeps the interpreter busy hands it over, in seconds (Python's default: 0.005).
+# Work on a huge request runs in worker threads a slice at a time; every other request waits for the
+# interpreter at each step of its way (the event loop, a worker, the loop again), up to this long each
+# time. A millisecond keeps those waits short (measured by benchmarks/emulator_latency.py). It is a
+# setting of the whole process: the command line, which owns its process, sets it; run_emulator leaves
+# the caller's alone.
+SWITCH_INTERVAL = 0.001
 # How long a stopping server waits for responses still in progress (streams end at once when told).
 GRACEFUL_SHUTDOWN_SECONDS = 2
 

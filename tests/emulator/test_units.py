@@ -6,6 +6,7 @@ import asyncio
 import gc
 import hashlib
 import io
+import itertools
 import json
 import random
 import re
@@ -19,7 +20,9 @@ from chatserver_sdk.emulator.agentctl import (
     MAX_STORED_ERRORS,
     SUBSCRIPTION_BUFFER,
     AgentController,
+    AgentMessage,
     Event,
+    _GrowingMessage,
     _requested_error,
     _RequestedError,
 )
@@ -213,7 +216,19 @@ def test_an_event_holding_megabytes_is_rendered_in_pieces_exactly() -> None:
     message = 'a "big" reply é\n' * 100_000
     event = Event("message_update", {"id": 1, "role": "agent", "time": "t", "message": message})
     assert event.is_large
-    assert event.encode() == f"event: message_update\ndata: {json.dumps(event.data)}\n\n".encode()
+    assert b"".join(event.encode()) == f"event: message_update\ndata: {json.dumps(event.data)}\n\n".encode()
+
+
+def test_a_growing_replys_updates_are_json_dumps_of_the_message_so_far() -> None:
+    growing = _GrowingMessage()
+    message = AgentMessage(3, "agent", "", "2026-01-01T00:00:00+00:00")
+    text = 'é "quoted" \\ \n\u2028😀 ' * 20_000
+    for end in (0, 5, agent.SLICE + 3, len(text) // 2, len(text)):
+        message.content = text[:end]
+        event = growing.update_event(message)
+        data = {"id": 3, "role": "agent", "time": message.time, "message": text[:end]}
+        assert event.data == data
+        assert b"".join(event.encode()) == f"event: message_update\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def test_the_ends_of_groups_of_tokens() -> None:
@@ -228,3 +243,28 @@ def test_the_agent_error_marker_is_found_wherever_it_is(where: int) -> None:
     content = "w" * where + "[[agent_error:warning:low disk]] and more " + "x" * agent.SLICE
     assert _requested_error(content) == _RequestedError("warning", "low disk")
     assert _requested_error("w" * where + "[[agent_error:fatal]]") is None
+
+
+def test_the_ends_of_groups_are_found_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(11)
+    for size in (1, 3, 7):
+        monkeypatch.setattr(agent, "SLICE", size)
+        for _ in range(500):
+            text = "".join(rng.choice(["a", "b", " ", "\n", "xyz", "  "]) for _ in range(rng.randint(1, 50)))
+            reply = agent.Reply(text, 0, agent.count_tokens(text), "stop")
+            sizes = [rng.randint(1, 4) for _ in range(rng.randint(1, 6))]
+            # Where each group ends: after its last token and that token's whitespace.
+            starts = [m.start() for m in re.finditer(r"(?<!\S)\S", text)]
+            expected = [starts[n] if n < len(starts) else len(text) for n in itertools.accumulate(sizes)]
+            assert reply.ends_of(sizes) == expected, (text, sizes)
+
+
+def test_surrogates_are_looked_for_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(5)
+    for size in (1, 2, 3, 5, 64):
+        monkeypatch.setattr(guard, "_SEARCH_SLICE", size)
+        for _ in range(300):
+            body = bytearray(b"x" * rng.randint(0, 200))
+            at = rng.randint(0, len(body))
+            body[at:at] = rng.choice([b"\\uD8", b"\\udfff", b"\xed\xa0", b"\\u00", b"\xed\x00", b""])
+            assert guard._may_hold_surrogates(bytes(body)) == bool(guard._MAY_HOLD_SURROGATES.search(body))
