@@ -280,14 +280,21 @@ def _roles_and_texts(messages: Iterable[Message]) -> Iterator[tuple[str, str]]:
     return ((m.role, m.text) for m in messages)
 
 
+def _recorded(digest: bytes, count: int) -> str:
+    """The digest as the session row keeps it: with the number of messages it covers."""
+    return f"{count}:{digest.hex()}"
+
+
 def _stored_digest(store: Store, session_id: str, count: int, recorded: str | None) -> bytes:
-    """The session's digest: as recorded, or computed from its messages (files of earlier versions)."""
-    if recorded is not None:
-        return bytes.fromhex(recorded)
-    digest = _EMPTY_DIGEST
+    """The session's digest: as recorded when it covers the session's ``count`` messages, else computed
+    from them (a file written by an earlier version, which keeps no digest or does not update it)."""
+    covered, _, digest = (recorded or "").partition(":")
+    if covered == str(count) and digest:
+        return bytes.fromhex(digest)
+    computed = _EMPTY_DIGEST
     for batch in _message_batches(store, session_id, count):
-        digest = _chain(digest, ((m["role"], m["content"]) for m in batch))
-    return digest
+        computed = _chain(computed, ((m["role"], m["content"]) for m in batch))
+    return computed
 
 
 def _first_difference(store: Store, session_id: str, count: int, messages: Transcript) -> TurnConflictError:
@@ -381,7 +388,7 @@ def _create_session(conn: sqlite3.Connection, req: CompletionInput, history: _Hi
             now,
             now,
             json.dumps(metadata),
-            _EMPTY_DIGEST.hex(),
+            _recorded(_EMPTY_DIGEST, 0),
         ),
     )
     audit.record(
@@ -463,7 +470,7 @@ def _finish_question(
     conn.execute(
         "UPDATE chat_sessions SET message_count = ?, transcript_digest = ?, last_message_at = ?,"
         " updated_at = ?, title = COALESCE(title, ?) WHERE id = ?",
-        (count, digest.hex(), now, now, title, session_id),
+        (count, _recorded(digest, count), now, now, title, session_id),
     )
 
 
@@ -491,7 +498,7 @@ def _record_reply(store: Store, prepared: PreparedCompletion) -> None:
             " tokens_total = tokens_total + ? WHERE id = ?",
             (
                 index + 1,
-                digest.hex(),
+                _recorded(digest, index + 1),
                 now,
                 now,
                 reply.prompt_tokens,

@@ -148,7 +148,7 @@ def test_a_streamed_turn_holds_its_session_until_its_stream_ends() -> None:
         assert [m["role"] for m in stored(client, session_id)] == ["user", "assistant"]
 
 
-@pytest.mark.parametrize("earlier", ["digest-unset", "no-digest-column"])
+@pytest.mark.parametrize("earlier", ["digest-unset", "no-digest-column", "turn-added-by-an-earlier-version"])
 def test_sessions_stored_by_an_earlier_version_are_compared_too(tmp_path: Path, earlier: str) -> None:
     db = str(tmp_path / "earlier.db")
     session_id = str(uuid.uuid4())
@@ -156,24 +156,41 @@ def test_sessions_stored_by_an_earlier_version_are_compared_too(tmp_path: Path, 
         first = client.post(
             "/v1/chat/completions", json=completion_body("hello", session_id=session_id)
         ).json()
-    reply = {"role": "assistant", "content": first["choices"][0]["message"]["content"]}
+    transcript: list[str | dict[str, str]] = [
+        "hello",
+        {"role": "assistant", "content": first["choices"][0]["message"]["content"]},
+    ]
     conn = sqlite3.connect(db)
     with conn:
         if earlier == "digest-unset":
             conn.execute("UPDATE chat_sessions SET transcript_digest = NULL")
-        else:
+        elif earlier == "no-digest-column":
             conn.execute("ALTER TABLE chat_sessions DROP COLUMN transcript_digest")
+        else:
+            # An earlier version took a turn on the session and left the digest as it was.
+            for index, (role, content) in enumerate(
+                [("user", "again"), ("assistant", "Echo (turn 2): again")], 2
+            ):
+                conn.execute(
+                    "INSERT INTO chat_messages (id, session_id, message_index, role, content, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, '2026-01-01T00:00:00+00:00')",
+                    (str(uuid.uuid4()), session_id, index, role, content),
+                )
+            conn.execute("UPDATE chat_sessions SET message_count = 4")
+            transcript += ["again", {"role": "assistant", "content": "Echo (turn 2): again"}]
     conn.close()
     with run_emulator(db_path=db) as base_url, httpx2.Client(base_url=base_url) as client:
-        differs = client.post(
-            "/v1/chat/completions", json=completion_body("hullo", reply, "next", session_id=session_id)
-        )
-        assert differs.status_code == 409 and "'hello'" in differs.json()["detail"]
+        differs = completion_body("hullo", *transcript[1:], "next", session_id=session_id)
+        refused = client.post("/v1/chat/completions", json=differs)
+        assert refused.status_code == 409 and "'hello'" in refused.json()["detail"]
         same = client.post(
-            "/v1/chat/completions", json=completion_body("hello", reply, "next", session_id=session_id)
+            "/v1/chat/completions", json=completion_body(*transcript, "next", session_id=session_id)
         )
         assert same.status_code == 200
-        assert [m["content"] for m in stored(client, session_id)][:3] == ["hello", reply["content"], "next"]
+        stored_texts = [m["content"] for m in stored(client, session_id)]
+        assert stored_texts[: len(transcript) + 1] == [
+            m if isinstance(m, str) else m["content"] for m in [*transcript, "next"]
+        ]
 
 
 def test_the_session_digest_is_not_in_any_answer() -> None:
