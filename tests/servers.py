@@ -1,9 +1,12 @@
 """Real servers for tests: upstream's own ChatServer, started from ``../shared/upstream-server``.
 
-``upstream_server()`` runs upstream's FastAPI app (``serve PORT``: only Supabase, the Claude
-agent and Vertex model listing are stubbed) on a free loopback port and yields its base URL
-once ``GET /health`` answers. Tests share one server per session and call ``reset()`` for an
-empty database, so each sees only its own data.
+``upstream_server()`` runs upstream's FastAPI app (what ``serve PORT`` runs: only Supabase, the
+Claude agent and Vertex model listing are stubbed) on a free loopback port and yields its base URL
+once ``GET /health`` answers. It is started through ``upstream_launcher.py``, which serves the same
+app but lets a prompt slow the stub agent down: a prompt holding ``delay_marker(seconds)`` spreads
+its reply over that long, so a turn can be seen running (upstream's stub otherwise answers at once).
+Tests share one server per session and call ``reset()`` for an empty database, so each sees only
+its own data.
 
 Where ``shared/`` is not beside this clone (a lone clone), tests that need upstream are
 skipped with the reason; under ``CI=true`` that is an error instead, because CI must check
@@ -13,6 +16,7 @@ the real server every run.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import socket
 import subprocess
@@ -26,6 +30,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 UPSTREAM_DIR_ENV = "CHATSERVER_UPSTREAM_DIR"
+LAUNCHER = Path(__file__).resolve().with_name("upstream_launcher.py")
 # The first start may build upstream's venv (a few minutes); CI builds it before the tests.
 STARTUP_TIMEOUT = float(os.environ.get("CHATSERVER_UPSTREAM_STARTUP_TIMEOUT", "600"))
 
@@ -34,6 +39,20 @@ def upstream_dir() -> Path:
     """Where upstream's server and its ``serve`` script live."""
     override = os.environ.get(UPSTREAM_DIR_ENV)
     return Path(override) if override else REPO_ROOT.parent / "shared" / "upstream-server"
+
+
+def upstream_venv() -> Path:
+    """Where ``serve`` keeps upstream's venv (its own rule: ``$UPSTREAM_VENV``, else the user's cache)."""
+    override = os.environ.get("UPSTREAM_VENV")
+    if override:
+        return Path(override)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "chatserver-upstream" / "venv"
+
+
+def delay_marker(seconds: float) -> str:
+    """The prompt marker that makes upstream's stub agent take ``seconds`` over its reply (the launcher's)."""
+    return f"[[delay:{seconds:g}]]"
 
 
 def upstream_available() -> bool:
@@ -92,33 +111,55 @@ class UpstreamServer:
         self._http.close()
 
 
+def _venv_is_built() -> bool:
+    """Whether upstream's venv matches its requirements, by ``serve``'s own stamp."""
+    requirements = upstream_dir() / "requirements.txt"
+    stamp = hashlib.sha1(requirements.read_bytes()).hexdigest()[:12]
+    try:
+        return (upstream_venv() / ".stamp").read_text().strip() == stamp
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _running(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[str]:
+    port = _free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([*command, str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base_url, process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @contextlib.contextmanager
 def upstream_server() -> Iterator[UpstreamServer]:
     """Start upstream's ChatServer on a free port; stop it when the block ends."""
-    serve = upstream_dir() / "serve"
-    port = _free_port()
     with tempfile.TemporaryDirectory(prefix="chatserver-upstream-") as scratch:
         log_path = Path(scratch) / "server.log"
-        env = {**os.environ, "HARNESS_TMP": str(Path(scratch) / "harness")}
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                ["bash", str(serve), str(port)], stdout=log, stderr=subprocess.STDOUT, env=env
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_healthy(base_url, process, log_path)
+        env = {
+            **os.environ,
+            "HARNESS_TMP": str(Path(scratch) / "harness"),
+            "CHATSERVER_UPSTREAM_STUBS": str(upstream_dir() / "stubs"),
+        }
+        if not _venv_is_built():
+            # ``serve`` builds upstream's venv on its first run (its own steps, kept in one place).
+            with _running(["bash", str(upstream_dir() / "serve")], env, log_path):
+                pass
+        python = str(upstream_venv() / "bin" / "python")
+        with _running([python, str(LAUNCHER)], env, log_path) as base_url:
             server = UpstreamServer(base_url)
             try:
                 yield server
             finally:
                 server.close()
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

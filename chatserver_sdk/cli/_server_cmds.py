@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import sqlite3
+import sys
 from typing import Any
 
 from ._common import CommandError, add_client_options
@@ -24,6 +25,11 @@ DEFAULT_PORT = 3284
 API_KEYS_ENV = "CHATSERVER_EMULATOR_API_KEYS"
 ADMIN_KEYS_ENV = "CHATSERVER_EMULATOR_ADMIN_KEYS"
 EMULATOR_EXTRA = "    pip install 'chatserver-sdk[emulator]'"
+# The emulator's own bound (chatserver_sdk.emulator.agent.MAX_AGENT_DELAY) and default allowed hosts
+# (emulator.guard.DEFAULT_ALLOWED_HOSTS), kept here so that parsing the command line does not import
+# the server stack.
+MAX_AGENT_DELAY = 3600.0
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def register(commands: Any) -> None:
@@ -55,12 +61,33 @@ def _port(text: str) -> int:
     return port
 
 
+def _agent_delay(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= seconds <= MAX_AGENT_DELAY:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds from 0 to {MAX_AGENT_DELAY:g}")
+    return seconds
+
+
 def _keys_from_env(name: str) -> list[str]:
     return [k.strip() for k in os.environ.get(name, "").split(",") if k.strip()]
 
 
 def _configure_emulator(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on (default: 127.0.0.1). One other machines can reach needs an"
+        " --api-key, or --allow-open-access.",
+    )
+    parser.add_argument(
+        "--allow-open-access",
+        action="store_true",
+        help="listen on a --host other machines can reach even without an API key: every route open"
+        " to them, every caller a platform admin",
+    )
     parser.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for a free one (default: {DEFAULT_PORT})"
     )
@@ -92,6 +119,13 @@ def _configure_emulator(parser: argparse.ArgumentParser) -> None:
         " localhost, 127.0.0.1, [::1]; add the name or address others reach this machine by.",
     )
     parser.add_argument(
+        "--agent-delay",
+        type=_agent_delay,
+        default=0.0,
+        metavar="SECONDS",
+        help="make each agent reply take about this long, arriving in pieces (default: 0, at once)",
+    )
+    parser.add_argument(
         "--allowed-origin",
         dest="allowed_origins",
         action="append",
@@ -119,9 +153,15 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def run_emulator(args: argparse.Namespace, out: Output) -> int:
     try:
-        import uvicorn
-
         from ..emulator import create_app
+        from ..emulator.server import (
+            SWITCH_INTERVAL,
+            EmulatorServer,
+            coherent_allowed_hosts,
+            emulator_config,
+            is_wildcard,
+            open_access_problem,
+        )
     except ImportError as exc:
         raise CommandError(
             f"the emulator needs the 'emulator' extra ({exc.name} is missing):\n{EMULATOR_EXTRA}"
@@ -129,15 +169,27 @@ def run_emulator(args: argparse.Namespace, out: Output) -> int:
 
     api_keys = [*args.api_keys, *_keys_from_env(API_KEYS_ENV)]
     admin_keys = [*args.admin_keys, *_keys_from_env(ADMIN_KEYS_ENV)]
+    spelled = {"host": "--host", "api_keys": "--api-key KEY", "allow": "--allow-open-access"}
+    problem = open_access_problem(
+        args.host, open_access=not api_keys, allowed=args.allow_open_access, spelled=spelled
+    )
+    if problem is not None:
+        raise CommandError(problem)
     guard: dict[str, Any] = {}
     if args.allowed_hosts:
         guard["allowed_hosts"] = args.allowed_hosts
+    else:
+        guard["allowed_hosts"] = coherent_allowed_hosts(args.host, DEFAULT_ALLOWED_HOSTS)
     if args.allowed_origins:
         guard["allowed_origins"] = args.allowed_origins
     try:
-        app = create_app(db_path=args.db, api_keys=api_keys, admin_keys=admin_keys, **guard)
+        app = create_app(
+            db_path=args.db, api_keys=api_keys, admin_keys=admin_keys, agent_delay=args.agent_delay, **guard
+        )
     except (sqlite3.Error, OSError) as err:
         raise CommandError(f"cannot use --db {args.db}: {err}") from None
+    except ValueError as err:  # an option create_app refuses, named in the message
+        raise CommandError(str(err)) from None
     sock = _bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -146,9 +198,14 @@ def run_emulator(args: argparse.Namespace, out: Output) -> int:
         f"ChatServer emulator on http://{shown}:{port}"
         f" (db: {args.db or 'in-memory'}, api keys: {len(api_keys)}, admin keys: {len(admin_keys)})"
     )
+    if is_wildcard(args.host) and not args.allowed_hosts:
+        banner += (
+            f"\nIt answers requests for {', '.join(DEFAULT_ALLOWED_HOSTS)} only:"
+            " add --allowed-host NAME for each name other machines reach it by."
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    class Server(uvicorn.Server):
+    class Server(EmulatorServer):
         closed_pipe = False
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -159,14 +216,8 @@ def run_emulator(args: argparse.Namespace, out: Output) -> int:
                 except BrokenPipeError:
                     self.closed_pipe, self.should_exit = True, True
 
-    config = uvicorn.Config(
-        app,
-        log_level="info",
-        # Requests are logged by the app itself, which redacts credentials in query strings.
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    server = Server(config)
+    server = Server(emulator_config(app, log_level="info"))
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -21,10 +22,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import multipart
+from . import jsonpieces, multipart
 from .agentctl import AgentBusyError, AgentController, Event, InvalidAgentMessageError
+from .api_errors import storage_full
+from .api_responses import PiecesResponse
 from .auth import problem_body
-from .guard import DEFAULT_MAX_UPLOAD_BYTES, BodyTooLargeError
+from .guard import DEFAULT_MAX_UPLOAD_BYTES, PARSED_JSON_STATE, BodyTooLargeError
 
 # Idle SSE streams get a comment line this often so dead connections are noticed.
 KEEPALIVE_SECONDS = 15.0
@@ -33,6 +36,7 @@ _REASONS = {
     413: "Request Entity Too Large",
     422: "Unprocessable Entity",
     500: "Internal Server Error",
+    507: "Insufficient Storage",
 }
 
 
@@ -47,6 +51,25 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None
 def _unexpected(message: str) -> Response:
     # Huma turns a plain Go error from a handler into this 500 body, keeping the error text in `errors`.
     return problem(500, "unexpected error occurred", [{"message": message}])
+
+
+_NOT_PARSED = object()
+
+
+async def _encoded(event: Event) -> list[bytes]:
+    # A message of megabytes is rendered off the event loop, so that other clients are not kept waiting.
+    return await run_in_threadpool(event.encode) if event.is_large else event.encode()
+
+
+def _disk_full(exc: OSError) -> Response:
+    """507 for a disk that is full; any other OS error is not the client's to hear about."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        raise exc
+    return storage_full(
+        "/upload",
+        f"the upload could not be stored: the disk holding the emulator's upload directory is full"
+        f" ({exc.strerror}). Free disk space and send it again.",
+    )
 
 
 def _validate_message_body(body: Any) -> list[dict[str, Any]]:
@@ -132,20 +155,24 @@ def build_router(
 
     @router.get("/status")
     async def get_status() -> Response:
-        return JSONResponse({"agent_type": controller.agent_type, "status": controller.status})
+        status = {"agent_type": controller.agent_type, "status": controller.status}
+        return JSONResponse({**status, "transport": controller.transport})
 
     @router.get("/messages")
     async def get_messages() -> Response:
         messages = [
             {"id": m.id, "role": m.role, "content": m.content, "time": m.time} for m in controller.messages
         ]
-        return JSONResponse({"messages": messages})
+        # Off the event loop and in pieces: a message may be megabytes.
+        return PiecesResponse(await run_in_threadpool(jsonpieces.render_parts, {"messages": messages}))
 
     @router.post("/message")
     async def post_message(request: Request) -> Response:
         raw = await request.body()
         try:
-            body = json.loads(raw) if raw else None
+            # Parsed (off the event loop when large) and checked by the body guard already.
+            parsed = request.scope.get("state", {}).get(PARSED_JSON_STATE, _NOT_PARSED)
+            body = (json.loads(raw) if raw else None) if parsed is _NOT_PARSED else parsed
         except ValueError as exc:
             return problem(400, "validation failed", [{"location": "body", "message": str(exc)}])
         except RecursionError:
@@ -160,7 +187,9 @@ def build_router(
                 await controller.send_user_message(body["content"])
             except (AgentBusyError, InvalidAgentMessageError) as exc:
                 return _unexpected(f"failed to send message: {exc}")
-        # 'raw' input is keystrokes for the terminal: acknowledged, never part of the history.
+        else:
+            # Keystrokes for the terminal: never part of the history; ESC interrupts a running reply.
+            controller.send_raw(body["content"])
         return JSONResponse({"ok": True})
 
     @router.post("/upload")
@@ -168,7 +197,10 @@ def build_router(
         boundary = multipart.boundary_of(request.headers.get("content-type", ""))
         if boundary is None:
             return problem(400, "expected a multipart/form-data body")
-        spooled, spooled_name = await run_in_threadpool(uploads.spool)
+        try:
+            spooled, spooled_name = await run_in_threadpool(uploads.spool)
+        except OSError as exc:
+            return _disk_full(exc)
         try:
             try:
                 received = await multipart.receive_file(
@@ -190,6 +222,8 @@ def build_router(
             return problem(400, str(exc))
         except BodyTooLargeError as exc:
             return problem(413, str(exc))
+        except OSError as exc:
+            return _disk_full(exc)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(spooled_name)
@@ -197,20 +231,22 @@ def build_router(
 
     @router.get("/events")
     async def subscribe_events() -> Response:
-        async def stream() -> AsyncIterator[str]:
+        async def stream() -> AsyncIterator[bytes]:
             replay, queue = controller.subscribe()
             try:
                 for past in replay:
-                    yield past.encode()
+                    for part in await _encoded(past):
+                        yield part
                 while True:
                     try:
                         event: Event | None = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
                     except TimeoutError:
-                        yield ": keepalive\n\n"
+                        yield b": keepalive\n\n"
                         continue
                     if event is None:  # the server is shutting down
                         return
-                    yield event.encode()
+                    for part in await _encoded(event):
+                        yield part
             finally:
                 controller.unsubscribe(queue)
 

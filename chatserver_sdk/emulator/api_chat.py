@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from types import MappingProxyType
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from . import catalog, chat, jsonpieces, paging
+from .agent import Pace
 from .api_bodies import PiecewiseBodyRoute, compacted_items
+from .api_responses import PiecesResponse
+from .api_stream import STOPPING, CompletionStream, usage_of
 from .api_validation import out_of_range
-from .chat import CompletionInput, CompletionResult, PreparedCompletion, Transcript
+from .chat import CompletionInput, CompletionResult, Transcript
+from .lifecycle import Closing
 from .schemas import ChatCompletionRequest, ChatMessage
 from .store import Store
 
@@ -53,9 +55,10 @@ def _requested_fault(body: ChatCompletionRequest) -> str | None:
     fault = (body.metadata or {}).get(FAULT_KEY)
     if fault is None:
         return None
-    if fault not in FAULTS:
-        raise HTTPException(400, f"metadata.{FAULT_KEY} must be one of: {', '.join(FAULTS)}; got {fault!r}")
-    return str(fault)
+    if not isinstance(fault, str) or fault not in FAULTS:
+        shown = repr(fault) if len(repr(fault)) <= 80 else repr(fault)[:77] + "..."
+        raise HTTPException(400, f"metadata.{FAULT_KEY} must be one of: {', '.join(FAULTS)}; got {shown}")
+    return fault
 
 
 def _to_message(message: ChatMessage) -> tuple[str, str, bool]:
@@ -83,14 +86,6 @@ def _to_input(body: ChatCompletionRequest, request: Request) -> CompletionInput:
     )
 
 
-def _usage(result: CompletionResult) -> dict[str, int]:
-    return {
-        "prompt_tokens": result.reply.prompt_tokens,
-        "completion_tokens": result.reply.completion_tokens,
-        "total_tokens": result.reply.total_tokens,
-    }
-
-
 def _completion_json(result: CompletionResult, model: str) -> dict[str, Any]:
     return {
         "id": result.completion_id,
@@ -106,70 +101,50 @@ def _completion_json(result: CompletionResult, model: str) -> dict[str, Any]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": _usage(result),
+        "usage": usage_of(result),
         "system_fingerprint": result.session_id,
     }
 
 
-def _chunk(result: CompletionResult, model: str, delta: dict[str, str], finish_reason: str | None) -> str:
-    payload: dict[str, Any] = {
-        "id": result.completion_id,
-        "object": "chat.completion.chunk",
-        "created": result.created,
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-        "system_fingerprint": result.session_id,
-    }
-    if finish_reason is not None:
-        payload["usage"] = _usage(result)
-    # json.dumps with its default separators: the same bytes upstream's SSE generator writes.
-    return f"data: {json.dumps(payload)}\n\n"
+def _stream_fault(fault: str | None) -> tuple[int, str | None, str] | None:
+    if fault is None:
+        return None
+    before, kind = _STREAM_FAULTS[fault]
+    return before, kind, FAULTS[fault][1]
 
 
-def _sse_response(prepared: PreparedCompletion, fault: str | None) -> StreamingResponse:
-    result, model = prepared.result, prepared.request.model
-
-    async def stream() -> AsyncIterator[str]:
-        for i, piece in enumerate(result.reply.chunks):
-            if fault is not None and i == _STREAM_FAULTS[fault][0]:
-                kind = _STREAM_FAULTS[fault][1]
-                if kind is None:
-                    raise RuntimeError("emulated unhandled agent failure")  # the server drops the connection
-                error = {"error": {"message": FAULTS[fault][1], "type": kind}}
-                yield f"data: {json.dumps(error)}\n\n"
-                yield "data: [DONE]\n\n"
-                return
-            delta = {"content": piece, "role": "assistant"} if i == 0 else {"content": piece}
-            yield _chunk(result, model, delta, None)
-        yield _chunk(result, model, {}, "stop")
-        yield "data: [DONE]\n\n"
-        # Like upstream, the reply joins the history only once it has been streamed in full.
-        await run_in_threadpool(prepared.record_reply)
-
-    return StreamingResponse(stream(), media_type="text/event-stream")
-
-
-def build_router(store: Store) -> APIRouter:
+def build_router(store: Store, turns: chat.RunningTurns, *, pace: Pace, closing: Closing) -> APIRouter:
     # Completion bodies can hold a whole long conversation: validated off the event loop.
     router = APIRouter(route_class=_CompletionRoute)
 
-    # Sync handlers: FastAPI runs them in its thread pool, where blocking SQLite calls belong.
     @router.post("/v1/chat/completions", tags=["openai"])
-    def create_chat_completion(body: ChatCompletionRequest, request: Request) -> Response:
+    async def create_chat_completion(body: ChatCompletionRequest, request: Request) -> Response:
         fault = _requested_fault(body)
         try:
-            prepared = chat.prepare(store, _to_input(body, request))
+            # Off the event loop: recording a long transcript and answering it take a while.
+            prepared = await run_in_threadpool(lambda: chat.prepare(store, turns, _to_input(body, request)))
         except chat.ClientMistakeError as exc:
             raise client_mistake(exc) from None
+        except chat.TurnConflictError as exc:
+            raise HTTPException(409, str(exc)) from None
         if body.stream:
-            return _sse_response(prepared, fault)
-        if fault == "crash":
-            return PlainTextResponse("Internal Server Error", status_code=500)
-        if fault is not None:
-            status, detail = FAULTS[fault]
-            raise HTTPException(status, detail)
-        prepared.record_reply()
-        return JSONResponse(_completion_json(prepared.result, prepared.request.model))
+            return CompletionStream(prepared, pace=pace, closing=closing, fault=_stream_fault(fault))
+        try:
+            # The agent takes its time (up to where an emulated fault strikes), whoever is still waiting.
+            tokens = prepared.result.reply.completion_tokens
+            reached = tokens if fault is None else _STREAM_FAULTS[fault][0]
+            if await closing.sleep(pace.time_until(tokens, reached)):
+                raise HTTPException(503, STOPPING)
+            if fault == "crash":
+                return PlainTextResponse("Internal Server Error", status_code=500)
+            if fault is not None:
+                status, detail = FAULTS[fault]
+                raise HTTPException(status, detail)
+            await run_in_threadpool(prepared.record_reply)
+        finally:
+            prepared.give_up()
+        content = _completion_json(prepared.result, prepared.request.model)
+        return PiecesResponse(await run_in_threadpool(jsonpieces.render_parts, content))
 
     @router.get("/v1/models", tags=["openai"])
     def list_models() -> Response:
@@ -198,9 +173,8 @@ def build_router(store: Store) -> APIRouter:
         except chat.SessionNotFoundError:
             raise HTTPException(404, SESSION_NOT_FOUND) from None
         # The bytes JSONResponse would send, encoded a batch of messages at a time as they are read.
-        messages = jsonpieces.render_batches(detail.message_batches)
-        text = f'{{"session":{jsonpieces.dumps(detail.session)},"messages":{messages}}}'
-        return Response(text.encode("utf-8"), media_type="application/json")
+        head = f'{{"session":{jsonpieces.dumps(detail.session)},"messages":'.encode()
+        return PiecesResponse([head, *jsonpieces.render_batches(detail.message_batches), b"}"])
 
     @router.get("/health", tags=["health"])
     def health_check() -> Response:

@@ -12,9 +12,12 @@ from starlette.middleware.cors import CORSMiddleware
 from .._version import __version__
 from . import api_agent, api_chat, api_mcp, api_platform
 from .accesslog import AccessLogMiddleware
+from .agent import Pace, check_agent_delay
 from .agentctl import AgentController
 from .api_bodies import validation_error_handler
+from .api_errors import storage_full_handler
 from .auth import AuthMiddleware, AuthPolicy
+from .chat import RunningTurns
 from .guard import (
     DEFAULT_ALLOWED_HOSTS,
     DEFAULT_ALLOWED_ORIGINS,
@@ -24,7 +27,8 @@ from .guard import (
     GuardPolicy,
     HostOriginMiddleware,
 )
-from .store import Store
+from .lifecycle import Closing
+from .store import StorageFullError, Store
 
 
 def create_app(
@@ -36,6 +40,7 @@ def create_app(
     allowed_origins: Sequence[str] = DEFAULT_ALLOWED_ORIGINS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    agent_delay: float = 0.0,
 ) -> FastAPI:
     """Build a ChatServer emulator.
 
@@ -47,6 +52,8 @@ def create_app(
     (``scheme://host[:port]``) default to coder/agentapi's; ``["*"]`` allows all.
     ``max_body_bytes`` caps every request body but uploads (413 past it);
     ``max_upload_bytes`` caps an uploaded file (agentapi's 10 MiB).
+    ``agent_delay`` (seconds) makes every agent reply take about that long, arriving in pieces
+    spread over it: completions, streamed or not, and agent-control replies.
     """
     guard = GuardPolicy.build(
         allowed_hosts=allowed_hosts,
@@ -54,12 +61,16 @@ def create_app(
         max_body_bytes=max_body_bytes,
         max_upload_bytes=max_upload_bytes,
     )
+    pace = Pace(check_agent_delay(agent_delay))
     store = Store(db_path)
-    controller = AgentController(store)
+    closing = Closing()
+    controller = AgentController(store, pace=pace)
+    closing.on_close(controller.close_streams)
     uploads = api_agent.UploadDir()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        closing.bind()
         await controller.start()
         try:
             yield
@@ -75,9 +86,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StorageFullError, storage_full_handler)
     app.state.store = store
     app.state.agent = controller
-    app.include_router(api_chat.build_router(store))
+    # Set by the server when it begins to stop (run_emulator and the command line do).
+    app.state.closing = closing
+    # Every route is open: servers refuse to expose such an app to other machines unless told to.
+    app.state.open_access = not api_keys
+    app.include_router(api_chat.build_router(store, RunningTurns(), pace=pace, closing=closing))
     app.include_router(api_mcp.build_router(store))
     app.include_router(api_platform.build_router(store))
     app.include_router(api_agent.build_router(controller, uploads, max_upload_bytes=guard.max_upload_bytes))

@@ -1,38 +1,52 @@
-"""Chat completions and the session history they leave behind, by upstream's rules.
+"""Chat completions and the session history they leave behind, by upstream's rules where they hold.
 
-Upstream (atomsAgent's ``ChatHistoryService``) stores the transcript it is sent:
-the request's messages beyond the session's stored ``message_count`` are appended
-with consecutive indexes, then the reply. A request with fewer messages than are
-stored restarts at index 0 and collides with the stored rows (upstream: 500). No
-message content is compared, so the work per request is linear in what it adds.
+Upstream (atomsAgent's ``ChatHistoryService``) stores the transcript it is sent: the
+request's messages beyond the session's stored ``message_count`` are appended with
+consecutive indexes before the agent runs, then the reply once it has run. A request
+with fewer messages than are stored restarts at index 0 and collides with the stored
+rows (upstream: 500). The requests upstream fails on with a bare 500 because the client
+got something wrong raise :class:`ClientMistakeError`; its text names the cause and the fix.
 
-The requests upstream fails on with a bare 500 because the client got something
-wrong raise :class:`ClientMistakeError`; its text names the cause and the fix.
+Upstream trusts the count, and so answers 200 for turns it does not store: a resend that
+differs from the stored transcript keeps the stored messages and drops the request's, and
+a second turn sent while the first is running is queued behind it, its question stored
+next to the first one and the two replies after both. The emulator never does: a turn is
+*running* on its session from the moment its question is recorded until its reply is
+recorded or given up (:class:`RunningTurns`), and a request on a session with a running
+turn, or one whose resent messages differ from the stored ones, is refused with
+:class:`TurnConflictError` (409) before anything is written.
 
-Long transcripts are written in short transactions (``WRITE_BATCH`` rows each, one
-SQLite step, not fsynced) so no request holds the store's lock for more than about a
-millisecond at a time. ``message_count``, updated durably afterwards, is the commit
-point: rows at or past it are not part of the session yet (a request cut short leaves
-at most such rows behind, and the next request overwrites them), and one session's
-requests run one at a time so they cannot interleave. Reads go a batch at a time too.
-A request's messages are kept column-wise (:class:`Transcript`), so that a long one
-adds almost nothing for the garbage collector to visit.
+Comparing a resend with what is stored must not mean reading a long session back: the
+session row keeps a digest of its transcript (a SHA-256 chain over each message's role
+and text), so the check costs one hash of what the request resends. Only a request that
+differs reads the stored messages, to name the first difference.
+
+Long transcripts are written in short transactions (``WRITE_BATCH`` rows each, not
+fsynced) so no request holds the store's lock for more than about a millisecond at a
+time. ``message_count``, updated durably afterwards, is the commit point: rows at or past
+it are not part of the session yet (a request cut short leaves at most such rows behind,
+and the next request overwrites them); the running turn keeps every other request of the
+session out meanwhile. Reads go a batch at a time too. A request's messages are kept
+column-wise (:class:`Transcript`), so that a long one adds almost nothing for the garbage
+collector to visit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, NamedTuple, overload
 
 from . import audit, paging
-from .agent import Reply, Turn, generate_reply
+from .agent import SLICE, Reply, Turn, generate_reply
 from .store import Store
 from .util import canonical_uuid, new_uuid, now_iso
 
@@ -46,6 +60,14 @@ READ_BATCH = 256
 
 class ClientMistakeError(Exception):
     """A request upstream fails with 500 because of the client's mistake; the text says why and what to do."""
+
+
+class TurnConflictError(Exception):
+    """A turn that would be stored out of place, refused (409) where upstream answers 200 and loses messages.
+
+    Either another turn on the session is still running, or the resent messages differ from the
+    stored ones. Nothing is stored; the text says what to resend.
+    """
 
 
 class SessionNotFoundError(Exception):
@@ -172,6 +194,19 @@ def session_id_of(metadata: dict[str, Any]) -> str:
     return str(raw) if raw else default_session_id()
 
 
+# What str.splitlines() splits on.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _first_line(text: str) -> str:
+    """``text.splitlines()[0]`` for a non-empty text, found a slice at a time (a message may be megabytes)."""
+    for start in range(0, len(text), SLICE):
+        found = _LINE_BREAK.search(text, start, start + SLICE)
+        if found is not None:
+            return text[: found.start()]
+    return text
+
+
 def _title(messages: Sequence[Message]) -> str | None:
     for message in messages:
         if message.role != "user":
@@ -182,40 +217,100 @@ def _title(messages: Sequence[Message]) -> str | None:
                 " first user message as text to title the session and answers 500. Send content as a"
                 " string when metadata.user_id is set (the SDK flattens parts for you)."
             )
-        content = message.text.strip()
+        content = message.text.lstrip()
         if content:
-            return content.splitlines()[0].strip()[:TITLE_LIMIT]
+            return _first_line(content).strip()[:TITLE_LIMIT]
     return None
 
 
-# -- per-session serialisation -------------------------------------------------
+# -- one turn at a time per session ------------------------------------------------------
 
 
-class _SessionLocks:
-    """One lock per session id in use, so one session's requests run one at a time."""
+class RunningTurns:
+    """The sessions that have a turn running: from recording its question until its reply is recorded
+    or given up. Upstream queues a second turn behind the first; here it is refused instead."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+        self._running: set[str] = set()
 
-    @contextmanager
-    def hold(self, session_id: str) -> Iterator[None]:
+    def claim(self, session_id: str) -> bool:
         with self._guard:
-            lock, users = self._locks.get(session_id, (threading.Lock(), 0))
-            self._locks[session_id] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[session_id]
-                if users == 1:
-                    del self._locks[session_id]
-                else:
-                    self._locks[session_id] = (lock, users - 1)
+            if session_id in self._running:
+                return False
+            self._running.add(session_id)
+            return True
+
+    def release(self, session_id: str) -> None:
+        with self._guard:
+            self._running.discard(session_id)
+
+    def __contains__(self, session_id: object) -> bool:
+        with self._guard:
+            return session_id in self._running
 
 
-_session_locks = _SessionLocks()
+def _busy(session_id: str) -> TurnConflictError:
+    return TurnConflictError(
+        f"session {session_id!r} has another turn still running: wait for its reply, then resend the"
+        " transcript as it then stands (the stored messages, then yours). Nothing was stored."
+        " Upstream would queue this turn and store both questions before both replies."
+    )
+
+
+# -- the transcript digest ---------------------------------------------------------------
+
+_EMPTY_DIGEST = hashlib.sha256(b"chatserver-emulator transcript v1").digest()
+
+
+def _chain(digest: bytes, messages: Iterable[tuple[str, str]]) -> bytes:
+    """Extend a transcript digest by ``(role, text)`` messages: each link hashes the previous one."""
+    for role, text in messages:
+        link = hashlib.sha256(digest)
+        link.update(role.encode())
+        link.update(b"\0")
+        # A slice at a time: hashing releases the GIL, encoding a whole 10 MB text would not.
+        for start in range(0, len(text), SLICE):
+            link.update(text[start : start + SLICE].encode("utf-8", "surrogatepass"))
+        digest = link.digest()
+    return digest
+
+
+def _roles_and_texts(messages: Iterable[Message]) -> Iterator[tuple[str, str]]:
+    return ((m.role, m.text) for m in messages)
+
+
+def _recorded(digest: bytes, count: int) -> str:
+    """The digest as the session row keeps it: with the number of messages it covers."""
+    return f"{count}:{digest.hex()}"
+
+
+def _stored_digest(store: Store, session_id: str, count: int, recorded: str | None) -> bytes:
+    """The session's digest: as recorded when it covers the session's ``count`` messages, else computed
+    from them (a file written by an earlier version, which keeps no digest or does not update it)."""
+    covered, _, digest = (recorded or "").partition(":")
+    if covered == str(count) and digest:
+        return bytes.fromhex(digest)
+    computed = _EMPTY_DIGEST
+    for batch in _message_batches(store, session_id, count):
+        computed = _chain(computed, ((m["role"], m["content"]) for m in batch))
+    return computed
+
+
+def _first_difference(store: Store, session_id: str, count: int, messages: Transcript) -> TurnConflictError:
+    for batch in _message_batches(store, session_id, count):
+        for stored in batch:
+            index = stored["message_index"]
+            sent = messages[index]
+            if (sent.role, sent.text) != (stored["role"], stored["content"]):
+                quoted = stored["content"][:40] + ("…" if len(stored["content"]) > 40 else "")
+                return TurnConflictError(
+                    f"messages[{index}] differs from message {index} stored in session {session_id!r}"
+                    f" ({stored['role']}: {quoted!r}): resend the {count} stored messages as they are,"
+                    " then the new ones. Nothing was stored; upstream would store only what follows them."
+                )
+    # The digests differ, so some message does; reaching here means the store changed underneath.
+    raise AssertionError(f"session {session_id}: transcript digest does not match its messages")
 
 
 # -- writing ---------------------------------------------------------------
@@ -247,77 +342,83 @@ _INSERT_JSON_ROWS = (
     " tokens, created_at, updated_at) SELECT json_extract(value, '$[0]'), ?, ? + key,"
     " json_extract(value, '$[1]'), json_extract(value, '$[2]'), '{}', NULL, ?, ? FROM json_each(?)"
 )
+# Fewer rows than this are bound one by one: encoding a few (possibly huge) texts as JSON costs more.
+_JSON_ROWS_FROM = 8
 
 
-def _insert_messages(
-    store: Store, session_id: str, start: int, messages: Sequence[Message], now: str
+def _insert_batch(
+    store: Store,
+    conn: sqlite3.Connection | None,
+    session_id: str,
+    start: int,
+    batch: Sequence[Message],
+    now: str,
 ) -> None:
-    # Each batch is prepared before the lock is taken and is a transaction of its own, not fsynced:
-    # message_count, updated durably afterwards, is what makes the rows part of the session.
-    for offset, batch in _batches(messages):
-        # SQLite's JSON functions end a string at a NUL character; such batches are bound row by row.
-        if store.json_functions and not any("\x00" in m.text for m in batch):
-            rows = json.dumps([[new_uuid(), m.role, m.text] for m in batch], ensure_ascii=False)
-            store.write_statement(
-                _INSERT_JSON_ROWS, (session_id, start + offset, now, now, rows), durable=False
-            )
-            continue
-        values = [
-            (new_uuid(), session_id, start + offset + i, m.role, m.text, now, now)
-            for i, m in enumerate(batch)
-        ]
-        with store.write(durable=False) as conn:
-            conn.executemany(_INSERT_ROWS, values)
+    """Insert one batch: in ``conn``'s transaction when given, else in one of its own (not fsynced)."""
+    # SQLite's JSON functions end a string at a NUL character; such batches are bound row by row.
+    if (
+        conn is None
+        and store.json_functions
+        and len(batch) >= _JSON_ROWS_FROM
+        and not any("\x00" in m.text for m in batch)
+    ):
+        rows = json.dumps([[new_uuid(), m.role, m.text] for m in batch], ensure_ascii=False)
+        store.write_statement(_INSERT_JSON_ROWS, (session_id, start, now, now, rows), durable=False)
+        return
+    values = [(new_uuid(), session_id, start + i, m.role, m.text, now, now) for i, m in enumerate(batch)]
+    if conn is not None:
+        conn.executemany(_INSERT_ROWS, values)
+        return
+    with store.write(durable=False) as own:
+        own.executemany(_INSERT_ROWS, values)
 
 
-def _ensure_session(store: Store, req: CompletionInput, history: _History) -> sqlite3.Row:
-    with store.write() as conn:
-        row: sqlite3.Row | None = conn.execute(
-            "SELECT * FROM chat_sessions WHERE id = ?", (history.session_id,)
+def _create_session(conn: sqlite3.Connection, req: CompletionInput, history: _History, now: str) -> None:
+    agent_type = req.metadata.get("agent_type")
+    metadata = {"workflow": req.metadata.get("workflow"), "variables": req.metadata.get("variables") or {}}
+    conn.execute(
+        "INSERT INTO chat_sessions (id, user_id, organization_id, model, agent_type, created_at,"
+        " updated_at, metadata, transcript_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            history.session_id,
+            history.user_id,
+            history.organization_id,
+            req.model,
+            agent_type if isinstance(agent_type, str) else None,
+            now,
+            now,
+            json.dumps(metadata),
+            _recorded(_EMPTY_DIGEST, 0),
+        ),
+    )
+    audit.record(
+        conn,
+        action="chat_session.created",
+        actor=history.user_id,
+        resource="chat_session",
+        resource_id=history.session_id,
+        org_id=history.organization_id,
+        metadata={"model": req.model},
+    )
+
+
+def _record_question(store: Store, req: CompletionInput, history: _History) -> bytes:
+    """Check the request against the session and record its new messages; return the new digest.
+
+    Runs while the request holds its session's turn, so nothing else writes the session meanwhile.
+    Every check comes before the first write: a refused request stores nothing, not even the session.
+    """
+    with store.read() as conn:
+        session: sqlite3.Row | None = conn.execute(
+            "SELECT user_id, message_count, title, transcript_digest FROM chat_sessions WHERE id = ?",
+            (history.session_id,),
         ).fetchone()
-        if row is None:
-            now = now_iso()
-            agent_type = req.metadata.get("agent_type")
-            metadata = {
-                "workflow": req.metadata.get("workflow"),
-                "variables": req.metadata.get("variables") or {},
-            }
-            conn.execute(
-                "INSERT INTO chat_sessions (id, user_id, organization_id, model, agent_type, created_at,"
-                " updated_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    history.session_id,
-                    history.user_id,
-                    history.organization_id,
-                    req.model,
-                    agent_type if isinstance(agent_type, str) else None,
-                    now,
-                    now,
-                    json.dumps(metadata),
-                ),
-            )
-            audit.record(
-                conn,
-                action="chat_session.created",
-                actor=history.user_id,
-                resource="chat_session",
-                resource_id=history.session_id,
-                org_id=history.organization_id,
-                metadata={"model": req.model},
-            )
-            row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (history.session_id,)).fetchone()
-        assert row is not None
-        return row
-
-
-def _sync_user_messages(store: Store, req: CompletionInput, history: _History) -> None:
-    session = _ensure_session(store, req, history)
-    if session["user_id"] != history.user_id:
+    if session is not None and session["user_id"] != history.user_id:
         raise ClientMistakeError(
             f"metadata.session_id {history.session_id!r} belongs to another user: upstream refuses it"
             " with 500. Use a new session id (a fresh UUID) for this user."
         )
-    stored = int(session["message_count"])
+    stored = int(session["message_count"]) if session is not None else 0
     if len(req.messages) < stored:
         raise ClientMistakeError(
             f"session {history.session_id!r} holds {stored} messages and this request sends"
@@ -326,114 +427,145 @@ def _sync_user_messages(store: Store, req: CompletionInput, history: _History) -
             " conversation (the stored messages, then the new one); the SDK does this when you resume"
             " with session_id and user."
         )
-    appended = req.messages[stored:]
+    resent, appended = req.messages[:stored], req.messages[stored:]
+    digest = _chain(_EMPTY_DIGEST, _roles_and_texts(resent))
+    if session is not None and digest != _stored_digest(
+        store, history.session_id, stored, session["transcript_digest"]
+    ):
+        raise _first_difference(store, history.session_id, stored, req.messages)
     if any(m.given_as_parts for m in appended):
         raise ClientMistakeError(
             "content given as a list of parts cannot be recorded: upstream stores it as a list, and the"
             " session can no longer be read (500). Send content as a string when metadata.user_id is set"
             " (the SDK flattens parts for you)."
         )
-    title = _title(req.messages) if session["title"] is None else None
+    title = _title(req.messages) if session is None or session["title"] is None else None
+    digest = _chain(digest, _roles_and_texts(appended))
+    now = now_iso()
     if not appended:
         if title is not None:
             with store.write() as conn:
                 conn.execute("UPDATE chat_sessions SET title = ? WHERE id = ?", (title, history.session_id))
-        return
-    now = now_iso()
-    _insert_messages(store, history.session_id, stored, appended, now)
+        return digest
+    batches = list(_batches(appended))
+    # A question that fits one batch is recorded in one transaction; a longer one a batch at a time,
+    # its rows joining the session when message_count moves past them.
     with store.write() as conn:
-        conn.execute(
-            "UPDATE chat_sessions SET message_count = ?, last_message_at = ?, updated_at = ?,"
-            " title = COALESCE(title, ?) WHERE id = ?",
-            (stored + len(appended), now, now, title, history.session_id),
-        )
+        if session is None:
+            _create_session(conn, req, history, now)
+        if len(batches) == 1:
+            _insert_batch(store, conn, history.session_id, stored, appended, now)
+            _finish_question(conn, history.session_id, stored + len(appended), digest, title, now)
+            return digest
+    for offset, batch in batches:
+        _insert_batch(store, None, history.session_id, stored + offset, batch, now)
+    with store.write() as conn:
+        _finish_question(conn, history.session_id, stored + len(appended), digest, title, now)
+    return digest
 
 
-def _record_reply(
-    store: Store, session_id: str, reply: Reply, completion_id: str, model: str, user_id: str | None
+def _finish_question(
+    conn: sqlite3.Connection, session_id: str, count: int, digest: bytes, title: str | None, now: str
 ) -> None:
+    conn.execute(
+        "UPDATE chat_sessions SET message_count = ?, transcript_digest = ?, last_message_at = ?,"
+        " updated_at = ?, title = COALESCE(title, ?) WHERE id = ?",
+        (count, _recorded(digest, count), now, now, title, session_id),
+    )
+
+
+def _record_reply(store: Store, prepared: PreparedCompletion) -> None:
+    """Append the reply to the session's history. Without history nothing is stored, as upstream."""
+    if prepared.user_id is None:
+        return
+    result, reply = prepared.result, prepared.result.reply
+    # Hashed before the lock is taken: the turn keeps the session's digest from changing meanwhile.
+    digest = _chain(prepared.digest, [("assistant", reply.text)])
     with store.write() as conn:
-        if session_id and user_id is not None:
-            row = conn.execute(
-                "SELECT message_count FROM chat_sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            index = int(row["message_count"])
-            now = now_iso()
-            conn.execute(
-                "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content,"
-                " metadata, tokens, created_at, updated_at) VALUES (?, ?, ?, 'assistant', ?, '{}', ?, ?, ?)",
-                (new_uuid(), session_id, index, reply.text, reply.total_tokens, now, now),
-            )
-            conn.execute(
-                "UPDATE chat_sessions SET message_count = ?, last_message_at = ?, updated_at = ?,"
-                " tokens_in = tokens_in + ?, tokens_out = tokens_out + ?, tokens_total = tokens_total + ?"
-                " WHERE id = ?",
-                (
-                    index + 1,
-                    now,
-                    now,
-                    reply.prompt_tokens,
-                    reply.completion_tokens,
-                    reply.total_tokens,
-                    session_id,
-                ),
-            )
+        row = conn.execute(
+            "SELECT message_count FROM chat_sessions WHERE id = ?", (result.session_id,)
+        ).fetchone()
+        index = int(row["message_count"])
+        now = now_iso()
         conn.execute(
-            "INSERT INTO completions (id, created_at, session_id, user_id, model, prompt_tokens,"
-            " completion_tokens, total_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO chat_messages (id, session_id, message_index, role, content,"
+            " metadata, tokens, created_at, updated_at) VALUES (?, ?, ?, 'assistant', ?, '{}', ?, ?, ?)",
+            (new_uuid(), result.session_id, index, reply.text, reply.total_tokens, now, now),
+        )
+        conn.execute(
+            "UPDATE chat_sessions SET message_count = ?, transcript_digest = ?, last_message_at = ?,"
+            " updated_at = ?, tokens_in = tokens_in + ?, tokens_out = tokens_out + ?,"
+            " tokens_total = tokens_total + ? WHERE id = ?",
             (
-                completion_id,
-                now_iso(),
-                session_id,
-                user_id,
-                model,
+                index + 1,
+                _recorded(digest, index + 1),
+                now,
+                now,
                 reply.prompt_tokens,
                 reply.completion_tokens,
                 reply.total_tokens,
+                result.session_id,
             ),
         )
 
 
 @dataclass
 class PreparedCompletion:
-    """A request whose user messages are recorded; the reply is recorded once it has been delivered."""
+    """A request whose question is recorded and whose reply is computed, not yet recorded.
+
+    With history on it holds its session's turn until :meth:`record_reply` or :meth:`give_up`;
+    one of them must be called (the route does, in a ``finally``).
+    """
 
     store: Store
     request: CompletionInput
     result: CompletionResult
     user_id: str | None
+    digest: bytes = b""
+    turns: RunningTurns | None = dataclass_field(default=None, repr=False)
 
     def record_reply(self) -> None:
-        _record_reply(
-            self.store,
-            self.result.session_id,
-            self.result.reply,
-            self.result.completion_id,
-            self.request.model,
-            self.user_id,
-        )
+        """Store the reply (upstream does once the agent has delivered it all) and end the turn."""
+        try:
+            _record_reply(self.store, self)
+        finally:
+            self.give_up()
+
+    def give_up(self) -> None:
+        """End the turn without a reply, as upstream does when its agent fails or a stream is cut."""
+        if self.turns is not None:
+            self.turns.release(self.result.session_id)
+            self.turns = None
 
 
-def prepare(store: Store, req: CompletionInput) -> PreparedCompletion:
+def prepare(store: Store, turns: RunningTurns, req: CompletionInput) -> PreparedCompletion:
     """Record the request's new messages (upstream does this before calling the agent) and compute the reply.
 
     The reply is a pure function of the request's messages, as upstream hands the agent the
-    transcript it was sent, not the stored one.
+    transcript it was sent, not the stored one. Raises :class:`TurnConflictError` or
+    :class:`ClientMistakeError`, having stored nothing.
     """
     history = _history_of(req.metadata)
     session_id = history.session_id if history is not None else session_id_of(req.metadata)
-    if history is not None:
-        with _session_locks.hold(history.session_id):
-            _sync_user_messages(store, req, history)
-    reply = generate_reply((Turn(m.role, m.text) for m in req.messages), system_prompt=req.system_prompt)
+    holds_turn = history is not None
+    if history is not None and not turns.claim(session_id):
+        raise _busy(session_id)
+    try:
+        digest = _record_question(store, req, history) if history is not None else b""
+        reply = generate_reply((Turn(m.role, m.text) for m in req.messages), system_prompt=req.system_prompt)
+    except BaseException:
+        if holds_turn:
+            turns.release(session_id)
+        raise
     result = CompletionResult(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), session_id, reply)
-    return PreparedCompletion(store, req, result, history.user_id if history is not None else None)
-
-
-def complete(store: Store, req: CompletionInput) -> CompletionResult:
-    prepared = prepare(store, req)
-    prepared.record_reply()
-    return prepared.result
+    return PreparedCompletion(
+        store,
+        req,
+        result,
+        history.user_id if history is not None else None,
+        digest,
+        turns if holds_turn else None,
+    )
 
 
 # -- reading ---------------------------------------------------------------

@@ -197,6 +197,20 @@ def _reject_constant(name: str) -> object:
 # UTF-8 (bytes ED A0..BF xx, which json decodes with "surrogatepass"). A UTF-8 body without either
 # needs no look at its strings; other encodings (UTF-16, UTF-32) are always looked at.
 _MAY_HOLD_SURROGATES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+# Bytes looked at by one search: a search over a whole 10 MB body would keep the GIL for ~50 ms.
+_SEARCH_SLICE = 1 << 16
+
+
+def _may_hold_surrogates(body: bytes) -> bool:
+    # Slices overlap by a match's length less one, so that no match is cut in two. A slice without a
+    # backslash-u or an ED byte (found by bytes.find, five times faster than the pattern) holds none.
+    overlap = 3
+    return any(
+        (body.find(b"\\u", start, end) >= 0 or body.find(b"\xed", start, end) >= 0)
+        and _MAY_HOLD_SURROGATES.search(body, start, end) is not None
+        for start in range(0, len(body), _SEARCH_SLICE)
+        for end in (start + _SEARCH_SLICE + overlap,)
+    )
 
 
 def _parse_strictly(body: bytes) -> tuple[str | None, object]:
@@ -221,7 +235,7 @@ def _parse_strictly(body: bytes) -> tuple[str | None, object]:
         return None, _UNPARSED
     if _too_deep(body, document):
         return _TOO_DEEP, _UNPARSED
-    if json.detect_encoding(body) in ("utf-8", "utf-8-sig") and not _MAY_HOLD_SURROGATES.search(body):
+    if json.detect_encoding(body) in ("utf-8", "utf-8-sig") and not _may_hold_surrogates(body):
         return None, document
     return _surrogate_problem(document), document
 

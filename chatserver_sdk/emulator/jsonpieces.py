@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 # Containers at these outer levels are walked in Python; deeper ones are scanned whole.
@@ -132,11 +133,89 @@ def _render(value: Any, levels: int) -> str:
     return _dumps(value)
 
 
-def render_batches(batches: Iterable[Sequence[Any]]) -> str:
-    """The JSON text of the list of every batch's items, one batch encoded at a time."""
-    return "[" + ",".join(text for text in (_dumps(list(batch))[1:-1] for batch in batches) if text) + "]"
+def render_batches(batches: Iterable[Sequence[Any]]) -> list[bytes]:
+    """The JSON of the list of every batch's items, as pieces of UTF-8, one batch encoded at a time.
+
+    A batch whose items hold a long string (a message of megabytes) is rendered with that string
+    escaped a slice at a time (see :func:`render_parts`).
+    """
+    parts: list[bytes] = [b"["]
+    first = True
+    for batch in batches:
+        if not batch:
+            continue
+        if not first:
+            parts.append(b",")
+        first = False
+        if any(_holds_long_string(item) for item in batch):
+            for position, item in enumerate(batch):
+                if position:
+                    parts.append(b",")
+                _render_parts(item, parts)
+        else:
+            parts.append(_dumps(list(batch))[1:-1].encode("utf-8"))
+    parts.append(b"]")
+    return parts
+
+
+def _holds_long_string(item: Any) -> bool:
+    values = item.values() if isinstance(item, dict) else [item]
+    return any(isinstance(value, str) and len(value) > LONG_STRING for value in values)
 
 
 def dumps(value: Any) -> str:
     """One value as Starlette's JSONResponse encodes it."""
     return _dumps(value)
+
+
+# Strings longer than this are escaped a slice at a time.
+LONG_STRING = 1 << 16
+
+
+@dataclass(frozen=True)
+class _Style:
+    dumps: Callable[[Any], str]
+    escape: Callable[[str], str]
+    item_separator: bytes
+    key_separator: bytes
+
+
+# Starlette's JSONResponse, and json.dumps() with its defaults (ASCII only, ", " and ": ").
+_RESPONSE = _Style(_dumps, json.encoder.encode_basestring, b",", b":")
+_DEFAULTS = _Style(json.dumps, json.encoder.encode_basestring_ascii, b", ", b": ")
+
+
+def render_parts(content: Any, *, as_json_dumps: bool = False) -> list[bytes]:
+    """The body ``JSONResponse(content)`` sends (``json.dumps(content)`` with ``as_json_dumps``), as
+    pieces of UTF-8 (their concatenation), each long string escaped and encoded a slice at a time
+    (a completion's reply may be megabytes): no single call holds the GIL for long, and the body
+    need not be joined to be sent."""
+    parts: list[bytes] = []
+    _render_parts(content, parts, _DEFAULTS if as_json_dumps else _RESPONSE)
+    return parts
+
+
+def _render_parts(value: Any, parts: list[bytes], style: _Style = _RESPONSE) -> None:
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        parts.append(b"{")
+        for position, (key, item) in enumerate(value.items()):
+            if position:
+                parts.append(style.item_separator)
+            parts.append(style.dumps(key).encode("utf-8") + style.key_separator)
+            _render_parts(item, parts, style)
+        parts.append(b"}")
+    elif isinstance(value, list | tuple):
+        parts.append(b"[")
+        for position, item in enumerate(value):
+            if position:
+                parts.append(style.item_separator)
+            _render_parts(item, parts, style)
+        parts.append(b"]")
+    elif isinstance(value, str) and len(value) > LONG_STRING:
+        parts.append(b'"')
+        for start in range(0, len(value), LONG_STRING):
+            # Escaping is per character, so the slices' escapes are the whole string's.
+            parts.append(style.escape(value[start : start + LONG_STRING])[1:-1].encode("utf-8"))
+        parts.append(b'"')
+    else:
+        parts.append(style.dumps(value).encode("utf-8"))

@@ -10,6 +10,9 @@ or pass ``-p``, which would register it twice and stop pytest. Use the fixture::
     @pytest.mark.chatserver_emulator(api_keys=["k"], admin_keys=["admin"])
     def test_auth(chatserver_emulator: str) -> None: ...
 
+    @pytest.mark.chatserver_emulator(agent_delay=2.0)    # each agent reply takes about 2 s
+    def test_spinner(chatserver_emulator: str) -> None: ...
+
 Each test gets its own in-memory server, so tests cannot see each other's data.
 """
 
@@ -32,6 +35,8 @@ _ALLOWED = frozenset(
         "allowed_origins",
         "max_body_bytes",
         "max_upload_bytes",
+        "agent_delay",
+        "allow_open_access",
     }
 )
 
@@ -40,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{_MARKER}(db_path=None, api_keys=(), admin_keys=(), host='127.0.0.1', port=0, allowed_hosts=...,"
-        " allowed_origins=..., max_body_bytes=..., max_upload_bytes=...):"
+        " allowed_origins=..., max_body_bytes=..., max_upload_bytes=..., agent_delay=0):"
         " configure the chatserver_emulator fixture for this test",
     )
 

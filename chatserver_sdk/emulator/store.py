@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS chat_sessions (
     tokens_out INTEGER NOT NULL DEFAULT 0,
     tokens_total INTEGER NOT NULL DEFAULT 0,
     metadata TEXT NOT NULL DEFAULT '{}',
-    archived INTEGER NOT NULL DEFAULT 0
+    archived INTEGER NOT NULL DEFAULT 0,
+    transcript_digest TEXT
 );
 CREATE INDEX IF NOT EXISTS chat_sessions_user ON chat_sessions (user_id, updated_at);
 CREATE TABLE IF NOT EXISTS chat_messages (
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     updated_at TEXT,
     UNIQUE (session_id, message_index)
 );
+-- Written by earlier versions (a row per completion, never read); kept for their files.
 CREATE TABLE IF NOT EXISTS completions (
     id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
@@ -102,6 +104,23 @@ CREATE TABLE IF NOT EXISTS agent_messages (
 """
 
 
+class StorageFullError(Exception):
+    """A write failed because the database, or the disk it is on, is full (SQLite's SQLITE_FULL)."""
+
+    def __init__(self, where: str, cause: sqlite3.Error) -> None:
+        super().__init__(
+            f"the emulator's database ({where}) is full: SQLite says {str(cause)!r}, so this change was"
+            " not stored. Free disk space (or use a --db on a disk with room) and send it again."
+        )
+
+
+def _is_full(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(exc)
+
+
 class _Checkpointer:
     """Copies the WAL into the database file from a connection and thread of its own.
 
@@ -147,6 +166,17 @@ class _Checkpointer:
             conn.close()
 
 
+# Columns added since the first release: a database file written before gets them, empty.
+_ADDED_COLUMNS = (("chat_sessions", "transcript_digest", "TEXT"),)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, column, kind in _ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def _has_json_functions(conn: sqlite3.Connection) -> bool:
     try:
         conn.execute("SELECT value FROM json_each('[1]')").fetchall()
@@ -179,8 +209,18 @@ class Store:
                 self._conn.execute("PRAGMA wal_autocheckpoint=0")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
+            _add_missing_columns(self._conn)
         if db_path is not None:
             self._checkpointer = _Checkpointer(db_path)
+
+    @contextmanager
+    def _full_is_reported(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if _is_full(exc):
+                raise StorageFullError(self.db_path or "in memory", exc) from exc
+            raise
 
     @contextmanager
     def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
@@ -190,17 +230,19 @@ class Store:
         has been told about yet: the next durable commit's fsync of the WAL covers them too.
         """
         relaxed = not durable and self.db_path is not None
-        with self._lock:
+        with self._lock, self._full_is_reported():
             if relaxed:
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield self._conn
+                    self._conn.execute("COMMIT")
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    # SQLite may have rolled back already (a full disk can do that).
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
                     raise
-                self._conn.execute("COMMIT")
             finally:
                 if relaxed:
                     self._conn.execute("PRAGMA synchronous=FULL")
@@ -213,7 +255,7 @@ class Store:
         ``durable`` as for :meth:`write`.
         """
         relaxed = not durable and self.db_path is not None
-        with self._lock:
+        with self._lock, self._full_is_reported():
             if relaxed:
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             try:

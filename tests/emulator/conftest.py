@@ -11,7 +11,7 @@ import pytest
 
 from chatserver_sdk.emulator import run_emulator
 
-from .spec import SpecChecker, find_spec, load_openapi
+from .spec import SpecChecker, find_agentapi_spec, find_spec, load_openapi
 
 USER = "00000000-0000-0000-0000-000000000001"
 OTHER_USER = "00000000-0000-0000-0000-000000000002"
@@ -21,7 +21,8 @@ MODEL = "claude-sonnet-4-5@20250929"
 
 @pytest.fixture(scope="session")
 def spec_checker() -> SpecChecker:
-    return SpecChecker(load_openapi(find_spec()))
+    spec = find_spec()
+    return SpecChecker(load_openapi(spec), load_openapi(find_agentapi_spec(spec)))
 
 
 ClientFactory = Callable[..., httpx2.Client]
@@ -37,7 +38,8 @@ def make_client(spec_checker: SpecChecker) -> Iterator[ClientFactory]:
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         hooks = {"response": [spec_checker.hook]}
-        client = httpx2.Client(base_url=base_url, headers=headers, event_hooks=hooks, timeout=10.0, **kwargs)
+        kwargs.setdefault("timeout", 10.0)
+        client = httpx2.Client(base_url=base_url, headers=headers, event_hooks=hooks, **kwargs)
         clients.append(client)
         return client
 
@@ -47,9 +49,9 @@ def make_client(spec_checker: SpecChecker) -> Iterator[ClientFactory]:
 
 
 @pytest.fixture
-def emulator() -> Iterator[str]:
-    with run_emulator() as base_url:
-        yield base_url
+def emulator(chatserver_emulator: str) -> str:
+    """A fresh emulator's base URL: the shipped fixture (configured with its marker)."""
+    return chatserver_emulator
 
 
 @pytest.fixture

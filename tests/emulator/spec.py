@@ -1,8 +1,10 @@
-"""Checking emulator responses against the upstream OpenAPI contract.
+"""Checking emulator responses against the upstream OpenAPI contracts.
 
 The spec is found and read by :mod:`tests.spec`, the loader the SDK's contract
 test uses too; this module adds the response checker the emulator fixtures hook
-into their HTTP clients.
+into their HTTP clients. The agent-control routes are checked against coder/agentapi
+0.12.1's own spec (``agentapi-openapi.json``, beside the ChatServer's), which the
+emulator follows; the ChatServer's file carries an older copy of them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from ..spec import SPEC_FILE_NAME, load_contract, load_spec_document, spec_path,
 __all__ = ["SPEC_NAME", "SSE_PATHS", "SpecChecker", "find_spec", "load_openapi", "matches"]
 
 SPEC_NAME = SPEC_FILE_NAME
+AGENTAPI_SPEC_NAME = "agentapi-openapi.json"
 SSE_PATHS = frozenset({"/events"})
+AGENT_CONTROL_PATHS = frozenset({"/status", "/messages", "/message", "/events", "/upload"})
 
 
 def find_spec() -> Path:
@@ -36,15 +40,28 @@ def load_openapi(path: Path) -> OpenAPI:
     return load_contract(path).api
 
 
+def find_agentapi_spec(chatserver_spec: Path) -> Path:
+    """agentapi 0.12.1's spec, kept beside the ChatServer's (in shared/spec and in tests/upstream)."""
+    path = chatserver_spec.with_name(AGENTAPI_SPEC_NAME)
+    if not path.is_file():
+        load_spec_document(path)  # raises SpecUnavailableError saying where it looked
+    return path
+
+
 class SpecChecker:
     """Validate responses; bodies of statuses the spec does not declare must be FastAPI's {"detail": str}."""
 
-    def __init__(self, openapi: OpenAPI) -> None:
+    def __init__(self, openapi: OpenAPI, agentapi: OpenAPI | None = None) -> None:
+        self.chatserver = openapi
+        self.agentapi = agentapi or openapi
         self.openapi = openapi
         self.checked: list[tuple[str, str, int]] = []
 
+    def _spec_for(self, raw_path: str) -> OpenAPI:
+        return self.agentapi if raw_path in AGENT_CONTROL_PATHS else self.chatserver
+
     def _declared_statuses(self, request: httpx2.Request) -> set[str] | None:
-        paths = self.openapi.spec / "paths"
+        paths = self._spec_for(request.url.raw_path.split(b"?")[0].decode()).spec / "paths"
         for template, item in paths.items():
             if matches(str(template), request.url.raw_path.split(b"?")[0].decode()):
                 operation = item.get(request.method.lower())
@@ -80,7 +97,7 @@ class SpecChecker:
             status_code=response.status_code,
             content_type=content_type,  # type: ignore[arg-type]
         )
-        self.openapi.validate_response(mock_request, mock_response)
+        self._spec_for(raw_path).validate_response(mock_request, mock_response)
         self.checked.append((request.method, raw_path, response.status_code))
 
     def hook(self, response: httpx2.Response) -> None:

@@ -15,6 +15,9 @@ import pytest
 
 from .spec import SpecChecker
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 
 def wait_stable(client: httpx2.Client, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
@@ -32,7 +35,7 @@ def assert_problem(response: httpx2.Response, status: int) -> dict[str, Any]:
 
 
 def test_initial_state(client: httpx2.Client) -> None:
-    assert client.get("/status").json() == {"agent_type": "claude", "status": "stable"}
+    assert client.get("/status").json() == {"agent_type": "claude", "status": "stable", "transport": "pty"}
     assert client.get("/messages").json() == {"messages": []}
 
 

@@ -12,6 +12,9 @@ from chatserver_sdk.emulator.auth import actor_for_key
 
 from .conftest import ClientFactory, completion_body
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 USER_KEY = "user-key-0123456789"
 ADMIN_KEY = "admin-key-9876543210"
 

@@ -14,6 +14,9 @@ from chatserver_sdk.emulator.agent import count_tokens
 
 from .conftest import MODEL, OTHER_USER, USER, completion_body
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 
 def sse_events(response: httpx2.Response) -> list[str]:
     """Split a completion stream into its raw ``data:`` payloads, checking the exact framing."""
@@ -263,14 +266,20 @@ def test_resending_the_stored_transcript_appends_only_the_reply(client: httpx2.C
     assert [m["role"] for m in messages] == ["user", "assistant", "assistant"]
 
 
-def test_stored_messages_are_not_compared_with_the_resent_ones(client: httpx2.Client) -> None:
-    # Upstream counts messages, it does not compare them: a rewritten history keeps the stored text.
+def test_a_resend_that_differs_from_the_stored_transcript_is_409_and_stores_nothing(
+    client: httpx2.Client,
+) -> None:
+    # Upstream counts messages and would keep "original", drop "rewritten" and answer 200.
     session_id = str(uuid.uuid4())
     client.post("/v1/chat/completions", json=completion_body("original", session_id=session_id))
     body = completion_body("rewritten", "reply", "new", session_id=session_id)
-    assert client.post("/v1/chat/completions", json=body).status_code == 200
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert detail.startswith("messages[0] differs from message 0 stored in session")
+    assert "'original'" in detail and "resend the 2 stored messages" in detail and len(detail) < 300
     contents = [m["content"] for m in _detail(client, session_id)["messages"]]
-    assert contents[0] == "original" and contents[2] == "new" and len(contents) == 4
+    assert contents == ["original", "Echo (turn 1): original"]
 
 
 def test_content_parts_with_history_are_upstreams_500(client: httpx2.Client) -> None:
@@ -479,9 +488,14 @@ def test_emulated_faults_arrive_inside_a_stream(
     assert chunks[-1]["error"]["type"] == kind and "emulated fault" in chunks[-1]["error"]["message"]
 
 
-def test_unknown_fault_is_400(shared_client: httpx2.Client) -> None:
-    body = completion_body("hi", metadata={"emulator_fault": "gremlins"})
-    assert shared_client.post("/v1/chat/completions", json=body).status_code == 400
+@pytest.mark.parametrize("fault", ["gremlins", ["crash"], {"kind": "crash"}, 5, True], ids=repr)
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_unknown_fault_is_400_naming_it(shared_client: httpx2.Client, fault: object, stream: bool) -> None:
+    body = completion_body("hi", stream=stream, metadata={"emulator_fault": fault})
+    response = shared_client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 400
+    faults = "bad_request, unavailable, stream_error, crash"
+    assert response.json()["detail"] == f"metadata.emulator_fault must be one of: {faults}; got {fault!r}"
 
 
 @pytest.mark.parametrize("count", [1, 300], ids=["one-message", "batches"])

@@ -46,6 +46,7 @@ def test_emulator_options() -> None:
     assert (defaults.port, defaults.db, defaults.api_keys) == (3284, None, [])
 
 
+@pytest.mark.slow
 def test_cli_serves_logs_each_request_and_never_a_key(tmp_path: Path) -> None:
     port = _free_port()
     env = {
@@ -96,6 +97,7 @@ def test_cli_serves_logs_each_request_and_never_a_key(tmp_path: Path) -> None:
     assert any('"GET /events?api_key=%2A%2A%2A" 200' in line for line in request_lines)
 
 
+@pytest.mark.slow
 def test_importing_the_sdk_does_not_import_the_server_stack() -> None:
     code = (
         "import sys, chatserver_sdk, chatserver_sdk.cli, chatserver_sdk.emulator,"
@@ -109,6 +111,7 @@ def test_importing_the_sdk_does_not_import_the_server_stack() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO_ROOT)
 
 
+@pytest.mark.slow
 def test_pytest_plugin_fixture(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(

@@ -15,6 +15,8 @@ from chatserver_sdk.emulator import run_emulator
 
 from .conftest import USER, completion_body
 
+pytestmark = pytest.mark.slow
+
 SESSIONS = 20
 PER_SESSION = 10
 
@@ -59,9 +61,9 @@ async def _run(base_url: str, session_ids: list[str], racing: str) -> tuple[list
         racers = asyncio.gather(*(client.post("/v1/chat/completions", json=body) for _ in range(40)))
         usages, raced = await asyncio.gather(conversations, racers)
     statuses = sorted({r.status_code for r in raced})
-    # Upstream's rule: a racer that arrives after a reply is stored sends fewer messages than the
-    # session holds, and fails; the others are served.
-    assert set(statuses) <= {200, 500}, statuses
+    # One racer's turn runs; one that arrives meanwhile is refused (409: another turn is running),
+    # one that arrives after the reply is stored sends fewer messages than the session holds (500).
+    assert set(statuses) <= {200, 409, 500}, statuses
     return usages, sum(r.status_code == 200 for r in raced)
 
 
@@ -88,10 +90,10 @@ def test_concurrent_sessions_keep_exact_transcripts_and_totals(tmp_path: Path, s
         assert session["tokens_out"] == sum(u["completion_tokens"] for u in session_usages)
         assert session["tokens_total"] == sum(u["total_tokens"] for u in session_usages)
 
-    # Upstream's rule under a race: the message is stored once, and every reply after it, in order.
+    # Under a race the message is stored once, with the one reply that was answered 200.
     raced_messages = details[racing]["messages"]
-    assert [m["message_index"] for m in raced_messages] == list(range(1 + raced))
-    assert [m["role"] for m in raced_messages] == ["user"] + ["assistant"] * raced
-    assert details[racing]["session"]["message_count"] == 1 + raced
+    assert raced == 1
+    assert [(m["message_index"], m["role"]) for m in raced_messages] == [(0, "user"), (1, "assistant")]
+    assert details[racing]["session"]["message_count"] == 2
     created = [e for e in audit["entries"] if e["action"] == "chat_session.created"]
     assert sorted(e["resource_id"] for e in created) == sorted([*session_ids, racing])

@@ -9,6 +9,9 @@ from chatserver_sdk.emulator import run_emulator
 
 from .conftest import USER
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("text", "encoding", "word"),

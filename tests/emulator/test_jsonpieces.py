@@ -130,15 +130,30 @@ def test_render_refuses_what_jsonresponse_refuses() -> None:
 
 @pytest.mark.parametrize(
     "batches",
-    [[], [[]], [[1, 2], [], [{"a": "é"}], [[3]]], [[{"id": i} for i in range(300)], [None] * 129]],
-    ids=["none", "one-empty", "mixed", "large"],
+    [
+        [],
+        [[]],
+        [[1, 2], [], [{"a": "é"}], [[3]]],
+        [[{"id": i} for i in range(300)], [None] * 129],
+        [[{"content": 'a long "one" é\n' * 10_000, "id": 1}, {"id": 2}], [{"content": "x"}]],
+    ],
+    ids=["none", "one-empty", "mixed", "large", "long-strings"],
 )
 def test_render_batches_is_the_list_of_every_item(batches: list[list[Any]]) -> None:
     items = [item for batch in batches for item in batch]
-    assert jsonpieces.render_batches(iter(batches)).encode() == JSONResponse(items).body
+    assert b"".join(jsonpieces.render_batches(iter(batches))) == JSONResponse(items).body
 
 
 def test_render_groups_long_lists_exactly() -> None:
     for length in (0, 1, 127, 128, 129, 300):
         content = {"session": {"id": "s"}, "messages": [{"i": i, "t": "é"} for i in range(length)]}
         assert jsonpieces.render(content) == JSONResponse(content).body
+
+
+@pytest.mark.parametrize("length", [0, 10, jsonpieces.LONG_STRING, jsonpieces.LONG_STRING * 3 + 7])
+def test_render_parts_is_jsonresponses_body(length: int) -> None:
+    text = ('é"\\\n\u2028😀 ' * length)[:length]
+    content = {"id": "c", "choices": [{"message": {"content": text, "name": None}}], "usage": {"n": 1.5}}
+    parts = jsonpieces.render_parts(content)
+    assert b"".join(parts) == JSONResponse(content).body
+    assert max(map(len, parts)) <= 4 * jsonpieces.LONG_STRING  # no piece holds the whole text

@@ -21,6 +21,9 @@ from chatserver_sdk.emulator.schemas import ChatCompletionRequest
 
 from .conftest import MODEL, USER
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 MANY = 5000  # messages: ~240 KB of JSON, well past the size parsed off the loop
 
 

@@ -10,6 +10,9 @@ import pytest
 
 from .conftest import ORG, OTHER_USER, USER
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 
 def create(client: httpx2.Client, scope: dict[str, Any], **fields: Any) -> dict[str, Any]:
     body = {"name": "search", "endpoint": "https://mcp.example.com/search", "scope": scope, **fields}

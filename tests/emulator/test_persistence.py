@@ -23,6 +23,9 @@ from chatserver_sdk.emulator.store import Store
 
 from .conftest import ORG, USER, ClientFactory, completion_body
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

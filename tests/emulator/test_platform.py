@@ -16,6 +16,9 @@ from chatserver_sdk.emulator.auth import actor_for_key
 
 from .conftest import ORG, OTHER_USER, USER, ClientFactory, completion_body
 
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
+
 AWKWARD_EMAILS = [
     "plain@example.com",
     "slash/in/local@example.com",

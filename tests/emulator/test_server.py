@@ -6,8 +6,12 @@ import gc
 import socket
 
 import httpx2
+import pytest
 
 from chatserver_sdk.emulator import run_emulator
+
+# Every test here starts an emulator (or a process).
+pytestmark = pytest.mark.slow
 
 
 def _accepted_connections(port: int) -> list[socket.socket]:

@@ -11,12 +11,12 @@ import pytest
 from chatserver_sdk.emulator import run_emulator
 
 from .conftest import ORG, USER, completion_body
-from .spec import SpecChecker, find_spec, load_openapi, matches
+from .spec import SpecChecker, find_agentapi_spec, find_spec, load_openapi, matches
 
 
 @pytest.fixture
 def checker() -> SpecChecker:
-    return SpecChecker(load_openapi(find_spec()))
+    return SpecChecker(load_openapi(find_spec()), load_openapi(find_agentapi_spec(find_spec())))
 
 
 def test_spec_is_found_by_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,6 +27,7 @@ def test_spec_is_found_by_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert find_spec() == path
 
 
+@pytest.mark.slow
 def test_every_operation_validates(checker: SpecChecker) -> None:
     with (
         run_emulator() as base_url,

@@ -1,6 +1,6 @@
 """Every Python block of README.md, examples/README.md and docs/*.md runs as written against a fresh
-emulator, and every one that needs no agent control also against upstream's own ChatServer.
-(docs/emulator.md is the emulator's own page: ``tests/emulator/test_docs.py`` runs it.)
+emulator, and every one that needs no agent control or emulator of its own also against upstream's
+own ChatServer.
 
 Each block runs in a Python process of its own, as a reader who pastes it would
 run it, with ``CHATSERVER_BASE_URL`` pointing at the server and no
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [
     ROOT / "README.md",
     ROOT / "examples" / "README.md",
-    *sorted(path for path in (ROOT / "docs").glob("*.md") if path.name != "emulator.md"),
+    *sorted((ROOT / "docs").glob("*.md")),
 ]
 DEFAULT_ADDRESS = re.compile(r"(?:localhost|127\.0\.0\.1):3284")
 TIMEOUT = 120
