@@ -244,13 +244,18 @@ def transport_error(
             type(cause), "read"
         )
         advice = (
-            " An agent turn can take minutes: a larger timeout= allows that much time between reads; "
-            "deadline= bounds the whole call."
+            " An agent turn can take minutes: raise timeout= (each read) or use deadline= (the whole call)."
             if _is_completion(request)
             else f" Is the server at {server} overloaded? A larger timeout= waits longer."
         )
         message = f"{where}: no answer for {timeouts.get(kind)} s (the {kind} timeout){tries}.{advice}"
         return APITimeoutError(request, message=message + _not_retried(request, retried))
+    if isinstance(cause, httpx2.ConnectError) and _tls_mismatch(cause):
+        return APIConnectionError(
+            message=f"Could not connect to the ChatServer at {server}: {reason}. Does it serve HTTPS? "
+            "A server that speaks plain HTTP needs http:// in base_url.",
+            request=request,
+        )
     if isinstance(cause, httpx2.ConnectError):
         return APIConnectionError(
             message=f"Could not connect to the ChatServer at {server}{tries}: {reason}. Is it running? For a "
@@ -275,6 +280,12 @@ def broken_stream_error(
     return IncompleteStreamError(request=request, received_chunks=received_chunks, cause=_reason(cause))
 
 
+def _tls_mismatch(cause: Exception) -> bool:
+    """An https:// URL whose server answered in plain HTTP (or a TLS failure of another kind)."""
+    text = f"{cause} {cause.__cause__ or ''} {cause.__context__ or ''}".lower()
+    return any(sign in text for sign in ("ssl", "tls", "certificate"))
+
+
 def _reason(cause: Exception) -> str:
     text = str(cause) or type(cause).__name__
     # A header value is never worth echoing: it may be a credential.
@@ -285,10 +296,7 @@ def _not_retried(request: httpx2.Request, retried: bool) -> str:
     if retried or request.method.upper() != "POST":
         return ""
     if _is_completion(request) and not _history_on(request):
-        return (
-            " Not sent again: the agent may have run. Without history (user=...) the SDK cannot tell "
-            "whether the agent ran; with it, a lost answer is read back from the stored session."
-        )
+        return " Not sent again: the agent may have run (with user=..., the SDK reads the session to tell)."
     return " Not sent again: the server may already have acted on it; check before repeating it."
 
 
@@ -323,7 +331,13 @@ def status_error(response: httpx2.Response) -> APIStatusError:
         cls: type[APIStatusError] = InternalServerError
     else:
         cls = _STATUS_CLASSES.get(response.status_code, APIStatusError)
-    return cls(message, response=response, body=openai_error_object(body))
+    error = cls(message, response=response, body=openai_error_object(body))
+    error.hint = hint
+    return error
+
+
+_AGENT_BUSY = "waiting for user input"
+"""agentapi's words when a user message arrives while its agent is running."""
 
 
 def _says_little(body: object) -> bool:
@@ -335,11 +349,22 @@ def _says_little(body: object) -> bool:
 
 def _likely_cause(response: httpx2.Response, body: object) -> str:
     """What the SDK knows of the call that the server's bare answer does not say."""
-    if not _says_little(body):
-        return ""
     request = response.request
     path = request.url.path.rstrip("/") or "/"
     status = response.status_code
+    if status >= 500 and path == "/message" and _AGENT_BUSY in json.dumps(body):
+        # agentapi's refusal names no state and no way out (a 500, so that it is not mistaken for
+        # a client error): say both.
+        return (
+            "The agent is running: a user message is taken only when it is stable. Wait for it "
+            "(client.agent.wait()), or stop it (client.agent.interrupt()); client.agent.ask() waits first"
+        )
+    if status == 401:
+        return "Pass api_key= (or set $CHATSERVER_API_KEY) to a key this server accepts"
+    if status == 403 and "/platform" in path:
+        return "This needs a platform admin's key"
+    if not _says_little(body):
+        return ""
     if status == 404:
         server = display_url(request.url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
         if path in _AGENT_CONTROL:
@@ -360,11 +385,17 @@ def _likely_cause(response: httpx2.Response, body: object) -> str:
                 "when fewer messages are sent than the session holds, or when another turn on it is still "
                 "running"
             )
-        return "The agent may have failed; the server's log says why"
+        return "The agent may have failed; the server's log says why. Not sent again: the agent may have run"
     if request.method == "POST" and path.endswith("/platform/admins"):
-        return "A ChatServer fails like this when the email is already an admin (list_admins() shows them)"
+        return (
+            "A ChatServer fails like this when the email is already an admin "
+            "(client.platform.admins.list() shows them)"
+        )
     if request.method == "PUT" and "/atoms/mcp/" in path:
-        return "A ChatServer fails like this when no MCP server has this id (list_mcp_servers() shows them)"
+        return (
+            "A ChatServer fails like this when no MCP server has this id "
+            "(client.mcp_servers.list() shows them)"
+        )
     return ""
 
 

@@ -125,6 +125,9 @@ class APIStatusError(APIError, openai.APIStatusError):
     """
 
     default_status: ClassVar[int | None] = None
+    hint: str = ""
+    """What the SDK adds to the server's words, also at the end of ``message``: the likely cause of
+    a bare answer (``Internal Server Error``, ``Not Found``) for the call it made, or the fix."""
 
     def __init__(
         self,

@@ -62,10 +62,14 @@ def _status(error: APIStatusError) -> str:
     return f"{error.status_code} {_reason(error)}".strip()
 
 
-def server_words(error: APIStatusError) -> str:
+def server_words(error: APIStatusError, *, hinted: bool = True) -> str:
     """What the server said beyond its status: the SDK's message without a repeat of the status
-    ("HTTP 500: ...", "Internal Server Error: ..."), or "" when it said nothing else."""
+    ("HTTP 500: ...", "Internal Server Error: ..."), or "" when it said nothing else. ``hinted=False``
+    leaves out the SDK's hint, where the command line gives its own (a key: --api-key)."""
     text = one_line(error)
+    hint = getattr(error, "hint", "")
+    if not hinted and hint and text.endswith(hint):
+        text = text[: -len(hint)].rstrip(" .")
     code, reason = str(error.status_code), _reason(error)
     prefixes = [f"HTTP {code}", f"{code} {reason}", code, reason]
     changed = True
@@ -80,9 +84,9 @@ def server_words(error: APIStatusError) -> str:
     return text
 
 
-def status_line(error: APIStatusError) -> str:
+def status_line(error: APIStatusError, *, hinted: bool = True) -> str:
     """``500 Internal Server Error: <the server's words>``: the status once."""
-    words = server_words(error)
+    words = server_words(error, hinted=hinted)
     return f"{_status(error)}: {words}" if words else f"{_status(error)} (the server sent no details)"
 
 
@@ -103,9 +107,9 @@ def describe(error: BaseException) -> tuple[str, int] | None:
 
     if isinstance(error, UnauthorizedError):
         hint = "pass --api-key or set $CHATSERVER_API_KEY to a key this server accepts"
-        return f"{_server(error)} refused the key ({status_line(error)}): {hint}", EXIT_ERROR
+        return f"{_server(error)} refused the key ({status_line(error, hinted=False)}): {hint}", EXIT_ERROR
     if isinstance(error, ForbiddenError):
-        return f"{status_line(error)} (this needs a platform admin's key)", EXIT_ERROR
+        return f"{status_line(error, hinted=False)} (this needs a platform admin's key)", EXIT_ERROR
     if isinstance(error, APIStatusError):
         return status_line(error), EXIT_ERROR
     if isinstance(error, StreamError):

@@ -53,7 +53,8 @@ def test_status_maps_to_class_that_is_also_openais(
     error = caught.value
     assert isinstance(error, theirs) and isinstance(error, ChatServerError)
     assert isinstance(error, openai.APIStatusError)
-    assert error.message == f"nope {status}"
+    assert error.message == f"nope {status}" + (f". {error.hint}" if error.hint else "")
+    assert bool(error.hint) == (status == 401)  # the fix for a refused key; the others say enough
     assert error.status_code == status
     assert error.response.status_code == status
     assert error.body == {"detail": f"nope {status}"}
@@ -410,3 +411,29 @@ def test_a_connection_error_names_the_url_and_the_fix() -> None:
         message = caught.value.message
         assert "http://127.0.0.1:9" in message and "chatserver emulator" in message
         assert "pw" not in message
+
+
+def test_a_user_message_while_the_agent_runs_says_what_to_do(server: FakeServer) -> None:
+    """agentapi 0.12.1's refusal (Huma's 500 problem+json) names neither the state nor a way out."""
+    busy = "failed to send message: message can only be sent when the agent is waiting for user input"
+    server.on(
+        "POST",
+        "/message",
+        httpx2.Response(
+            500,
+            headers={"content-type": "application/problem+json"},
+            json={
+                "title": "Internal Server Error",
+                "status": 500,
+                "detail": "unexpected error occurred",
+                "errors": [{"message": busy}],
+            },
+        ),
+    )
+    with pytest.raises(exceptions.InternalServerError) as caught:
+        client_for(server).agent.send("too soon")
+    message = caught.value.message
+    assert busy in message  # the server's own words first
+    assert "The agent is running" in message
+    assert "client.agent.wait()" in message and "client.agent.interrupt()" in message
+    assert len(server.requests) == 1  # a POST that reached the agent is not sent again

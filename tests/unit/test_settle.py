@@ -266,7 +266,7 @@ def test_without_history_the_error_says_how_to_turn_it_on(history: HistoryServer
     history.lose("before-storing")
     with pytest.raises(APIConnectionError) as caught:
         client_for(history).create_completion(MODEL, ["hi"], session_id=str(uuid.uuid4()))
-    assert "cannot tell whether the agent ran" in caught.value.message
+    assert "the SDK reads the session to tell" in caught.value.message
     assert "user=" in caught.value.message
 
 
