@@ -2139,7 +2139,7 @@ class AsyncChatServerClient(AsyncCore):
             page_size=page_size,
         )
 
-    async def conversation(
+    def conversation(
         self,
         model: str,
         *,
@@ -2158,7 +2158,7 @@ class AsyncChatServerClient(AsyncCore):
         """
         from ._conversation import aconversation
 
-        return await aconversation(
+        return aconversation(
             self,
             model,
             user_id=user_id,

@@ -29,7 +29,7 @@ import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,7 @@ def conversation(
     )
 
 
-async def aconversation(
+def aconversation(
     client: AsyncChatServerClient,
     model: str,
     *,
@@ -102,13 +102,14 @@ async def aconversation(
     system_prompt: str | None = None,
     **options: Any,
 ) -> AsyncConversation:
-    """A multi-turn chat (awaited: resuming reads the stored history); see the sync client's."""
-    chat = AsyncConversation(
+    """A multi-turn chat that holds its transcript and sends it whole each turn (one request a turn).
+
+    As the sync client's; a resumed session's stored history is read before the first turn, or
+    now if you ``await`` the conversation (``chat = await client.conversation(...)``).
+    """
+    return AsyncConversation(
         client, model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, **options
     )
-    if session_id is not None:
-        await chat.reload()
-    return chat
 
 
 def _uuid(value: str, field: str) -> str:
@@ -443,7 +444,10 @@ class ConversationStream:
 
 
 class AsyncConversation:
-    """The async twin of :class:`Conversation`: ``await send(text)``, ``await stream(text)``."""
+    """The async twin of :class:`Conversation`: ``await send(text)``, ``await stream(text)``.
+
+    ``client.conversation(...)`` makes one; ``await`` it to read a resumed session's stored history
+    now (else it is read before the first turn)."""
 
     def __init__(
         self,
@@ -455,14 +459,25 @@ class AsyncConversation:
         system_prompt: str | None = None,
         **options: Any,
     ) -> None:
-        # Loading a resumed session needs I/O: AsyncChatServerClient.conversation() awaits reload().
+        # Loading a resumed session needs I/O: it happens when the conversation is awaited, or
+        # before its first turn.
         self._client = client
         self._state = _State(
             model, user_id=user_id, session_id=session_id, system_prompt=system_prompt, options=options
         )
         self._turn = asyncio.Lock()
+        self._resume_pending = session_id is not None
         if session_id is None and self._state.session_id is not None:
             client._sessions.record(self._state.session_id, [])
+
+    def __await__(self) -> Generator[Any, None, AsyncConversation]:
+        """``await chat``: a resumed session's stored history is read now (once); the conversation."""
+        return self._loaded().__await__()
+
+    async def _loaded(self) -> AsyncConversation:
+        if self._resume_pending:
+            await self.reload()
+        return self
 
     @property
     def model(self) -> str:
@@ -479,7 +494,8 @@ class AsyncConversation:
 
     @property
     def messages(self) -> list[Message]:
-        """The turns so far, user and assistant messages in order (a copy)."""
+        """The turns so far, user and assistant messages in order (a copy); a resumed session's
+        stored ones once it is loaded (``await chat``, or after the first turn)."""
         return list(self._state.messages)
 
     @property
@@ -500,6 +516,7 @@ class AsyncConversation:
             detail = None
             self._client._sessions.record(state.session_id, [])
         state.loaded(detail)
+        self._resume_pending = False
 
     async def _begin(self, text: str, *, stream: bool) -> dict[str, Any]:
         text = _checked_text(text)
@@ -508,7 +525,7 @@ class AsyncConversation:
         if not await acquire_within(self._turn, None if wait < 0 else wait):
             raise SessionBusyError(str(self._state.session_id), wait)
         try:
-            if self._state.needs_reload:
+            if self._state.needs_reload or self._resume_pending:
                 await self.reload()
             return self._state.request(text, stream=stream)
         except BaseException:

@@ -83,6 +83,13 @@ def checked_key(key: object, source: str) -> str:
             f"{source}: the key starts or ends with whitespace (length {len(key)}); keys never do. "
             "It usually comes from a file or `echo`: strip it."
         )
+    if key.lower().startswith(("http://", "https://")):
+        # ChatServerClient("http://host:3284") is a common slip: the first positional argument is
+        # the key (as in the earlier SDK), and sending a URL as a bearer key fails far from here.
+        raise ValueError(
+            f"{source}: the key is a URL. The first positional argument is the API key; give the server "
+            "as base_url=... (or $CHATSERVER_BASE_URL)."
+        )
     return key
 
 

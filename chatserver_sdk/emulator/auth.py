@@ -19,8 +19,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 AGENT_CONTROL_PATHS = frozenset({"/status", "/messages", "/message", "/events", "/upload"})
 PLATFORM_PREFIX = "/api/v1/platform/"
-# Interactive docs stay reachable without a key, as they do upstream.
-_PUBLIC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+# Interactive docs stay reachable without a key, as they do upstream, and so does the health check
+# (what a load balancer or a readiness loop asks, with no key to give).
+_PUBLIC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/health"})
 
 
 @dataclass(frozen=True)

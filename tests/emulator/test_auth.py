@@ -120,3 +120,11 @@ def test_admin_keys_alone_guard_only_platform_routes(make_client: ClientFactory)
 
 def test_docs_stay_public(secured: str, make_client: ClientFactory) -> None:
     assert make_client(secured).get("/openapi.json").status_code == 200
+
+
+def test_the_health_check_needs_no_key(secured: str, make_client: ClientFactory) -> None:
+    """What a load balancer or a readiness loop asks, with no key to give (the README says so)."""
+    for key in (None, "wrong-key", USER_KEY):
+        response = make_client(secured, api_key=key).get("/health")
+        assert response.status_code == 200, key
+        assert response.json()["status"] == "healthy"

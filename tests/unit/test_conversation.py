@@ -218,3 +218,43 @@ def test_the_async_conversation_refuses_the_same_bad_arguments() -> None:
                 await client.conversation(MODEL, user_id="bob")
 
     asyncio.run(main())
+
+
+class StoredSession(Recorder):
+    """A session that already holds one turn: the lookup finds it."""
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        if request.method == "GET":
+            session = request.url.path.rsplit("/", 1)[1]
+            records = [
+                {"id": "1", "message_index": 0, "role": "user", "content": "first"},
+                {"id": "2", "message_index": 1, "role": "assistant", "content": "reply 0"},
+            ]
+            return httpx2.Response(
+                200, json={"session": {"id": session, "title": "first"}, "messages": records}
+            )
+        return super().__call__(request)
+
+
+@pytest.mark.parametrize("awaited", [True, False], ids=["awaited", "not-awaited"])
+def test_an_async_conversation_resumes_whether_or_not_it_is_awaited(awaited: bool) -> None:
+    """``chat = client.conversation(...)`` without ``await`` (an easy slip) works too: the stored
+    history is read before the first turn instead of at once."""
+    recorder = StoredSession()
+    user, session = str(uuid.uuid4()), str(uuid.uuid4())
+
+    async def main() -> None:
+        async with client_for(recorder, asynchronous=True) as client:
+            chat = client.conversation(MODEL, user_id=user, session_id=session)
+            if awaited:
+                assert await chat is chat
+                assert [m.text for m in chat.messages] == ["first", "reply 0"]
+            else:
+                assert chat.messages == []  # not read yet
+            assert await chat.send("second") == "reply 1"
+            assert [m.text for m in chat.messages] == ["first", "reply 0", "second", "reply 1"]
+            assert await chat is chat  # awaiting again reads nothing more
+
+    asyncio.run(main())
+    sent = [m["content"] for m in recorder.bodies[0]["messages"]]
+    assert sent == ["first", "reply 0", "second"]  # the stored transcript, then the new turn

@@ -437,3 +437,10 @@ def test_a_user_message_while_the_agent_runs_says_what_to_do(server: FakeServer)
     assert "The agent is running" in message
     assert "client.agent.wait()" in message and "client.agent.interrupt()" in message
     assert len(server.requests) == 1  # a POST that reached the agent is not sent again
+
+
+@pytest.mark.parametrize("positional", ["http://localhost:3999", "HTTPS://chat.example.com/v1"])
+def test_a_url_given_where_the_key_goes_is_refused(positional: str) -> None:
+    with pytest.raises(ValueError, match=r"api_key: the key is a URL\. .*base_url=") as caught:
+        ChatServerClient(positional)
+    assert positional not in str(caught.value)
