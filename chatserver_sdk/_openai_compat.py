@@ -116,6 +116,13 @@ _StreamT = TypeVar("_StreamT", bound=openai.Stream[Any])
 _AsyncStreamT = TypeVar("_AsyncStreamT", bound=openai.AsyncStream[Any])
 
 _RESENDING = "session %s: the turn's request never reached the agent (%s); sending it once more"
+
+
+def _refused(error: APIError) -> bool:
+    """A 500 with nothing of the turn stored: the ChatServer refused it (another user's session, a
+    transcript shorter than the stored one) and would refuse it again. A gateway's 502-504 may
+    never have reached it, so that turn is sent once more."""
+    return getattr(error, "status_code", None) == 500
 _RECOVERED = "session %s: the answer was lost (%s); the reply stored in the session is returned (recovered)"
 
 DEFAULT_SESSION_WAIT = 600.0
@@ -857,6 +864,8 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
             )
             raise error from None
         outcome = turn.outcome(stored)
+        if outcome.kind == "not-reached" and _refused(error):
+            raise error
         if outcome.kind == "not-reached":
             log.warning(_RESENDING, turn.session_id, error)
             return send(options)
@@ -1058,6 +1067,8 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
             )
             raise error from None
         outcome = turn.outcome(stored)
+        if outcome.kind == "not-reached" and _refused(error):
+            raise error
         if outcome.kind == "not-reached":
             log.warning(_RESENDING, turn.session_id, error)
             return await send(options)

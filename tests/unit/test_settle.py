@@ -22,6 +22,7 @@ import pytest
 from chatserver_sdk import (
     APIConnectionError,
     ChatServerClient,
+    InternalServerError,
     SessionBusyError,
     TurnOutcomeUnknownError,
 )
@@ -443,3 +444,42 @@ def test_openai_s_own_create_resumes_from_the_stored_transcript_and_then_needs_n
     before = len(history.requests)
     client.chat.completions.create(model=MODEL, messages=whole, extra_body={"metadata": metadata})
     assert [r.method for r in history.requests[before:]] == ["POST"]  # it knows what is stored
+
+
+def test_a_turn_the_server_refused_with_a_500_and_did_not_store_is_not_sent_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Another user's session id: upstream answers 500 and stores nothing; the lookup finds no session
+    for this user. A second POST would fail the same way (the newcomer trial saw two)."""
+    posts: list[httpx2.Request] = []
+
+    def server(request: httpx2.Request) -> httpx2.Response:
+        if request.method == "GET":
+            return httpx2.Response(404, json={"detail": "chat session not found"})
+        posts.append(request)
+        return httpx2.Response(500, text="Internal Server Error")
+
+    client = client_for(server)
+    with caplog.at_level(logging.WARNING, "chatserver_sdk"), pytest.raises(InternalServerError) as caught:
+        client.create_completion(MODEL, ["hi"], user=USER, session_id=str(uuid.uuid4()))
+    assert len(posts) == 1
+    assert "sending it once more" not in caplog.text
+    assert "another user" in caught.value.message  # the likely cause, from what the SDK knows
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_error_with_nothing_stored_is_sent_once_more(status: int) -> None:
+    posts: list[httpx2.Request] = []
+
+    def server(request: httpx2.Request) -> httpx2.Response:
+        if request.method == "GET":
+            return httpx2.Response(404, json={"detail": "chat session not found"})
+        posts.append(request)
+        if len(posts) == 1:
+            return httpx2.Response(status, text="Bad Gateway")
+        return httpx2.Response(
+            200, json=_completion(str(json.loads(request.content)["metadata"]["session_id"]), "hi")
+        )
+
+    reply = client_for(server).create_completion(MODEL, ["hi"], user=USER, session_id=str(uuid.uuid4()))
+    assert len(posts) == 2 and reply.choices[0].message.content == "hi"
