@@ -123,6 +123,8 @@ def _refused(error: APIError) -> bool:
     transcript shorter than the stored one) and would refuse it again. A gateway's 502-504 may
     never have reached it, so that turn is sent once more."""
     return getattr(error, "status_code", None) == 500
+
+
 _RECOVERED = "session %s: the answer was lost (%s); the reply stored in the session is returned (recovered)"
 
 DEFAULT_SESSION_WAIT = 600.0

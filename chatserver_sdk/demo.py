@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from . import ChatServerClient, Message, MessageRole
-from .exceptions import APIStatusError, ForbiddenError
+from .exceptions import APIStatusError, ForbiddenError, NotFoundError
 
 __all__ = ["SCENARIOS", "run_demo"]
 
@@ -110,9 +110,9 @@ def session_history(demo: Demo) -> None:
         session_id=session_id,
     ) as stream:
         say(f"resumed, streamed: {''.join(stream)}")
-    page = client.list_sessions(user)
+    page = client.sessions.list(user)
     say(f"{page.total} stored session(s) for user {user}")
-    detail = client.get_session(session_id, user_id=user)
+    detail = client.sessions.retrieve(session_id, user_id=user)
     summary = detail.session
     say(f"'{summary.title}': {summary.message_count} messages, {summary.tokens_total} tokens")
     for record in detail.messages:
@@ -129,14 +129,14 @@ def conversation_helper(demo: Demo) -> None:
     resumed = client.conversation(demo.model, user_id=demo.user_id, session_id=chat.session_id)
     say(f"resumed from the stored history: {len(resumed.messages)} messages")
     say(f"you: Add a museum.  assistant: {resumed.send('Add a museum.')}")
-    stored = client.get_session(resumed.session_id or "", user_id=demo.user_id)
+    stored = client.sessions.retrieve(resumed.session_id or "", user_id=demo.user_id)
     say(f"the session now holds {len(stored.messages)} messages, each turn sent with the whole transcript")
 
 
 def administration(demo: Demo) -> None:
     client, say = demo.client, demo.say
     try:
-        stats = client.get_platform_stats()
+        stats = client.platform.stats()
     except ForbiddenError as error:
         demo.skip("platform administration", error)
         return
@@ -150,29 +150,63 @@ def administration(demo: Demo) -> None:
         f"agents: {', '.join(health.active_agents)}"
     )
     if demo.owns_server:
-        client.add_admin("user_demo", ADMIN_EMAIL, "Ada Lovelace")
+        client.platform.admins.add("user_demo", ADMIN_EMAIL, name="Ada Lovelace")
         say(f"added {ADMIN_EMAIL} (Ada Lovelace) as a platform admin, for this demo")
-    admins = client.list_admins()
+    admins = client.platform.admins.list()
     say(f"admins ({admins.count}): " + (", ".join(admin.email for admin in admins.admins) or "none"))
     if demo.owns_server:
-        client.remove_admin(ADMIN_EMAIL)
+        client.platform.admins.remove(ADMIN_EMAIL)
         say(f"removed {ADMIN_EMAIL} again: the audit log below records both changes")
     else:
         say("(a server you named: its admins are listed, never changed)")
-    for entry in client.get_audit_log(limit=5).entries:
+    for entry in client.platform.audit.list(limit=5).entries:
         say(f"  audit [{entry.timestamp}] {entry.action} {entry.resource} {entry.resource_id or ''}")
+
+
+def mcp_registry(demo: Demo) -> None:
+    client, say = demo.client, demo.say
+    organization = str(uuid.uuid4())
+    if not demo.owns_server:
+        listed = client.mcp_servers.list(organization, include_platform=True)
+        say(f"platform-wide MCP servers: {', '.join(s.name for s in listed) or 'none'}")
+        say("(a server you named: its registry is listed, never changed)")
+        return
+    scope = {"type": "organization", "organization_id": organization}
+    docs = client.mcp_servers.create(
+        "docs", "https://mcp.example.com/docs", scope, auth_type="bearer", bearer_token="a-demo-token"
+    )
+    say(f"registered {docs.name} for organization {organization} (its token is never sent back)")
+    say(f"listed: {[s.name for s in client.mcp_servers.list(organization)]}")
+    client.mcp_servers.update(docs.id, enabled=False)
+    enabled = [server.name for server in client.mcp_servers.list(organization)]
+    say(f"disabled, lists hold enabled servers only: {enabled}")
+    client.mcp_servers.delete(docs.id)
+    say("deleted again")
+
+
+def agent_control(demo: Demo) -> None:
+    client, say = demo.client, demo.say
+    try:
+        status = client.agent.wait(timeout=60)
+    except NotFoundError:
+        say("this server serves no agent control (coder/agentapi answers those routes)")
+        return
+    say(f"agent ({status.agent_type}) is {status.status}")
+    for message in client.agent.ask("Run the tests", timeout=60):
+        say(f"  {message.role}: {message.content}")
+    say(f"messages so far: {len(client.agent.messages().messages)}")
 
 
 def pages(demo: Demo) -> None:
     client, say = demo.client, demo.say
-    titles = [session.title for session in client.iter_sessions(demo.user_id, page_size=1)]
-    say(f"iter_sessions(page_size=1): {len(titles)} sessions, one request each: {titles}")
+    titles = [session.title for session in client.sessions.list(demo.user_id, page_size=1)]
+    say(f"sessions.list(page_size=1), walked: {len(titles)} sessions, one request each: {titles}")
     try:
-        newest = list(itertools.islice(client.iter_audit_log(page_size=2), 4))
+        newest = list(itertools.islice(client.platform.audit.list(limit=2), 4))
     except ForbiddenError as error:
         demo.skip("the audit log", error)
         return
-    say(f"iter_audit_log(page_size=2), the first {len(newest)} entries, fetched as needed:")
+    say(f"platform.audit.list(limit=2), the first {len(newest)} entries, fetched as needed:")
     for entry in newest:
         say(f"  {entry.action} {entry.resource_id or ''}")
 
@@ -183,8 +217,8 @@ def error_handling(demo: Demo) -> None:
         ("empty model and messages", lambda: client.create_completion(model="", messages=[])),
         ("unknown model", lambda: client.create_completion(model="gpt-0", messages=["hi"])),
         ("temperature 3", lambda: client.create_completion(model=demo.model, messages=["hi"], temperature=3)),
-        ("user id that is not a UUID", lambda: client.list_sessions("bob")),
-        ("someone else's session", lambda: client.get_session(demo.user_id, user_id=demo.user_id)),
+        ("user id that is not a UUID", lambda: client.sessions.list("bob")),
+        ("someone else's session", lambda: client.sessions.retrieve(demo.user_id, user_id=demo.user_id)),
     ]
     for what, attempt in attempts:
         try:
@@ -205,6 +239,8 @@ SCENARIOS: list[tuple[str, Scenario]] = [
     ("Session history and resume", session_history),
     ("The Conversation helper", conversation_helper),
     ("Platform administration and audit", administration),
+    ("MCP server registry", mcp_registry),
+    ("Agent control", agent_control),
     ("Walking every page", pages),
     ("Error handling", error_handling),
 ]

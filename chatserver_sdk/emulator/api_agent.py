@@ -237,6 +237,9 @@ def build_router(
                 for past in replay:
                     for part in await _encoded(past):
                         yield part
+                        # A subscriber that has gone away is noticed only when the loop runs: without
+                        # this, writes to its dead socket pile up (asyncio logs each after the 5th).
+                        await asyncio.sleep(0)
                 while True:
                     try:
                         event: Event | None = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
@@ -247,6 +250,7 @@ def build_router(
                         return
                     for part in await _encoded(event):
                         yield part
+                        await asyncio.sleep(0)
             finally:
                 controller.unsubscribe(queue)
 

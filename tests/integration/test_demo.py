@@ -27,6 +27,8 @@ TITLES = [
     "Session history and resume",
     "The Conversation helper",
     "Platform administration and audit",
+    "MCP server registry",
+    "Agent control",
     "Walking every page",
     "Error handling",
 ]
@@ -50,7 +52,7 @@ def demo(*args: str, key: str | None = None) -> subprocess.CompletedProcess[str]
 
 
 def titles(out: str) -> list[str]:
-    return re.findall(r"^\d\. (.+)$", out, re.MULTILINE)
+    return re.findall(r"^\d+\. (.+)$", out, re.MULTILINE)
 
 
 def test_demo_walks_through_every_scenario() -> None:
@@ -80,10 +82,14 @@ def test_demo_walks_through_every_scenario() -> None:
         r"added ada@example\.com \(Ada Lovelace\) as a platform admin, for this demo",
         r"admins \(1\): ada@example\.com",
         r"removed ada@example\.com again: the audit log below records both changes",
+        rf"registered docs for organization {UUID} \(its token is never sent back\)\n  listed: \['docs'\]",
+        r"disabled, lists hold enabled servers only: \[\]\n  deleted again",
+        r"agent \(claude\) is stable\n    agent: Echo \(turn 1\): Run the tests\n  messages so far: 2",
         r"audit \[.+\] platform_admin\.removed",
-        r"iter_sessions\(page_size=1\): 2 sessions, one request each: "
+        r"sessions\.list\(page_size=1\), walked: 2 sessions, one request each: "
         r"\['Plan a trip to Rome\.', 'Draft a project",
-        r"iter_audit_log\(page_size=2\), the first 4 entries, fetched as needed:\n"
+        r"platform\.audit\.list\(limit=2\), the first 4 entries, fetched as needed:\n"
+        r"    mcp_server\.deleted .*\n    mcp_server\.updated .*\n    mcp_server\.created .*\n"
         r"    platform_admin\.removed ",
         r"empty model and messages: BadRequestError \(400\) messages array must include at least one message",
         r"temperature 3: UnprocessableEntityError \(422\) body\.temperature",
@@ -121,7 +127,7 @@ def test_a_non_admin_key_runs_what_it_may_and_says_what_it_skipped(keyed_server:
     assert titles(done.stdout) == TITLES  # every section ran or said why not
     assert "platform administration: skipped, it needs a platform admin's key (403 Forbidden)" in done.stdout
     assert "the audit log: skipped, it needs a platform admin's key (403 Forbidden)" in done.stdout
-    assert re.search(r"iter_sessions\(page_size=1\): 2 sessions", done.stdout)
+    assert re.search(r"sessions\.list\(page_size=1\), walked: 2 sessions", done.stdout)
     assert done.stderr == (
         "chatserver demo: skipped platform administration, the audit log:"
         " set $CHATSERVER_API_KEY to a platform admin's key\n"
@@ -158,4 +164,6 @@ def test_the_demo_passes_against_upstream(upstream: UpstreamServer) -> None:
     assert "#3 assistant Upstream reply to: Add a bullet list of risks." in out
     assert "the session now holds 6 messages" in out
     assert "unknown model: accepted by this server" in out  # upstream passes any model to its agent
+    assert "this server serves no agent control (coder/agentapi answers those routes)" in out
+    assert "(a server you named: its registry is listed, never changed)" in out
     assert upstream.rows("platform_admins") == []
