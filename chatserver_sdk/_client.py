@@ -106,9 +106,14 @@ __all__ = [
 class ChatServerClient(SyncCore):
     """A ChatServer client that is also an ``openai.OpenAI`` client.
 
+    ``ChatServerClient(api_key=None, base_url=None, ...)``: without them, the key comes from
+    ``$CHATSERVER_API_KEY`` (none is fine) and the server from ``$CHATSERVER_BASE_URL``, else
+    ``http://localhost:3284``; ``help(ChatServerClient.__init__)`` has every option.
+
     ``chat.completions`` and ``models`` are openai's own; the ChatServer's API is in
-    ``sessions``, ``platform``, ``mcp_servers`` and ``agent``; ``create_completion``,
-    ``conversation`` and the earlier SDK's names (``list_sessions`` ...) are methods here."""
+    ``sessions``, ``platform``, ``mcp_servers`` and ``agent``. ``create_completion`` and
+    ``conversation`` are methods here; so are the earlier SDK's names (``list_sessions``,
+    ``add_admin`` ...), each a one-line delegate to a resource method."""
 
     @cached_property
     def sessions(self) -> Sessions:
@@ -1860,7 +1865,8 @@ class ChatServerWithStreamedResponse(OpenAIWithStreamedResponse):
 
 
 class AsyncChatServerClient(AsyncCore):
-    """The async twin of :class:`ChatServerClient`: the same methods, awaitable; ``async for`` streams."""
+    """The async twin of :class:`ChatServerClient` (an ``openai.AsyncOpenAI``): the same options,
+    resources and methods, awaitable; ``async for`` over streams and list methods."""
 
     @cached_property
     def sessions(self) -> AsyncSessions:

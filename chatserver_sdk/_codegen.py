@@ -797,11 +797,18 @@ def _tidy(source: str) -> str:
 _CLIENT_DOC = {
     False: (
         "A ChatServer client that is also an ``openai.OpenAI`` client.\n\n"
+        "``ChatServerClient(api_key=None, base_url=None, ...)``: without them, the key comes from\n"
+        "``$CHATSERVER_API_KEY`` (none is fine) and the server from ``$CHATSERVER_BASE_URL``, else\n"
+        "``http://localhost:3284``; ``help(ChatServerClient.__init__)`` has every option.\n\n"
         "``chat.completions`` and ``models`` are openai's own; the ChatServer's API is in\n"
-        "``sessions``, ``platform``, ``mcp_servers`` and ``agent``; ``create_completion``,\n"
-        "``conversation`` and the earlier SDK's names (``list_sessions`` ...) are methods here."
+        "``sessions``, ``platform``, ``mcp_servers`` and ``agent``. ``create_completion`` and\n"
+        "``conversation`` are methods here; so are the earlier SDK's names (``list_sessions``,\n"
+        "``add_admin`` ...), each a one-line delegate to a resource method."
     ),
-    True: "The async twin of :class:`ChatServerClient`: the same methods, awaitable; ``async for`` streams.",
+    True: (
+        "The async twin of :class:`ChatServerClient` (an ``openai.AsyncOpenAI``): the same options,\n"
+        "resources and methods, awaitable; ``async for`` over streams and list methods."
+    ),
 }
 
 

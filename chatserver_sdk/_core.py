@@ -437,27 +437,7 @@ def _default_async_http_client(tcp_keepalive: bool) -> httpx2.AsyncClient:
 
 
 class SyncCore(_Common, SyncSeam):
-    """A ChatServer client that is also an ``openai.OpenAI`` client.
-
-    ``api_key`` falls back to ``$CHATSERVER_API_KEY`` (none at all is fine: no
-    Authorization header is sent); it may also be a function returning the key,
-    asked on every request (openai's key provider). ``base_url`` falls back to
-    ``$CHATSERVER_BASE_URL``, then ``http://localhost:3284``. ``timeout`` is
-    openai's: 600 s per read and 5 s to connect unless you give one (a number
-    applies to each read, not to the whole request; bound a whole call with
-    ``deadline=``). ``max_retries`` retries what is safe to repeat;
-    ``retry_non_idempotent=True`` also retries completions and other POSTs whose
-    answer was lost. ``settle_lost_answers`` (on by default) reads the stored
-    session when a turn's answer is lost, instead of guessing. ``session_wait``
-    is how long a turn waits for the one before it on the same session (``None``:
-    as long as it takes) before :class:`SessionBusyError`. ``deadline`` and
-    ``idle_timeout`` bound every call of this client (usually set per call, or
-    with ``with_options``): seconds for a whole call, and for a silent stream.
-    ``send_unsupported_params=True`` sends chat-completion parameters a
-    ChatServer would ignore instead of refusing them. ``tcp_keepalive`` (on by
-    default) keeps silent connections alive while an agent works. Other keyword
-    arguments go to openai. Safe to share across threads.
-    """
+    """The sync client's base: its options (``__init__``) and openai's request path under it."""
 
     def __init__(
         self,
@@ -477,6 +457,29 @@ class SyncCore(_Common, SyncSeam):
         idle_timeout: float | None = None,
         **openai_options: Any,
     ) -> None:
+        """Make a client; every argument is optional.
+
+        * ``api_key``: the bearer key, or a function returning it (asked on every request);
+          else ``$CHATSERVER_API_KEY``; with none, no Authorization header is sent.
+        * ``base_url``: the server's root or ``.../v1``; else ``$CHATSERVER_BASE_URL``, then
+          ``http://localhost:3284``.
+        * ``timeout``: each step (connecting, each read), not the whole call: openai's 600 s,
+          5 s to connect.
+        * ``max_retries`` (2): retries what is safe to repeat; ``retry_non_idempotent=True``
+          also retries POSTs whose answer was lost, as openai does.
+        * ``deadline``, ``idle_timeout``: seconds for a whole call, and for a silent stream
+          (usually per call, or with ``with_options``).
+        * ``settle_lost_answers`` (True): when a turn's answer is lost, read the stored session
+          instead of guessing.
+        * ``session_wait`` (600): seconds a turn waits for the one before it on its session
+          (``None``: as long as it takes), then :class:`SessionBusyError`.
+        * ``send_unsupported_params`` (False): send chat parameters a ChatServer would ignore
+          instead of refusing them.
+        * ``default_headers``, ``http_client``: as openai's; ``tcp_keepalive`` (True) keeps
+          silent connections alive while an agent works.
+
+        Other keyword arguments go to openai. The client is safe to share across threads.
+        """
         options = _openai_options(
             api_key, base_url, timeout, max_retries, default_headers, openai_options, asynchronous=False
         )
@@ -573,6 +576,8 @@ class AsyncCore(_Common, AsyncSeam):
         idle_timeout: float | None = None,
         **openai_options: Any,
     ) -> None:
+        """Make a client: the options of the sync client's (``help(ChatServerClient.__init__)``);
+        ``api_key`` may also be an async function. Safe to share across tasks."""
         options = _openai_options(
             api_key, base_url, timeout, max_retries, default_headers, openai_options, asynchronous=True
         )

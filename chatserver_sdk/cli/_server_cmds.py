@@ -8,6 +8,7 @@ uvicorn's error; the banner is printed once the server listens.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import socket
@@ -79,8 +80,8 @@ def _configure_emulator(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host",
         default="127.0.0.1",
-        help="interface to listen on (default: 127.0.0.1). One other machines can reach needs an"
-        " --api-key, or --allow-open-access.",
+        help="interface to listen on (default: 127.0.0.1). An interface other machines can reach"
+        " needs --api-key, or --allow-open-access.",
     )
     parser.add_argument(
         "--allow-open-access",
@@ -147,7 +148,9 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind(address)
     except OSError as err:
         sock.close()
-        raise CommandError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+        taken = ": another program listens there; pick another --port (0: any free one)"
+        hint = taken if err.errno == errno.EADDRINUSE else ""
+        raise CommandError(f"cannot listen on {host}:{port}: {err.strerror or err}{hint}") from None
     return sock
 
 

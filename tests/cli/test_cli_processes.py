@@ -124,7 +124,10 @@ def test_a_taken_port_is_one_line_and_no_banner() -> None:
         done = run("emulator", "--port", str(port))
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr == f"chatserver emulator: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert done.stderr == (
+        f"chatserver emulator: cannot listen on 127.0.0.1:{port}: Address already in use: another program"
+        " listens there; pick another --port (0: any free one)\n"
+    )
 
 
 @pytest.mark.parametrize(
