@@ -25,15 +25,16 @@ from ._parser import Parser, examples_text
 __all__ = ["build_parser", "main"]
 
 EPILOG = """\
-Each command prints text or a table, or JSON with --json. The server and key come from
---base-url/--api-key or $CHATSERVER_BASE_URL/$CHATSERVER_API_KEY; CHATSERVER_LOG=debug logs
-the SDK's requests on stderr. Exit status: 0 done, 1 an error from the server or the network,
-2 a usage error, 130 interrupted, 141 the output was closed. `chatserver COMMAND --help` has
-each command's options and examples.
+Each command prints text or a table, or JSON with --json. The server and key
+come from --base-url/--api-key or $CHATSERVER_BASE_URL/$CHATSERVER_API_KEY;
+CHATSERVER_LOG=debug logs the SDK's requests on stderr. Exit status: 0 done,
+1 an error from the server or the network, 2 a usage error, 130 interrupted,
+141 the output was closed. `chatserver COMMAND --help` has each command's
+options and examples.
 
 """ + examples_text(
     [
-        "chatserver emulator                       # a local server, in another terminal",
+        "chatserver emulator          # a local server, in another terminal",
         'chatserver chat -m claude-sonnet-4-5@20250929 "Hello"',
         "chatserver sessions list --user-id 00000000-0000-0000-0000-000000000001",
         "chatserver --json models",

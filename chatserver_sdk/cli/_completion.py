@@ -34,8 +34,8 @@ def register(commands: Any) -> None:
         " so regenerate it after an upgrade.",
         run=run_completion,
         examples=[
-            "source <(chatserver completion bash)                 # in ~/.bashrc",
-            "chatserver completion zsh > ~/.zfunc/_chatserver     # with fpath+=(~/.zfunc) before compinit",
+            "source <(chatserver completion bash)              # in ~/.bashrc",
+            "chatserver completion zsh > ~/.zfunc/_chatserver  # fpath+=(~/.zfunc)",
         ],
         client=False,
     )

@@ -32,7 +32,7 @@ UNREACHABLE_STATUSES = frozenset({502, 503, 504})
 
 def follow(client: ChatServerClient, newest_first: list[AuditLogEntry], out: Output, interval: float) -> int:
     def show(entry: AuditLogEntry) -> None:
-        out.json_line(entry) if out.json_mode else out.line(audit_line(entry))
+        out.json_line(entry) if out.json_mode else out.line(audit_line(entry, out.columns))
 
     for entry in reversed(newest_first):
         show(entry)

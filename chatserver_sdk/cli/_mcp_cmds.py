@@ -41,8 +41,9 @@ def register(commands: Any) -> None:
         summary="list the MCP servers an organisation (and a user) can use",
         run=run_list,
         examples=[
-            f"chatserver mcp list --org {ORG}",
-            f"chatserver mcp list --org {ORG} --no-platform --json",
+            f"ORG={ORG}",
+            'chatserver mcp list --org "$ORG"',
+            'chatserver mcp list --org "$ORG" --no-platform --json',
         ],
     )
     _org_option(listing, "the organisation")
@@ -55,9 +56,12 @@ def register(commands: Any) -> None:
         summary="register an MCP server",
         run=run_add,
         examples=[
-            f"chatserver mcp add docs https://mcp.example.com/docs --scope organization --org {ORG}",
-            "DOCS_TOKEN=... chatserver mcp add docs https://mcp.example.com/docs --scope platform"
-            " --auth bearer --bearer-token-env DOCS_TOKEN",
+            f"ORG={ORG}",
+            'chatserver mcp add docs https://mcp.example.com --org "$ORG" \\',
+            "    --scope organization",
+            "export DOCS_TOKEN=...",
+            "chatserver mcp add docs https://mcp.example.com --scope platform \\",
+            "    --auth bearer --bearer-token-env DOCS_TOKEN",
         ],
     )
     add.add_argument("name", type=_argtypes.text("a name for the server"), help="a name for the server")

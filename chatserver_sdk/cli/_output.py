@@ -83,6 +83,11 @@ class Output:
 
     # -- results -------------------------------------------------------------------------
 
+    @property
+    def columns(self) -> int | None:
+        """The terminal's width when stdout is one (text is fitted to it), else ``None``."""
+        return shutil.get_terminal_size().columns if self.stdout_is_terminal else None
+
     def line(self, text: str = "") -> None:
         self.write(text + "\n")
 

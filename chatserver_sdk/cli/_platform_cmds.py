@@ -54,7 +54,7 @@ def register(commands: Any) -> None:
         "add",
         summary="make someone a platform administrator",
         run=run_admins_add,
-        examples=['chatserver admins add ada@example.com --workos-id user_01 --name "Ada Lovelace"'],
+        examples=['chatserver admins add ada@example.com --workos-id user_01 --name "Ada"'],
     )
     add.add_argument("email", type=_argtypes.email, help="their email address (how the server keys admins)")
     add.add_argument(
@@ -177,12 +177,24 @@ def run_admins_remove(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
-def audit_line(entry: AuditLogEntry) -> str:
-    from ._width import one_line
+def audit_line(entry: AuditLogEntry, columns: int | None = None) -> str:
+    """One entry on one line; on a terminal of ``columns`` it cannot fit, its fields are packed into
+    lines that fit, the later ones indented (ids are what an operator copies: they are never cut)."""
+    from ._width import one_line, width
 
-    target = " ".join(part for part in (entry.resource, entry.resource_id) if part)
-    by = f"  by {entry.user_id}" if entry.user_id else ""
-    return one_line(f"{when(entry.timestamp)}  {entry.action:<28} {target}{by}")
+    target = one_line(" ".join(part for part in (entry.resource, entry.resource_id) if part))
+    by = f"by {one_line(entry.user_id)}" if entry.user_id else ""
+    line = " ".join(part for part in (f"{when(entry.timestamp)}  {entry.action:<28}", target) if part)
+    line = f"{line}  {by}" if by else line
+    if columns is None or width(line) <= columns:
+        return one_line(line)
+    lines = [f"{when(entry.timestamp)}  {one_line(entry.action)}"]
+    for field in (part for part in (target, by) if part):
+        if width(lines[-1]) + 2 + width(field) <= columns:
+            lines[-1] += f"  {field}"
+        else:
+            lines.append(f"    {field}")
+    return "\n".join(lines)
 
 
 def run_audit(args: argparse.Namespace, out: Output) -> int:
@@ -196,8 +208,9 @@ def run_audit(args: argparse.Namespace, out: Output) -> int:
             stream_json(out, entries)
             return 0
         shown = 0
+        columns = out.columns
         for entry in entries:
-            out.line(audit_line(entry))
+            out.line(audit_line(entry, columns))
             shown += 1
     if not shown:
         out.note("(no entries)")

@@ -63,6 +63,17 @@ def test_every_command_shows_examples_in_its_help() -> None:
     assert without == []
 
 
+def test_every_help_fits_an_80_column_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # argparse wraps its own text to this; ours must fit too
+    wide = [
+        f"{path}: {line!r}"
+        for path, parser in parsers()
+        for line in parser.format_help().splitlines()
+        if len(line) > 80
+    ]
+    assert wide == []
+
+
 def test_every_client_command_takes_json() -> None:
     without_json = sorted(path for path, leaf in leaves() if "--json" not in leaf._option_string_actions)
     assert without_json == ["chatserver completion", "chatserver demo", "chatserver emulator"]

@@ -100,3 +100,22 @@ def test_every_table_keeps_its_ids_whole(chatserver_emulator: str) -> None:
     assert width(line[: line.index("organization")]) == width(header[: header.index("SCOPE")])
     models = on_terminal("models", columns=60, base_url=chatserver_emulator, **key)
     assert re.search(rf"^{re.escape(MODEL)} ", models.screen, re.M), models.screen
+
+
+@pytest.mark.chatserver_emulator(admin_keys=["sk-admin"])
+def test_the_audit_log_fits_an_80_column_terminal_with_its_ids_whole(chatserver_emulator: str) -> None:
+    with ChatServerClient(base_url=chatserver_emulator, api_key="sk-admin") as client:
+        created = client.mcp_servers.create("docs", "https://mcp.example.com/", {"type": "platform"})
+        client.mcp_servers.update(created.id, enabled=False)
+    key = {"CHATSERVER_API_KEY": "sk-admin"}
+    shown = on_terminal("audit", "-n", "2", columns=80, base_url=chatserver_emulator, **key)
+    lines = shown.screen.splitlines()
+    assert all(width(line) <= 80 for line in lines), shown.screen
+    # Fields that do not fit go on an indented line of their own; none is cut.
+    assert re.search(
+        rf"^\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d  mcp_server\.updated\n    mcp_server {created.id}  by key_\w+$",
+        shown.screen,
+        re.M,
+    ), shown.screen
+    piped = run("audit", "-n", "1", base_url=chatserver_emulator, **key)
+    assert len(piped.stdout.splitlines()) == 1 and " by " in piped.stdout  # piped: one line per entry
