@@ -344,7 +344,13 @@ def _says_little(body: object) -> bool:
     """A body with no detail of the cause: empty, plain text, or FastAPI's bare ``Not Found``."""
     if body is None or isinstance(body, str):
         return True
-    return isinstance(body, Mapping) and body.get("detail") in ("Not Found", "Internal Server Error")
+    return isinstance(body, Mapping) and body.get("detail") in (
+        "Not Found",
+        "Internal Server Error",
+        "Unauthorized",
+        "Not authenticated",
+        "Forbidden",
+    )
 
 
 def _likely_cause(response: httpx2.Response, body: object) -> str:
@@ -359,12 +365,12 @@ def _likely_cause(response: httpx2.Response, body: object) -> str:
             "The agent is running: a user message is taken only when it is stable. Wait for it "
             "(client.agent.wait()), or stop it (client.agent.interrupt()); client.agent.ask() waits first"
         )
+    if not _says_little(body):
+        return ""
     if status == 401:
         return "Pass api_key= (or set $CHATSERVER_API_KEY) to a key this server accepts"
     if status == 403 and "/platform" in path:
         return "This needs a platform admin's key"
-    if not _says_little(body):
-        return ""
     if status == 404:
         server = display_url(request.url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
         if path in _AGENT_CONTROL:
