@@ -22,7 +22,10 @@ from .scripted import Reply, Request, ScriptedServer, scripted
 pytestmark = pytest.mark.slow
 
 MODEL = "claude-sonnet-4-5@20250929"
-LONG = " ".join(f"w{n}" for n in range(120))  # the emulator's agent writes it over a few seconds
+LONG = " ".join(f"w{n}" for n in range(120))
+# An agent that is still running when the test acts: its turn takes this long (the emulator's own
+# agent answers at once; a long message no longer makes it slow).
+SLOW_AGENT = pytest.mark.chatserver_emulator(agent_delay=5.0)
 
 
 def wait_until(condition: object, what: str) -> None:
@@ -130,6 +133,7 @@ def posts(caplog: pytest.LogCaptureFixture) -> int:
     return sum('"POST /message"' in r.getMessage() for r in caplog.records)
 
 
+@SLOW_AGENT
 def test_ctrl_c_during_ask_exits_130_and_says_how_to_check(
     chatserver_emulator: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -147,6 +151,7 @@ def test_ctrl_c_during_ask_exits_130_and_says_how_to_check(
     assert agent_status(chatserver_emulator) == "running"
 
 
+@SLOW_AGENT
 def test_interrupt_on_ctrl_c_interrupts_the_agent(
     chatserver_emulator: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -160,13 +165,14 @@ def test_interrupt_on_ctrl_c_interrupts_the_agent(
     assert posts(caplog) == 2  # the question, then ESC
 
 
+@SLOW_AGENT
 def test_interrupt_on_ctrl_c_leaves_another_turn_alone(
     chatserver_emulator: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Ctrl-C while ask still waits for someone else's turn to end: ours was never sent.
     caplog.set_level(logging.INFO, logger="chatserver_sdk.emulator.access")
     with ChatServerClient(base_url=chatserver_emulator) as client:
-        client.send_agent_message(" ".join([LONG] * 4))  # long enough to still run when ask starts
+        client.send_agent_message(LONG)  # the slow agent still runs it when ask starts
     wait_until(lambda: agent_status(chatserver_emulator) == "running", "the other turn")
     process = subprocess.Popen(
         [str(CHATSERVER), "agent", "ask", "--interrupt-on-ctrl-c", "mine"],

@@ -77,6 +77,7 @@ def test_ask_returns_only_the_agents_new_messages(emulator: str) -> None:
     assert len(everything) == 4
 
 
+@pytest.mark.chatserver_emulator(agent_delay=2.0)  # a turn that is seen running
 def test_ask_waits_for_a_busy_agent_before_sending(emulator: str) -> None:
     with ChatServerClient(base_url=emulator) as client:
         client.send_agent_message("First task")  # still running when ask starts: ask must not be refused
@@ -84,6 +85,7 @@ def test_ask_waits_for_a_busy_agent_before_sending(emulator: str) -> None:
     assert [m.content for m in answer] == ["Echo (turn 2): Second task"]
 
 
+@pytest.mark.chatserver_emulator(agent_delay=2.0)  # a turn that is seen running
 def test_ask_that_outlasts_its_timeout_raises_and_sends_once(emulator: str) -> None:
     with ChatServerClient(base_url=emulator) as client:
         with pytest.raises(
