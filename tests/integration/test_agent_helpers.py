@@ -50,6 +50,7 @@ def test_waiting_ends_when_the_reply_is_complete(emulator: str) -> None:
     ]
 
 
+@pytest.mark.chatserver_emulator(agent_delay=2.0)  # a turn that is seen running
 def test_a_wait_that_outlasts_its_timeout_raises_timeout_error(emulator: str) -> None:
     with ChatServerClient(base_url=emulator) as client:
         client.send_agent_message(LONG_TASK)
@@ -97,6 +98,7 @@ def test_ask_that_outlasts_its_timeout_raises_and_sends_once(emulator: str) -> N
     assert [m.content for m in users] == [LONG_TASK]
 
 
+@pytest.mark.chatserver_emulator(agent_delay=2.0)  # a reply that grows in pieces
 def test_the_event_stream_reconnects_and_repeats_nothing(emulator: str, proxy: CuttingProxy) -> None:
     with ChatServerClient(base_url=proxy.url) as client, ChatServerClient(base_url=emulator) as direct:
         events = client.iter_agent_events()
@@ -129,6 +131,7 @@ def test_ask_survives_an_events_connection_cut_mid_reply(emulator: str, proxy: C
     assert [(m.role, m.content) for m in answer] == [("agent", "Echo (turn 1): Run the tests")]
 
 
+@pytest.mark.chatserver_emulator(agent_delay=2.0)  # a reply that grows in pieces
 def test_async_helpers_and_a_dropped_connection(emulator: str, proxy: CuttingProxy) -> None:
     async def main() -> None:
         async with AsyncChatServerClient(base_url=proxy.url) as client:

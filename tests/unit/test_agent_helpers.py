@@ -21,7 +21,7 @@ from chatserver_sdk import (
 from chatserver_sdk._agent_helpers import EventFilter
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-LONG_TASK = " ".join(f"step{number}" for number in range(60))  # the emulator replies a word per 20 ms
+LONG_TASK = " ".join(f"step{number}" for number in range(60))
 
 
 # --- waiting ------------------------------------------------------------------------------------
