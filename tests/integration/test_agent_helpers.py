@@ -38,6 +38,7 @@ def test_an_idle_agent_is_stable_at_once(emulator: str) -> None:
     assert (status.status, status.agent_type) == ("stable", "claude")
 
 
+@pytest.mark.chatserver_emulator(agent_delay=1.0)  # a turn that is seen running
 def test_waiting_ends_when_the_reply_is_complete(emulator: str) -> None:
     with ChatServerClient(base_url=emulator) as client:
         client.send_agent_message("Run the tests")
