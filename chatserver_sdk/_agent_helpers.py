@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Union
 
 import httpx2
 
+from ._limits import checked_seconds
 from .exceptions import (
     AgentReportedError,
     APIConnectionError,
@@ -279,14 +280,6 @@ def _replies(messages: list[AgentMessage], after: int) -> list[AgentMessage]:
     return [message for message in messages if message.id > after and message.role == "agent"]
 
 
-def _seconds(value: object, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"{name}: expected a number of seconds > 0 or None, got {value!r}")
-    return float(value)
-
-
 class _Limits:
     """A wait's deadline (the whole call) and idle bound (between two events)."""
 
@@ -294,13 +287,13 @@ class _Limits:
         self, what: str, timeout: float | None, deadline: float | None, idle_timeout: float | None
     ) -> None:
         self.what = what
-        seconds = _seconds(deadline, "deadline")
+        seconds = checked_seconds(deadline, "deadline")
         if seconds is None:
-            seconds = _seconds(timeout, "timeout")
+            seconds = checked_seconds(timeout, "timeout")
         elif timeout is not None and timeout != DEFAULT_AGENT_TIMEOUT:
             raise ValueError("timeout and deadline: give one of them (both bound the whole call)")
         self.seconds = seconds
-        self.idle = _seconds(idle_timeout, "idle_timeout")
+        self.idle = checked_seconds(idle_timeout, "idle_timeout")
         self.ends = None if seconds is None else time.monotonic() + seconds
         self.last_event = time.monotonic()
 

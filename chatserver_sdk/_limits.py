@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import socket
 import threading
 import time
@@ -37,11 +38,19 @@ LIMITS = "chatserver_sdk.limits"
 """The response extension under which a call's limits go to the stream that reads it."""
 
 
-def checked_seconds(value: object, name: str) -> float | None:
+def checked_seconds(value: object, name: str, *, zero: bool = False) -> float | None:
+    """``value`` as seconds (> 0, or >= 0 with ``zero``; finite), ``None`` for no limit."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"{name}: expected a number of seconds > 0 or None, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not zero)
+    ):
+        bound = ">= 0" if zero else "> 0"
+        raise ValueError(f"{name}: expected a number of seconds {bound}, or None for no limit; got {value!r}")
     return float(value)
 
 

@@ -73,7 +73,7 @@ from ._errors import error_message, status_error, transport_error
 from ._limits import LIMITS, CallLimits, checked_seconds, current, limited
 from ._response import RAW_RESPONSE_HEADER
 from ._streaming import TURN, CompletionDecoder, aiterate, iterate
-from ._turns import Turn, answer_lost, unknown_outcome
+from ._turns import Turn, answer_lost
 from .exceptions import (
     APIConnectionError,
     APIError,
@@ -114,18 +114,6 @@ _T = TypeVar("_T")
 _ResponseT = TypeVar("_ResponseT")
 _StreamT = TypeVar("_StreamT", bound=openai.Stream[Any])
 _AsyncStreamT = TypeVar("_AsyncStreamT", bound=openai.AsyncStream[Any])
-
-_RESENDING = "session %s: the turn's request never reached the agent (%s); sending it once more"
-
-
-def _refused(error: APIError) -> bool:
-    """A 500 with nothing of the turn stored: the ChatServer refused it (another user's session, a
-    transcript shorter than the stored one) and would refuse it again. A gateway's 502-504 may
-    never have reached it, so that turn is sent once more."""
-    return getattr(error, "status_code", None) == 500
-
-
-_RECOVERED = "session %s: the answer was lost (%s); the reply stored in the session is returned (recovered)"
 
 DEFAULT_SESSION_WAIT = 600.0
 """Seconds a turn waits for the one before it on the same session (an agent turn takes minutes)."""
@@ -431,16 +419,6 @@ def _reply_of(result: object) -> str | None:
     return content if isinstance(content, str) else None
 
 
-def _checked_wait(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
-        raise ValueError(
-            f"session_wait: expected seconds >= 0, or None to wait as long as it takes; got {value!r}"
-        )
-    return float(value)
-
-
 class _SeamOptions:
     """What both seams keep besides openai's state."""
 
@@ -476,7 +454,7 @@ class _SeamOptions:
         self.retry_non_idempotent = retry_non_idempotent
         self.send_unsupported_params = send_unsupported_params
         self.settle_lost_answers = settle_lost_answers
-        self.session_wait = _checked_wait(session_wait)
+        self.session_wait = checked_seconds(session_wait, "session_wait", zero=True)
         self._tcp_keepalive = tcp_keepalive
         self._owns_http_client = owns_http_client
         self._sessions = Sessions()
@@ -541,7 +519,9 @@ class _SeamOptions:
         ):
             extra[name] = kept if value is None else value
         extra["session_wait"] = (
-            self.session_wait if isinstance(session_wait, openai.NotGiven) else _checked_wait(session_wait)
+            self.session_wait
+            if isinstance(session_wait, openai.NotGiven)
+            else checked_seconds(session_wait, "session_wait", zero=True)
         )
         keepalive_changed = extra["tcp_keepalive"] != self._tcp_keepalive
         if http_client is None and keepalive_changed and self._owns_http_client:
@@ -865,28 +845,17 @@ class SyncSeam(_SeamOptions, openai.OpenAI):
                 "session %s: could not read it to settle a lost answer: %s", turn.session_id, lookup_error
             )
             raise error from None
-        outcome = turn.outcome(stored)
-        if outcome.kind == "not-reached" and _refused(error):
-            raise error
+        outcome = turn.settle_lost(error, stored)
         if outcome.kind == "not-reached":
-            log.warning(_RESENDING, turn.session_id, error)
             return send(options)
-        if outcome.kind == "replied":
-            log.info(_RECOVERED, turn.session_id, error)
-            turn.recovered = True
-            response = _recovered_response(
-                error.request, turn.prepared, outcome.reply, send.keywords["stream"]
-            )
-            return self._process_response(
-                cast_to=send.args[0],
-                options=options,
-                response=response,
-                stream=send.keywords["stream"],
-                stream_cls=native_stream_cls(send.keywords["stream_cls"], NativeStream),
-            )
-        if outcome.kind == "running":
-            raise unknown_outcome(error, error.request, turn.prepared, stored or []) from error
-        raise error
+        response = _recovered_response(error.request, turn.prepared, outcome.reply, send.keywords["stream"])
+        return self._process_response(
+            cast_to=send.args[0],
+            options=options,
+            response=response,
+            stream=send.keywords["stream"],
+            stream_cls=native_stream_cls(send.keywords["stream_cls"], NativeStream),
+        )
 
     @override
     def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:
@@ -1068,28 +1037,17 @@ class AsyncSeam(_SeamOptions, openai.AsyncOpenAI):
                 "session %s: could not read it to settle a lost answer: %s", turn.session_id, lookup_error
             )
             raise error from None
-        outcome = turn.outcome(stored)
-        if outcome.kind == "not-reached" and _refused(error):
-            raise error
+        outcome = turn.settle_lost(error, stored)
         if outcome.kind == "not-reached":
-            log.warning(_RESENDING, turn.session_id, error)
             return await send(options)
-        if outcome.kind == "replied":
-            log.info(_RECOVERED, turn.session_id, error)
-            turn.recovered = True
-            response = _recovered_response(
-                error.request, turn.prepared, outcome.reply, send.keywords["stream"]
-            )
-            return await self._process_response(
-                cast_to=send.args[0],
-                options=options,
-                response=response,
-                stream=send.keywords["stream"],
-                stream_cls=native_stream_cls(send.keywords["stream_cls"], AsyncNativeStream),
-            )
-        if outcome.kind == "running":
-            raise unknown_outcome(error, error.request, turn.prepared, stored or []) from error
-        raise error
+        response = _recovered_response(error.request, turn.prepared, outcome.reply, send.keywords["stream"])
+        return await self._process_response(
+            cast_to=send.args[0],
+            options=options,
+            response=response,
+            stream=send.keywords["stream"],
+            stream_cls=native_stream_cls(send.keywords["stream_cls"], AsyncNativeStream),
+        )
 
     @override
     async def _send_request(self, request: httpx2.Request, *, stream: bool, **kwargs: Any) -> httpx2.Response:

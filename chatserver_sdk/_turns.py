@@ -36,6 +36,7 @@ import httpx2
 from ._completions import Outcome, Prepared, Sessions, Transcript, settle
 from .exceptions import (
     APIConnectionError,
+    APIError,
     IncompleteStreamError,
     InternalServerError,
     TurnOutcomeUnknownError,
@@ -129,6 +130,35 @@ class Turn:
             return Outcome("not-reached")
         self.sessions.record(self.session_id, stored)
         return settle(self.prepared.transcript, stored)
+
+    def settle_lost(self, error: APIError, stored: Transcript | None) -> Outcome:
+        """A lost answer, by what the session holds: the stored reply (``replied``: return it) or
+        nothing of the turn (``not-reached``: send it once more); anything else raises."""
+        outcome = self.outcome(stored)
+        if outcome.kind == "not-reached" and getattr(error, "status_code", None) == 500:
+            # The ChatServer refused the turn without storing it (another user's session, fewer
+            # messages than it holds) and would refuse it again. A gateway's 502-504 may never
+            # have reached it: that turn is sent once more.
+            raise error
+        if outcome.kind == "not-reached":
+            log.warning(
+                "session %s: the turn's request never reached the agent (%s); sending it once more",
+                self.session_id,
+                error,
+            )
+            return outcome
+        if outcome.kind == "replied":
+            log.info(
+                "session %s: the answer was lost (%s); the reply stored in the session is returned "
+                "(recovered)",
+                self.session_id,
+                error,
+            )
+            self.recovered = True
+            return outcome
+        if outcome.kind == "running":
+            raise unknown_outcome(error, error.request, self.prepared, stored or []) from error
+        raise error
 
     def settle_cut(self, cut: IncompleteStreamError, received: str) -> str:
         """A stream cut short: the rest of the reply, if the session stored it; else raise."""

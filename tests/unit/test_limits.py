@@ -107,7 +107,7 @@ def test_the_async_client_bounds_streams_and_calls_alike() -> None:
     asyncio.run(main())
 
 
-@pytest.mark.parametrize("value", [0, -1, "10", True])
+@pytest.mark.parametrize("value", [0, -1, "10", True, float("nan"), float("inf")])
 def test_a_bound_that_is_not_a_positive_number_is_refused(value: object) -> None:
     with (
         ChatServerClient(base_url="http://127.0.0.1:9") as client,
