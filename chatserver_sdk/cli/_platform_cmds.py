@@ -184,10 +184,9 @@ def audit_line(entry: AuditLogEntry, columns: int | None = None) -> str:
 
     target = one_line(" ".join(part for part in (entry.resource, entry.resource_id) if part))
     by = f"by {one_line(entry.user_id)}" if entry.user_id else ""
-    line = " ".join(part for part in (f"{when(entry.timestamp)}  {entry.action:<28}", target) if part)
-    line = f"{line}  {by}" if by else line
+    line = one_line(f"{when(entry.timestamp)}  {entry.action:<28} {target}") + (f"  {by}" if by else "")
     if columns is None or width(line) <= columns:
-        return one_line(line)
+        return line
     lines = [f"{when(entry.timestamp)}  {one_line(entry.action)}"]
     for field in (part for part in (target, by) if part):
         if width(lines[-1]) + 2 + width(field) <= columns:
