@@ -518,10 +518,9 @@ class _SeamOptions:
             ("idle_timeout", idle_timeout, self.idle_timeout),
         ):
             extra[name] = kept if value is None else value
+        # Checked where every client is made (_configure_seam), the copy included.
         extra["session_wait"] = (
-            self.session_wait
-            if isinstance(session_wait, openai.NotGiven)
-            else checked_seconds(session_wait, "session_wait", zero=True)
+            self.session_wait if isinstance(session_wait, openai.NotGiven) else session_wait
         )
         keepalive_changed = extra["tcp_keepalive"] != self._tcp_keepalive
         if http_client is None and keepalive_changed and self._owns_http_client:
